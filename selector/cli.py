@@ -1,0 +1,97 @@
+"""The command line: a thin layer over the library. Exit codes: 0 a slate, 1 no slate exists (or none
+found in time), 2 bad input, 3 internal error (a slate failed verification), 130 interrupted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from selector.errors import InputErrors
+from selector.pipeline import Inputs, load_inputs, select as run_select
+from selector.report import format_result, write_selection
+from selector.scenario import load_scenario
+from selector.solve import SolverSettings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Slate selector for award selections run under a published notice.")
+
+
+
+@app.callback()
+def _commands() -> None:
+    """Slate selector: `selector select`, `selector check`, ... (see --help of each)."""
+
+
+EXIT_NO_SLATE = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+ScenarioArg = Annotated[Optional[Path], typer.Argument(help="A scenario file naming rules and pools.")]
+RulesOpt = Annotated[Optional[Path], typer.Option("--rules", help="Rule-set TOML (models/).")]
+IndividualsOpt = Annotated[Optional[Path], typer.Option("--individuals", help="Individuals pool (CSV/XLSX).")]
+CollectivesOpt = Annotated[Optional[Path], typer.Option("--collectives", help="Collectives pool (CSV/XLSX).")]
+QuotasOpt = Annotated[Optional[Path], typer.Option("--quotas", help="Quota table; replaces the rule set's.")]
+OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (written whole or not at all).")]
+WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="CP-SAT workers (the slate is the same).")]
+TimeOpt = Annotated[Optional[float], typer.Option("--time-limit", min=0.01, help="Seconds per pool.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output folder.")]
+
+
+def _fail_input(e: InputErrors) -> None:
+    typer.echo(f"Bad input ({len(e.problems)} problem{'s' if len(e.problems) != 1 else ''}):", err=True)
+    for p in e.problems:
+        typer.echo(f"  {p}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _inputs(scenario: Path | None, rules: Path | None, individuals: Path | None, collectives: Path | None,
+            quotas: Path | None) -> Inputs:
+    if scenario is not None:
+        _, rules_path, pools, scenario_quotas = load_scenario(scenario)
+        rules = rules or rules_path
+        pools = {**pools, **({"individuals": individuals} if individuals else {}),
+                 **({"collectives": collectives} if collectives else {})}
+        return load_inputs(rules, pools, quotas or scenario_quotas)
+    if rules is None:
+        raise typer.BadParameter("give a SCENARIO file, or --rules with the pools")
+    pools = {k: v for k, v in (("individuals", individuals), ("collectives", collectives)) if v is not None}
+    return load_inputs(rules, pools, quotas)
+
+
+@app.command()
+def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: IndividualsOpt = None,
+           collectives: CollectivesOpt = None, quotas: QuotasOpt = None, out: OutOpt = Path("out"),
+           workers: WorkersOpt = 1, time_limit: TimeOpt = None, force: ForceOpt = False) -> None:
+    """Select the slate of greatest merit meeting every rule, verify it, and write it to --out."""
+    try:
+        inputs = _inputs(scenario, rules, individuals, collectives, quotas)
+        result = run_select(inputs, SolverSettings(workers=workers, time_limit=time_limit))
+        if result.status in ("optimal", "feasible") and not result.verified:
+            typer.echo("Internal error: the solver's slate failed independent verification; nothing written.",
+                       err=True)
+            for v in result.violations:
+                typer.echo(f"  {v}", err=True)
+            raise typer.Exit(EXIT_INTERNAL)
+        write_selection(out, inputs, result, force=force)
+    except InputErrors as e:
+        _fail_input(e)
+    except KeyboardInterrupt:
+        typer.echo("Interrupted: nothing was written.", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    typer.echo(format_result(inputs, result))
+    typer.echo(f"\nWritten to {out}/")
+    if result.status not in ("optimal", "feasible"):
+        typer.echo("No slate: " + ("no slate can meet every rule." if result.status == "infeasible"
+                                   else "none was found within the time limit."))
+        raise typer.Exit(EXIT_NO_SLATE)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Domain types of a result: what a selection run returns to the CLI, notebooks and reports."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Status = Literal["optimal", "feasible", "infeasible", "unknown"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AwardResult(_Model):
+    award: str
+    name_zh: str
+    seats: int
+    merit: str  # exact sum of the selected scores, as text (scores may have decimals)
+    selected: list[str]  # candidate ids, in pool order
+
+
+class RuleResult(_Model):
+    id: str
+    clause: str
+    text: str
+    award: str
+    hard: bool
+    required: str
+    achieved: str
+    ok: bool
+    short: int  # people short of the bound (soft rules may be > 0)
+
+
+class UnitResult(_Model):
+    award: str
+    unit: str
+    quota: int | None
+    filled: int
+
+
+class PoolResult(_Model):
+    pool: str
+    status: Status
+    objective: str | None  # stage 1 objective (merit less soft penalties), exact
+    bound: str | None  # proven upper bound on it
+    gap: float | None
+    unique: bool | None  # proven that no other slate ties on merit, special merit and tie-break
+    wall_time: float
+    candidates: int
+    eligible: int
+
+
+class SelectionResult(_Model):
+    status: Status  # the worst over the pools
+    ruleset: str
+    awards: dict[str, AwardResult]
+    rules: list[RuleResult]
+    units: list[UnitResult]
+    pools: dict[str, PoolResult]
+    verified: bool  # the independent verifier passed every hard rule
+    violations: list[str]
+    wall_time: float
+    tie_break: str

@@ -1,0 +1,201 @@
+"""Model building: the ONLY place where rules become CP-SAT constraints.
+
+One model per pool (individuals: the labour models and the special-class subset; collectives).
+Each rule — structural rules (R1..., C1...), seat totals (`seats:<award>`) and unit quotas
+(`quota:<unit>`) — is posted exactly once here, optionally behind an enforcement literal so that the
+explainer can switch rules off, and soft rules get a slack variable counted in people.
+Shares are posted in integers: den*count(group) >= num*count(of), never with floats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ortools.sat.python import cp_model
+
+from selector.pool import Pool, Quotas
+from selector.rules import Award, Rule, RuleSet
+
+
+def members(ruleset: RuleSet, pool: Pool, group: str) -> list[bool]:
+    """Which candidates of the pool belong to a group ('all' is everyone)."""
+    if group == "all":
+        return [True] * len(pool)
+    filt = ruleset.resolved_filter(group)
+    columns = {col: list(pool.table[col]) for col in filt}
+    return [all(columns[col][i] in vals for col, vals in filt.items()) for i in range(len(pool))]
+
+
+def score_scale(values: list[Decimal]) -> int:
+    """The power of ten that makes every score (and soft weight) an integer, exactly."""
+    decimals = max((-v.as_tuple().exponent for v in values if v.as_tuple().exponent < 0), default=0)  # type: ignore[operator]
+    return 10 ** int(decimals)
+
+
+def tie_break_order(ruleset: RuleSet, pool: Pool) -> list[int]:
+    """Candidate positions from most to least preferred among equals (rule set's keys, then id)."""
+    keys = ruleset.tie_break.pools.get(pool.kind, [])
+    table = pool.table
+
+    def key(i: int) -> tuple:
+        ranks = []
+        for k in keys:
+            v = table.at[i, k.attribute]
+            ranks.append(k.values.index(v) if v in k.values else len(k.values))
+        return (*ranks, str(table.at[i, "id"]))
+
+    return sorted(range(len(pool)), key=key)
+
+
+def rule_ids_of_pool(ruleset: RuleSet, pool_kind: str, quotas: Quotas) -> list[str]:
+    """Every rule the model for this pool posts, in the order the notice gives them."""
+    ids = [f"seats:{a.id}" for a in ruleset.awards_of_pool(pool_kind)]
+    for a in ruleset.awards_of_pool(pool_kind):
+        if a.quota != "none" and quotas.of(a.id) is not None:
+            ids += [quota_rule_id(ruleset, a, u) for u in quotas.units]
+    ids += [r.id for r in ruleset.rules_of_pool(pool_kind)]
+    return ids
+
+
+def quota_rule_id(ruleset: RuleSet, award: Award, unit: str) -> str:
+    return f"quota:{unit}" if award.parent is None else f"quota:{award.id}:{unit}"
+
+
+@dataclass
+class SelectionModel:
+    """A CP-SAT model of one pool with handles to everything the solver and explainer need."""
+
+    model: cp_model.CpModel
+    pool: Pool
+    awards: list[Award]  # the top award first, then its subsets
+    x: dict[str, list[cp_model.IntVar]]  # award id -> one Boolean per candidate
+    counts: dict[tuple[str, str], cp_model.IntVar]  # (award id, group or 'all') -> count in the slate
+    scale: int  # scores were multiplied by this to be integers
+    scaled_scores: list[int]
+    merit: dict[str, cp_model.LinearExpr]  # award id -> sum of scaled scores selected
+    penalty: cp_model.LinearExpr  # soft rules: weight x people short, scaled like scores
+    tie_break_weight: list[int]  # per candidate, larger = preferred among equals
+    literals: dict[str, cp_model.IntVar] = field(default_factory=dict)  # rule id -> enforcement literal
+    slacks: dict[str, cp_model.IntVar] = field(default_factory=dict)  # soft rule id -> people short
+
+    @property
+    def top(self) -> Award:
+        return self.awards[0]
+
+
+def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None = None,
+                with_literals: bool = False) -> SelectionModel:
+    """Post every rule of the pool's awards. With `with_literals`, each hard rule is enforced only
+    when its literal is true (the explainer assumes the literals); otherwise rules are plain."""
+    m = cp_model.CpModel()
+    n = len(pool)
+    awards = sorted(ruleset.awards_of_pool(pool.kind), key=lambda a: a.parent is not None)
+    top = awards[0]
+    literals: dict[str, cp_model.IntVar] = {}
+
+    def post(rule_id: str, constraint: cp_model.Constraint) -> None:
+        if with_literals:
+            lit = literals.get(rule_id)
+            if lit is None:
+                lit = literals[rule_id] = m.new_bool_var(f"rule[{rule_id}]")
+            constraint.only_enforce_if(lit)
+
+    # Variables: one Boolean per candidate per award; ineligible candidates can never be chosen.
+    x: dict[str, list[cp_model.IntVar]] = {}
+    for a in awards:
+        x[a.id] = [m.new_bool_var(f"{a.id}[{pool.table.at[i, 'id']}]") for i in range(n)]
+        if eligible is not None:
+            for i in range(n):
+                if not eligible[i]:
+                    m.add(x[a.id][i] == 0)
+    for a in awards[1:]:  # S2: a subset award is chosen from among its parent's slate
+        for i in range(n):
+            m.add_implication(x[a.id][i], x[a.parent][i])  # type: ignore[index]
+
+    # Counts per (award, group): fixed by unconditional equalities, so rules compare counts. This lets
+    # the solver prove infeasibility quickly when rules are assumed (measured in the explanation issue).
+    counts: dict[tuple[str, str], cp_model.IntVar] = {}
+
+    def count(award_id: str, group: str) -> cp_model.IntVar:
+        key = (award_id, group)
+        if key not in counts:
+            mask = members(ruleset, pool, group)
+            c = m.new_int_var(0, sum(mask), f"count[{award_id},{group}]")
+            m.add(c == sum(v for v, inside in zip(x[award_id], mask) if inside))
+            counts[key] = c
+        return counts[key]
+
+    # S1, S3: seat totals.
+    for a in awards:
+        post(f"seats:{a.id}", m.add(count(a.id, "all") == a.seats))
+
+    # S4: unit quotas, caps or exact; 单列 open seats may go to any unit beyond its quota.
+    for a in awards:
+        by_unit = quotas.of(a.id)
+        if a.quota == "none" or by_unit is None:
+            continue
+        units = list(pool.table["unit"])
+        excess = []
+        for u in quotas.units:
+            in_unit = [x[a.id][i] for i in range(n) if units[i] == u]
+            filled = sum(in_unit) if in_unit else 0
+            q = by_unit.get(u, 0)
+            if a.open_seats:
+                e = m.new_int_var(0, a.open_seats, f"open[{a.id},{u}]")
+                excess.append(e)
+                post(quota_rule_id(ruleset, a, u), m.add(filled <= q + e))
+            else:
+                post(quota_rule_id(ruleset, a, u), m.add(filled <= q))
+            if a.quota == "exact":
+                post(quota_rule_id(ruleset, a, u), m.add(filled >= q))
+        if excess:
+            m.add(sum(excess) <= a.open_seats)
+
+    # Structural rules (R1-R10, C1-C2, ...): shares in integers, counts as bounds, soft ones with slack.
+    slacks: dict[str, cp_model.IntVar] = {}
+    penalty_terms = []
+    weights: list[Decimal] = []
+    for r in ruleset.rules_of_pool(pool.kind):
+        seats = ruleset.award(r.award).seats
+        slack = None
+        if not r.hard:
+            slack = slacks[r.id] = m.new_int_var(0, seats, f"short[{r.id}]")
+            weights.append(Decimal(str(r.weight)))
+        for ct in _rule_constraints(m, r, count, slack):
+            if r.hard:
+                post(r.id, ct)
+
+    scores = [Decimal(s) for s in pool.table["score"]]
+    scale = score_scale(scores + weights)
+    scaled = [int(s * scale) for s in scores]
+    for r in ruleset.rules_of_pool(pool.kind):
+        if not r.hard:
+            penalty_terms.append(int(Decimal(str(r.weight)) * scale) * slacks[r.id])
+    merit = {a.id: cp_model.LinearExpr.weighted_sum(x[a.id], scaled) for a in awards}
+    order = tie_break_order(ruleset, pool)
+    weight = [0] * n
+    for rank, i in enumerate(order):
+        weight[i] = n - rank
+    return SelectionModel(m, pool, awards, x, counts, scale, scaled, merit,
+                          sum(penalty_terms) if penalty_terms else cp_model.LinearExpr.constant(0),
+                          weight, literals, slacks)
+
+
+def _rule_constraints(m: cp_model.CpModel, r: Rule, count, slack) -> list[cp_model.Constraint]:
+    """The linear constraints of one structural rule; `slack` (people short) only for soft rules."""
+    part = count(r.award, r.group)
+    s = slack if slack is not None else 0
+    if r.kind == "share":
+        whole = count(r.award, r.of)
+        f = r.fraction
+        num, den = f.numerator, f.denominator
+        if r.op == ">=":
+            return [m.add(den * (part + s) >= num * whole)]
+        return [m.add(den * (part - s) <= num * whole)]
+    out = []
+    if r.min is not None:
+        out.append(m.add(part + s >= r.min))
+    if r.max is not None:
+        out.append(m.add(part - s <= r.max))
+    return out

@@ -1,0 +1,120 @@
+"""The flow, as functions a notebook can call: read -> validate -> build -> solve -> verify -> result.
+
+Library functions return results; only the CLI prints.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from selector.domain import AwardResult, PoolResult, RuleResult, SelectionResult, UnitResult
+from selector.errors import InputErrors, InputProblem
+from selector.model import build_model
+from selector.pool import Pool, Quotas, default_quota_path, read_pool, read_quotas
+from selector.rules import RuleSet, load_ruleset
+from selector.solve import PoolSolution, SolverSettings, solve_model
+from selector.verify import verify_slate
+
+_STATUS_ORDER = ["optimal", "feasible", "unknown", "infeasible"]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a run reads, validated."""
+
+    ruleset: RuleSet
+    ruleset_path: Path
+    pools: dict[str, Pool]  # pool kind -> pool
+    quotas: Quotas
+    files: dict[str, Path] = field(default_factory=dict)  # role -> path, for the audit record
+
+
+def load_inputs(rules: Path | str, pools: dict[str, Path | str], quotas: Path | str | None = None) -> Inputs:
+    """Read the rule set, the quota table and every pool; all problems of all files raised together."""
+    rules = Path(rules)
+    ruleset = load_ruleset(rules)
+    problems: list[InputProblem] = []
+    quota_path = Path(quotas) if quotas is not None else default_quota_path(ruleset, rules)
+    if quota_path is None:
+        raise InputErrors([InputProblem(str(rules), "the rule set names no quota table: pass --quotas")])
+    quota_table: Quotas | None = None
+    try:
+        quota_table = read_quotas(quota_path, ruleset)
+    except InputErrors as e:
+        problems += e.problems
+    loaded: dict[str, Pool] = {}
+    for kind in ruleset.pools:
+        if kind not in pools or pools[kind] is None:
+            problems.append(InputProblem(str(rules), f"no file given for the pool '{kind}'"))
+            continue
+        try:
+            loaded[kind] = read_pool(pools[kind], ruleset.pools[kind], kind,
+                                     quota_table.units if quota_table else None)
+        except InputErrors as e:
+            problems += e.problems
+    for kind in pools:
+        if kind not in ruleset.pools:
+            problems.append(InputProblem(str(pools[kind]), f"the rule set has no pool '{kind}'"))
+    if problems:
+        raise InputErrors(problems)
+    assert quota_table is not None
+    files = {"rules": rules, "quotas": quota_path} | {kind: Path(str(p)) for kind, p in pools.items()}
+    return Inputs(ruleset, rules, loaded, quota_table, files)
+
+
+def _exact(scaled: int | None, scale: int) -> str | None:
+    return None if scaled is None else str(Decimal(scaled) / Decimal(scale))
+
+
+def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
+           eligible: dict[str, list[bool]] | None = None) -> SelectionResult:
+    """Solve every pool for the slate of greatest merit and verify it independently."""
+    start = time.perf_counter()
+    rs = inputs.ruleset
+    pool_results: dict[str, PoolResult] = {}
+    solutions: dict[str, PoolSolution] = {}
+    slate: dict[str, list[str]] = {}
+    ineligible: set[str] = set()
+    for kind, pool in inputs.pools.items():
+        mask = eligible.get(kind) if eligible else None
+        if mask is not None:
+            ineligible |= {pool.table.at[i, "id"] for i in range(len(pool)) if not mask[i]}
+        sm = build_model(rs, pool, inputs.quotas, eligible=mask)
+        sol = solve_model(sm, settings)
+        solutions[kind] = sol
+        ids = list(pool.table["id"])
+        for award_id, positions in sol.selected.items():
+            slate[award_id] = [ids[i] for i in positions]
+        pool_results[kind] = PoolResult(
+            pool=kind, status=sol.status, objective=_exact(sol.objective, sol.scale),
+            bound=_exact(sol.bound, sol.scale), gap=sol.gap, unique=sol.unique,
+            wall_time=round(sol.wall_time, 4), candidates=len(pool),
+            eligible=sum(mask) if mask is not None else len(pool))
+    status = max((p.status for p in pool_results.values()), key=_STATUS_ORDER.index)
+    report = verify_slate(rs, inputs.pools, inputs.quotas, slate, ineligible) if status in (
+        "optimal", "feasible") else None
+    awards = {}
+    for a in rs.awards:
+        chosen = slate.get(a.id, [])
+        scores = dict(zip(inputs.pools[a.pool].table["id"], inputs.pools[a.pool].table["score"]))
+        awards[a.id] = AwardResult(award=a.id, name_zh=a.name_zh, seats=a.seats,
+                                   merit=str(sum((scores[c] for c in chosen), Decimal(0))), selected=chosen)
+    rules_out = []
+    units_out = []
+    if report is not None:
+        by_id = {c.id: c for c in report.checks}
+        for r in rs.rules:
+            c = by_id[r.id]
+            rules_out.append(RuleResult(id=r.id, clause=r.clause, text=r.text, award=r.award, hard=r.hard,
+                                        required=c.required, achieved=c.achieved, ok=c.ok, short=c.short))
+        for award_id, fill in report.unit_fill.items():
+            for unit, (filled, quota) in fill.items():
+                units_out.append(UnitResult(award=award_id, unit=unit, quota=quota, filled=filled))
+    return SelectionResult(
+        status=status, ruleset=rs.id, awards=awards, rules=rules_out, units=units_out, pools=pool_results,
+        verified=report.ok if report is not None else False,
+        violations=report.violations if report is not None else [],
+        wall_time=round(time.perf_counter() - start, 4), tie_break=rs.tie_break.note)

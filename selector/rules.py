@@ -1,0 +1,392 @@
+"""The rule-set schema: a notice encoded as data (models/*.toml), validated into typed classes.
+
+A new notice, year or city is a new TOML file, not new code. Every rule carries its id, the clause
+of the notice it comes from and the notice's own sentence, so every message can quote them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from selector.errors import InputErrors, InputProblem, ProblemCollector
+
+BASE_COLUMNS = ("id", "name", "unit", "score")
+YES = "yes"
+NO = "no"
+
+
+def parse_fraction(text: str | int | float) -> Fraction:
+    """'55%' -> 11/20, '1/3' -> 1/3, '0.55' -> 11/20, exactly (never through a float)."""
+    s = str(text).strip().replace("％", "%")
+    if s.endswith("%"):
+        return Fraction(s[:-1].strip()) / 100
+    return Fraction(s)
+
+
+def format_fraction(f: Fraction) -> str:
+    """A fraction as the notice would write it: 55% when it is a whole percent, else 1/3."""
+    pct = f * 100
+    if pct.denominator == 1:
+        return f"{pct.numerator}%"
+    return f"{f.numerator}/{f.denominator}"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Attribute(_Strict):
+    """One column the rule set reads from a pool, with its allowed values and header aliases."""
+
+    column: str
+    type: Literal["category", "flag", "share", "number", "date", "set", "text"]
+    label_zh: str = ""
+    label_en: str = ""
+    aliases: list[str] = Field(default_factory=list)  # other headers accepted (Chinese)
+    values: list[str] = Field(default_factory=list)  # category / set: canonical values
+    value_aliases: dict[str, str] = Field(default_factory=dict)  # e.g. 企业 -> enterprise
+    required: bool = True  # a pool without this column is an error
+    allow_blank: bool = False  # blank cells allowed (read as None / empty set)
+    default: str | None = None  # value used when the column is absent and not required
+    min: float | None = None  # number: inclusive range
+    max: float | None = None
+    separator: str = ";"  # set: separator between values
+
+    @model_validator(mode="after")
+    def _check(self) -> "Attribute":
+        if self.type in ("category", "set") and not self.values:
+            raise ValueError(f"attribute '{self.column}' of type {self.type} needs 'values'")
+        for alias, canonical in self.value_aliases.items():
+            if canonical not in self.values:
+                raise ValueError(
+                    f"attribute '{self.column}': value alias '{alias}' maps to undeclared value '{canonical}'")
+        return self
+
+    @property
+    def allowed(self) -> list[str]:
+        return [YES, NO] if self.type == "flag" else self.values
+
+
+class PoolSpec(_Strict):
+    """What a pool (individuals or collectives) must contain."""
+
+    label_zh: str = ""
+    label_en: str = ""
+    base_aliases: dict[str, list[str]] = Field(default_factory=dict)  # id/name/unit/score -> headers
+    attributes: list[Attribute] = Field(default_factory=list)
+
+    def attribute(self, column: str) -> Attribute | None:
+        return next((a for a in self.attributes if a.column == column), None)
+
+
+class Award(_Strict):
+    """An award with its seats; a subset award (the special class) is chosen from its parent's slate."""
+
+    id: str
+    name_zh: str
+    name_en: str = ""
+    pool: str
+    seats: int = Field(ge=0)
+    parent: str | None = None  # subset of this award's slate, not extra seats (S2)
+    quota: Literal["cap", "exact", "none"] = "cap"  # how the quota table's column for this award binds
+    open_seats: int = Field(default=0, ge=0)  # 单列: seats not tied to a unit's quota
+    reward_yuan: int = Field(default=0, ge=0)  # W1: money per holder (issue: paperwork)
+    clause: str = ""
+    text: str = ""
+
+
+class Group(_Strict):
+    """A named filter over a pool's attributes: AND across attributes, OR within one attribute's list."""
+
+    pool: str
+    label_zh: str = ""
+    label_en: str = ""
+    where: dict[str, list[str]] = Field(default_factory=dict)
+    within: list[str] = Field(default_factory=list)  # nest inside other groups (AND)
+
+
+class Rule(_Strict):
+    """A structural rule on a slate.
+
+    kind 'share': den*count(group) op num*count(of) with `share` = num/den exact, `of` a group or 'all'.
+    kind 'count': min <= count(group) <= max (fixed counts, 控制数 caps).
+    A soft rule (hard = false) costs `weight` merit points per person it falls short.
+    """
+
+    id: str
+    clause: str
+    text: str  # the notice's own sentence
+    text_en: str = ""
+    award: str
+    kind: Literal["share", "count"]
+    group: str
+    op: Literal[">=", "<="] | None = None
+    share: str | None = None
+    of: str = "all"
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+    hard: bool = True
+    weight: float = Field(default=0, ge=0)
+    explicit: bool = True  # false for targets the office set where the notice gives no number (R10)
+
+    @model_validator(mode="after")
+    def _check(self) -> "Rule":
+        if self.kind == "share":
+            if self.op is None or self.share is None:
+                raise ValueError("a share rule needs 'op' and 'share'")
+            try:
+                f = parse_fraction(self.share)
+            except (ValueError, ZeroDivisionError):
+                raise ValueError(f"share '{self.share}' is not a fraction like 55% or 1/3") from None
+            if not 0 <= f <= 1:
+                raise ValueError(f"share '{self.share}' is outside 0..100%")
+        else:
+            if self.min is None and self.max is None:
+                raise ValueError("a count rule needs 'min' or 'max'")
+            if self.min is not None and self.max is not None and self.min > self.max:
+                raise ValueError(f"min {self.min} is above max {self.max}")
+        if not self.hard and self.weight <= 0:
+            raise ValueError("a soft rule needs a positive 'weight' (merit points per person short)")
+        return self
+
+    @property
+    def fraction(self) -> Fraction:
+        assert self.share is not None
+        return parse_fraction(self.share)
+
+    def describe_bound(self) -> str:
+        if self.kind == "share":
+            of = "all" if self.of == "all" else self.of
+            return f"{self.group} {self.op} {format_fraction(self.fraction)} of {of}"
+        parts = []
+        if self.min is not None:
+            parts.append(f">= {self.min}")
+        if self.max is not None:
+            parts.append(f"<= {self.max}")
+        return f"{self.group} " + " and ".join(parts)
+
+
+class TieBreakKey(_Strict):
+    attribute: str
+    values: list[str]  # earlier values are preferred
+
+
+class TieBreak(_Strict):
+    """Among slates of equal merit, prefer candidates by these keys in order, then by smaller id."""
+
+    pools: dict[str, list[TieBreakKey]] = Field(default_factory=dict)
+    note: str = ""
+
+
+class RuleSet(_Strict):
+    id: str
+    title_zh: str = ""
+    title_en: str = ""
+    notice: str = ""
+    quotas: str | None = None  # quota table file, relative to the rule-set file
+    pools: dict[str, PoolSpec]
+    awards: list[Award]
+    groups: dict[str, Group] = Field(default_factory=dict)
+    rules: list[Rule] = Field(default_factory=list)
+    tie_break: TieBreak = Field(default_factory=TieBreak)
+
+    @field_validator("awards")
+    @classmethod
+    def _unique_awards(cls, awards: list[Award]) -> list[Award]:
+        ids = [a.id for a in awards]
+        dup = {i for i in ids if ids.count(i) > 1}
+        if dup:
+            raise ValueError(f"award ids repeated: {sorted(dup)}")
+        return awards
+
+    def award(self, award_id: str) -> Award:
+        return next(a for a in self.awards if a.id == award_id)
+
+    def awards_of_pool(self, pool: str) -> list[Award]:
+        return [a for a in self.awards if a.pool == pool]
+
+    def top_award(self, pool: str) -> Award:
+        """The award whose slate the pool's subset awards are chosen from."""
+        return next(a for a in self.awards_of_pool(pool) if a.parent is None)
+
+    def rules_of_pool(self, pool: str) -> list[Rule]:
+        return [r for r in self.rules if self.award(r.award).pool == pool]
+
+    def resolved_filter(self, group: str) -> dict[str, set[str]]:
+        """The group's filter with every `within` group folded in (intersection per attribute)."""
+        out: dict[str, set[str]] = {}
+        stack, seen = [group], set()
+        while stack:
+            g = stack.pop()
+            if g in seen:
+                continue
+            seen.add(g)
+            spec = self.groups[g]
+            for col, vals in spec.where.items():
+                out[col] = out[col] & set(vals) if col in out else set(vals)
+            stack.extend(spec.within)
+        return out
+
+    def group_label(self, group: str) -> str:
+        if group == "all":
+            return "总数"
+        g = self.groups.get(group)
+        return (g.label_zh or group) if g else group
+
+    def rule_ids(self) -> list[str]:
+        return [r.id for r in self.rules]
+
+
+def _consistency(rs: RuleSet, problems: ProblemCollector) -> None:
+    """Cross-references and arithmetic that pydantic cannot see on one field."""
+    for a in rs.awards:
+        if a.pool not in rs.pools:
+            problems.add(f"award '{a.id}' uses undeclared pool '{a.pool}'", rule=a.id)
+        if a.parent is not None:
+            parents = [p for p in rs.awards if p.id == a.parent]
+            if not parents:
+                problems.add(f"award '{a.id}' has undeclared parent '{a.parent}'", rule=a.id)
+            elif parents[0].pool != a.pool or parents[0].parent is not None:
+                problems.add(f"award '{a.id}': parent '{a.parent}' must be a top-level award of the same pool",
+                             rule=a.id)
+            elif a.seats > parents[0].seats:
+                problems.add(f"award '{a.id}' has {a.seats} seats, more than its parent's {parents[0].seats}",
+                             rule=a.id)
+    for pool in rs.pools:
+        tops = [a for a in rs.awards if a.pool == pool and a.parent is None]
+        if len(tops) > 1:
+            problems.add(f"pool '{pool}' has several top-level awards {[a.id for a in tops]}; "
+                         "give all but one a 'parent'")
+    for name, g in rs.groups.items():
+        if name == "all":
+            problems.add("'all' is reserved for the whole slate; rename the group", rule=f"groups.{name}")
+        if g.pool not in rs.pools:
+            problems.add(f"group '{name}' uses undeclared pool '{g.pool}'", rule=f"groups.{name}")
+            continue
+        spec = rs.pools[g.pool]
+        for col, vals in g.where.items():
+            attr = spec.attribute(col)
+            if attr is None:
+                problems.add(f"group '{name}' filters on undeclared attribute '{col}'", rule=f"groups.{name}")
+                continue
+            for v in vals:
+                if v not in attr.allowed:
+                    problems.add(f"group '{name}' uses value '{v}' not declared for attribute '{col}' "
+                                 f"(allowed: {', '.join(attr.allowed)})", rule=f"groups.{name}")
+        for inner in g.within:
+            if inner not in rs.groups:
+                problems.add(f"group '{name}' is within undeclared group '{inner}'", rule=f"groups.{name}")
+            elif rs.groups[inner].pool != g.pool:
+                problems.add(f"group '{name}' is within '{inner}' of another pool", rule=f"groups.{name}")
+    if problems.problems:
+        return  # the checks below need the references to resolve
+    award_ids = {a.id for a in rs.awards}
+    seen_ids: set[str] = set()
+    for r in rs.rules:
+        if r.id in seen_ids:
+            problems.add("rule id repeated", rule=r.id)
+        seen_ids.add(r.id)
+        if r.award not in award_ids:
+            problems.add(f"rule uses undeclared award '{r.award}'", rule=r.id)
+            continue
+        pool = rs.award(r.award).pool
+        for g in [r.group] + ([r.of] if r.kind == "share" and r.of != "all" else []):
+            if g not in rs.groups:
+                problems.add(f"rule uses undeclared group '{g}'", rule=r.id)
+            elif rs.groups[g].pool != pool:
+                problems.add(f"group '{g}' is over pool '{rs.groups[g].pool}' but award '{r.award}' "
+                             f"selects from '{pool}'", rule=r.id)
+        seats = rs.award(r.award).seats
+        if r.kind == "count" and r.min is not None and r.min > seats:
+            problems.add(f"minimum {r.min} is more than the {seats} seats of '{r.award}'", rule=r.id)
+    for pool, keys in rs.tie_break.pools.items():
+        if pool not in rs.pools:
+            problems.add(f"tie_break names undeclared pool '{pool}'", rule="tie_break")
+            continue
+        for key in keys:
+            attr = rs.pools[pool].attribute(key.attribute)
+            if attr is None:
+                problems.add(f"tie_break uses undeclared attribute '{key.attribute}'", rule="tie_break")
+                continue
+            for v in key.values:
+                if v not in attr.allowed:
+                    problems.add(f"tie_break uses undeclared value '{v}' of '{key.attribute}'", rule="tie_break")
+    if not problems.problems:
+        _minimums_fit_seats(rs, problems)
+
+
+def _minimums_fit_seats(rs: RuleSet, problems: ProblemCollector) -> None:
+    """Hard minimums over groups that cannot overlap must fit in the seats together."""
+    for award in rs.awards:
+        mins: list[tuple[str, dict[str, set[str]], int]] = []
+        for r in rs.rules:
+            if r.award != award.id or not r.hard:
+                continue
+            if r.kind == "count" and r.min:
+                need = r.min
+            elif r.kind == "share" and r.op == ">=" and r.of == "all":
+                f = r.fraction
+                need = -(-f.numerator * award.seats // f.denominator)  # ceil
+            else:
+                continue
+            mins.append((r.id, rs.resolved_filter(r.group), need))
+        mins.sort(key=lambda m: -m[2])
+        chosen: list[tuple[str, dict[str, set[str]], int]] = []
+        for m in mins:  # greedy: pairwise disjoint groups (some attribute with no common value)
+            if all(any(c in m[1] and not (m[1][c] & o[1][c]) for c in o[1]) for o in chosen):
+                chosen.append(m)
+        total = sum(m[2] for m in chosen)
+        if total > award.seats:
+            ids = ", ".join(m[0] for m in chosen)
+            problems.add(f"minimums of disjoint groups ({ids}) add up to {total}, more than the "
+                         f"{award.seats} seats of '{award.id}'", rule=ids)
+
+
+def _loc_to_rule(data: dict, loc: tuple) -> str:
+    """Name the rule, award or key a pydantic error points at: rules[3] -> the rule's id."""
+    if len(loc) >= 2 and loc[0] in ("rules", "awards") and isinstance(loc[1], int):
+        try:
+            item = data[loc[0]][loc[1]]
+            rid = item.get("id") if isinstance(item, dict) else None
+        except (IndexError, KeyError, TypeError):
+            rid = None
+        head = rid or f"{loc[0]}[{loc[1]}]"
+        rest = ".".join(str(p) for p in loc[2:])
+        return f"{head}.{rest}" if rest else head
+    return ".".join(str(p) for p in loc)
+
+
+def load_ruleset(path: Path | str) -> RuleSet:
+    """Read and validate a rule-set TOML file; every problem is an InputErrors naming file and rule."""
+    path = Path(path)
+    problems = ProblemCollector.for_path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputErrors([InputProblem(str(path), "file not found")]) from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise InputErrors([InputProblem(str(path), f"not a valid UTF-8 TOML file: {e}")]) from None
+    try:
+        rs = RuleSet.model_validate(data)
+    except ValidationError as e:
+        for err in e.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key"
+            problems.add(msg, rule=_loc_to_rule(data, tuple(err["loc"])))
+        problems.raise_if_any()
+        raise  # unreachable: there was at least one error
+    _consistency(rs, problems)
+    problems.raise_if_any()
+    return rs
+
+
+def ruleset_dir_path(ruleset_path: Path, relative: str) -> Path:
+    """A file named in a rule set, relative to the rule-set file."""
+    p = Path(relative)
+    return p if p.is_absolute() else ruleset_path.parent / p

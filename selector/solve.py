@@ -1,0 +1,196 @@
+"""Solving: lexicographic objectives on the model that model.py built, with a documented tie-break.
+
+Stage 1 maximises merit of the top award (minus soft-rule penalties); stage 2, with that fixed,
+the merit of the subset awards (the special class); stage 3, with both fixed, the tie-break weights
+(rule set's `tie_break` keys, then the smaller id). The slate is then proven unique by asking for any
+other slate with the same three objectives; if one exists, the lexicographically first slate in
+tie-break order is fixed candidate by candidate. Hence the same inputs give the same slate whatever
+the number of workers. Optimality is claimed only when CP-SAT proved it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from selector.model import SelectionModel
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    workers: int = 1  # on 2 cores, one worker was fastest (benchmark issue); any number gives the same slate
+    time_limit: float | None = None  # seconds for the whole pool, all stages
+    seed: int = 0
+
+
+@dataclass
+class PoolSolution:
+    """What solving one pool's model gave."""
+
+    status: str  # optimal | feasible | infeasible | unknown
+    selected: dict[str, list[int]] = field(default_factory=dict)  # award id -> candidate positions
+    objective: int | None = None  # stage 1, scaled (merit - penalty)
+    bound: int | None = None  # stage 1 proven bound, scaled
+    scale: int = 1
+    unique: bool | None = None  # proven: no other slate ties on all three objectives
+    wall_time: float = 0.0
+    stage_times: list[float] = field(default_factory=list)
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective is None or self.bound is None:
+            return None
+        return (self.bound - self.objective) / max(1, abs(self.bound))
+
+
+class _Clock:
+    def __init__(self, limit: float | None):
+        self.start = time.perf_counter()
+        self.limit = limit
+
+    def remaining(self) -> float | None:
+        if self.limit is None:
+            return None
+        return max(0.01, self.limit - (time.perf_counter() - self.start))
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+
+def _solver(settings: SolverSettings, clock: _Clock) -> cp_model.CpSolver:
+    s = cp_model.CpSolver()
+    s.parameters.num_workers = settings.workers
+    s.parameters.random_seed = settings.seed
+    s.parameters.linearization_level = 2  # tighter root bound on these cardinality models
+    left = clock.remaining()
+    if left is not None:
+        s.parameters.max_time_in_seconds = left
+    return s
+
+
+def _all_vars(sm: SelectionModel) -> list[cp_model.IntVar]:
+    return [v for a in sm.awards for v in sm.x[a.id]]
+
+
+def _hint(sm: SelectionModel, values: dict[str, list[int]]) -> None:
+    sm.model.clear_hints()
+    for a in sm.awards:
+        for v, val in zip(sm.x[a.id], values[a.id]):
+            sm.model.add_hint(v, val)
+
+
+def _values(sm: SelectionModel, solver: cp_model.CpSolver) -> dict[str, list[int]]:
+    return {a.id: [int(solver.boolean_value(v)) for v in sm.x[a.id]] for a in sm.awards}
+
+
+def solve_model(sm: SelectionModel, settings: SolverSettings = SolverSettings()) -> PoolSolution:
+    """Solve the three stages in place on `sm.model` (it gains the stage-fixing constraints)."""
+    clock = _Clock(settings.time_limit)
+    m = sm.model
+    top = sm.top
+    subsets = sm.awards[1:]
+    times = []
+
+    # Stage 1: merit of the top award, less soft-rule penalties.
+    stage1 = sm.merit[top.id] - sm.penalty
+    m.maximize(stage1)
+    solver = _solver(settings, clock)
+    status = solver.solve(m)
+    times.append(solver.wall_time)
+    if status == cp_model.INFEASIBLE:
+        return PoolSolution("infeasible", scale=sm.scale, wall_time=clock.elapsed(), stage_times=times)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return PoolSolution("unknown", scale=sm.scale, wall_time=clock.elapsed(), stage_times=times)
+    best = int(solver.objective_value)
+    bound = int(solver.best_objective_bound)
+    values = _values(sm, solver)
+    if status != cp_model.OPTIMAL:  # out of time: the slate found, labelled feasible, with its gap
+        return _finish(sm, values, "feasible", best, bound, None, clock, times)
+    m.add(stage1 == best)
+
+    # Stage 2: merit of the subset awards (S2: the special class chosen on merit from the slate).
+    if subsets:
+        stage2 = sum(sm.merit[a.id] for a in subsets)
+        _hint(sm, values)
+        m.maximize(stage2)
+        solver = _solver(settings, clock)
+        status = solver.solve(m)
+        times.append(solver.wall_time)
+        if status != cp_model.OPTIMAL:
+            return _finish(sm, values, "feasible", best, bound, None, clock, times,
+                           stage_ok=status == cp_model.FEASIBLE)
+        values = _values(sm, solver)
+        m.add(stage2 == int(solver.objective_value))
+
+    # Stage 3: the documented tie-break among equal-merit slates.
+    stage3 = sum(cp_model.LinearExpr.weighted_sum(sm.x[a.id], sm.tie_break_weight) for a in sm.awards)
+    _hint(sm, values)
+    m.maximize(stage3)
+    solver = _solver(settings, clock)
+    status = solver.solve(m)
+    times.append(solver.wall_time)
+    if status != cp_model.OPTIMAL:
+        # merit is proven; only the tie-break ran out of time, so the slate may not be unique
+        return _finish(sm, values, "optimal", best, bound, None, clock, times)
+    values = _values(sm, solver)
+    m.add(stage3 == int(solver.objective_value))
+    m.clear_objective()
+
+    # Uniqueness: is there any other slate with the same three objectives?
+    unique = _is_only_solution(sm, values, settings, clock)
+    if unique is False:
+        values = _lexicographic_first(sm, values, settings, clock)
+    return _finish(sm, values, "optimal", best, bound, unique, clock, times)
+
+
+def _is_only_solution(sm: SelectionModel, values, settings: SolverSettings, clock: _Clock) -> bool | None:
+    probe = sm.model.clone()
+    probe.add(_differs_in(probe, sm, values) >= 1)
+    solver = _solver(settings, clock)
+    status = solver.solve(probe)
+    if status == cp_model.INFEASIBLE:
+        return True
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    return None  # not decided in time
+
+
+def _differs_in(model: cp_model.CpModel, sm: SelectionModel, values) -> cp_model.LinearExpr:
+    """How many decisions of a slate in the clone `model` differ from `values` (>= 1: another slate)."""
+    terms = []
+    for v, val in zip(_all_vars(sm), [b for a in sm.awards for b in values[a.id]]):
+        cv = model.get_bool_var_from_proto_index(v.index)
+        terms.append(1 - cv if val else cv)
+    return sum(terms)
+
+
+def _lexicographic_first(sm: SelectionModel, values, settings: SolverSettings, clock: _Clock):
+    """Several slates tie on every objective: take the first in tie-break order, candidate by candidate
+    (top award, then subsets), keeping each choice that still admits a tied slate."""
+    order = sorted(range(len(sm.pool)), key=lambda i: -sm.tie_break_weight[i])
+    probe = sm.model.clone()
+    for a in sm.awards:
+        for i in order:
+            v = probe.get_bool_var_from_proto_index(sm.x[a.id][i].index)
+            if values[a.id][i]:
+                probe.add(v == 1)
+                continue
+            trial = probe.clone()
+            trial.add(trial.get_bool_var_from_proto_index(v.index) == 1)
+            solver = _solver(settings, clock)
+            if solver.solve(trial) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                values = {b.id: [int(solver.boolean_value(trial.get_bool_var_from_proto_index(w.index)))
+                                 for w in sm.x[b.id]] for b in sm.awards}
+                probe.add(v == 1)
+            else:
+                probe.add(v == 0)
+    return values
+
+
+def _finish(sm, values, status, best, bound, unique, clock, times, stage_ok=True) -> PoolSolution:
+    if not stage_ok:
+        status = "feasible"
+    selected = {a: [i for i, b in enumerate(vals) if b] for a, vals in values.items()}
+    return PoolSolution(status, selected, best, bound, sm.scale, unique, clock.elapsed(), times)
