@@ -3,14 +3,17 @@ found in time), 2 bad input, 3 internal error (a slate failed verification), 130
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from selector.errors import InputErrors
-from selector.pipeline import Inputs, load_inputs, select as run_select
-from selector.report import format_result, write_selection
+from selector.explain import explain_inputs, explanation_json, format_explanation
+from selector.pipeline import Inputs, load_inputs
+from selector.pipeline import select as run_select
+from selector.report import atomic_output_dir, format_result, write_selection
 from selector.scenario import load_scenario
 from selector.solve import SolverSettings
 
@@ -75,17 +78,55 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
             for v in result.violations:
                 typer.echo(f"  {v}", err=True)
             raise typer.Exit(EXIT_INTERNAL)
-        write_selection(out, inputs, result, force=force)
+        explanation = None
+        if result.status == "infeasible":  # say why, in the notice's words, and what would work
+            explanation = explain_inputs(inputs, prices=False)
+        write_selection(out, inputs, result, force=force, extra=_write_explanation(explanation))
     except InputErrors as e:
         _fail_input(e)
     except KeyboardInterrupt:
         typer.echo("Interrupted: nothing was written.", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     typer.echo(format_result(inputs, result))
+    if explanation is not None:
+        typer.echo("\n" + format_explanation(explanation))
     typer.echo(f"\nWritten to {out}/")
     if result.status not in ("optimal", "feasible"):
         typer.echo("No slate: " + ("no slate can meet every rule." if result.status == "infeasible"
                                    else "none was found within the time limit."))
+        raise typer.Exit(EXIT_NO_SLATE)
+
+
+def _write_explanation(explanation):
+    if explanation is None:
+        return None
+
+    def write(folder: Path) -> None:
+        text = json.dumps(explanation_json(explanation), ensure_ascii=False, indent=2, default=str)
+        (folder / "explanation.json").write_text(text + "\n", encoding="utf-8")
+
+    return write
+
+
+@app.command()
+def explain(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: IndividualsOpt = None,
+            collectives: CollectivesOpt = None, quotas: QuotasOpt = None, out: OutOpt = Path("out/explain"),
+            force: ForceOpt = False) -> None:
+    """Why no slate exists (minimal conflicts, relaxations that work) or, when one does, what each rule
+    costs in merit. Writes explanation.json to --out. Exit 0 when every pool has a slate, 1 otherwise."""
+    try:
+        inputs = _inputs(scenario, rules, individuals, collectives, quotas)
+        explanation = explain_inputs(inputs, prices=True)
+        with atomic_output_dir(out, force) as tmp:
+            _write_explanation(explanation)(tmp)
+    except InputErrors as e:
+        _fail_input(e)
+    except KeyboardInterrupt:
+        typer.echo("Interrupted: nothing was written.", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    typer.echo(format_explanation(explanation))
+    typer.echo(f"\nWritten to {out}/explanation.json")
+    if not all(e.feasible for e in explanation.values()):
         raise typer.Exit(EXIT_NO_SLATE)
 
 

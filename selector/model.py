@@ -9,6 +9,7 @@ Shares are posted in integers: den*count(group) >= num*count(of), never with flo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -78,6 +79,8 @@ class SelectionModel:
     tie_break_weight: list[int]  # per candidate, larger = preferred among equals
     literals: dict[str, cp_model.IntVar] = field(default_factory=dict)  # rule id -> enforcement literal
     slacks: dict[str, cp_model.IntVar] = field(default_factory=dict)  # soft rule id -> people short
+    relaxed: dict[str, cp_model.IntVar] = field(default_factory=dict)  # hard rule id -> people it is relaxed by
+    count_of: Callable[[str, str], cp_model.IntVar] | None = None  # (award, group) -> count, made on demand
 
     @property
     def top(self) -> Award:
@@ -85,14 +88,23 @@ class SelectionModel:
 
 
 def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None = None,
-                with_literals: bool = False) -> SelectionModel:
+                with_literals: bool = False, relax: set[str] | frozenset[str] = frozenset()) -> SelectionModel:
     """Post every rule of the pool's awards. With `with_literals`, each hard rule is enforced only
-    when its literal is true (the explainer assumes the literals); otherwise rules are plain."""
+    when its literal is true (the explainer assumes the literals); otherwise rules are plain.
+    Rules named in `relax` get a slack variable counted in people (`relaxed`), for relaxations."""
     m = cp_model.CpModel()
     n = len(pool)
     awards = sorted(ruleset.awards_of_pool(pool.kind), key=lambda a: a.parent is not None)
-    top = awards[0]
     literals: dict[str, cp_model.IntVar] = {}
+    relaxed: dict[str, cp_model.IntVar] = {}
+
+    def give(rule_id: str, most: int):
+        """The people a relaxable rule may be missed by (0 for a rule that is not relaxed)."""
+        if rule_id not in relax:
+            return 0
+        if rule_id not in relaxed:
+            relaxed[rule_id] = m.new_int_var(0, max(0, most), f"relax[{rule_id}]")
+        return relaxed[rule_id]
 
     def post(rule_id: str, constraint: cp_model.Constraint) -> None:
         if with_literals:
@@ -128,7 +140,7 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
 
     # S1, S3: seat totals.
     for a in awards:
-        post(f"seats:{a.id}", m.add(count(a.id, "all") == a.seats))
+        post(f"seats:{a.id}", m.add(count(a.id, "all") == a.seats - give(f"seats:{a.id}", a.seats)))
 
     # S4: unit quotas, caps or exact; 单列 open seats may go to any unit beyond its quota.
     for a in awards:
@@ -141,14 +153,15 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
             in_unit = [x[a.id][i] for i in range(n) if units[i] == u]
             filled = sum(in_unit) if in_unit else 0
             q = by_unit.get(u, 0)
+            rid = quota_rule_id(ruleset, a, u)
             if a.open_seats:
                 e = m.new_int_var(0, a.open_seats, f"open[{a.id},{u}]")
                 excess.append(e)
-                post(quota_rule_id(ruleset, a, u), m.add(filled <= q + e))
+                post(rid, m.add(filled <= q + e + give(rid, a.seats)))
             else:
-                post(quota_rule_id(ruleset, a, u), m.add(filled <= q))
+                post(rid, m.add(filled <= q + give(rid, a.seats)))
             if a.quota == "exact":
-                post(quota_rule_id(ruleset, a, u), m.add(filled >= q))
+                post(rid, m.add(filled >= q - give(rid, a.seats)))
         if excess:
             m.add(sum(excess) <= a.open_seats)
 
@@ -158,7 +171,7 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
     weights: list[Decimal] = []
     for r in ruleset.rules_of_pool(pool.kind):
         seats = ruleset.award(r.award).seats
-        slack = None
+        slack = give(r.id, seats) if r.id in relax else None
         if not r.hard:
             slack = slacks[r.id] = m.new_int_var(0, seats, f"short[{r.id}]")
             weights.append(Decimal(str(r.weight)))
@@ -179,7 +192,7 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
         weight[i] = n - rank
     return SelectionModel(m, pool, awards, x, counts, scale, scaled, merit,
                           sum(penalty_terms) if penalty_terms else cp_model.LinearExpr.constant(0),
-                          weight, literals, slacks)
+                          weight, literals, slacks, relaxed, count)
 
 
 def _rule_constraints(m: cp_model.CpModel, r: Rule, count, slack) -> list[cp_model.Constraint]:

@@ -33,7 +33,7 @@ class RuleCheck:
 class VerificationReport:
     checks: list[RuleCheck] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
-    unit_fill: dict[str, dict[str, tuple[int, int | None]]] = field(default_factory=dict)  # award -> unit -> (filled, quota)
+    unit_fill: dict[str, dict[str, tuple[int, int | None]]] = field(default_factory=dict)  # award->unit->(filled,quota)
 
     @property
     def ok(self) -> bool:
@@ -130,11 +130,6 @@ def verify_slate(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas, slate
             achieved = str(n_part)
         report.checks.append(RuleCheck(rule.id, rule.award, rule.hard, n_part, whole, required, achieved, ok, short))
         if rule.hard and not ok:
-            report.violations.append(f"{rule.id} ({rule.clause} {rule.text}): required {required}, slate has {achieved}")
+            report.violations.append(
+                f"{rule.id} ({rule.clause} {rule.text}): required {required}, slate has {achieved}")
     return report
-
-
-def slate_merit(pool: Pool, chosen: list[str]) -> str:
-    """Total score of the chosen candidates, exactly, as text."""
-    scores = dict(zip(pool.table["id"], pool.table["score"]))
-    return str(sum((scores[c] for c in chosen), start=scores[chosen[0]] * 0) if chosen else 0)
