@@ -486,7 +486,7 @@ def clash_in_words(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
             cap = sum(min(by_unit.get(u, 0), supply[u]) for u in quotas.units)
             lines.append("why: " + ", ".join(f"{u} has {supply[u]} eligible for a quota of {by_unit.get(u, 0)}"
                                              for u in short)
-                         + f"; the other units are capped at their quotas ({', '.join(sorted(capped))}), "
+                         + f"; the other units are capped at their quotas ({', '.join(capped)}), "
                          f"so at most {cap} of the {award.seats} seats can be filled")
         else:
             lines.append(f"why: within the quotas of {', '.join(capped)}, the rules above cannot all be met")
