@@ -11,9 +11,17 @@ import typer
 
 from selector.errors import InputErrors
 from selector.explain import explain_inputs, explanation_json, format_explanation
-from selector.pipeline import Inputs, load_inputs
-from selector.pipeline import select as run_select
-from selector.report import atomic_output_dir, format_result, write_selection
+from selector.pipeline import Inputs, load_inputs, screen_inputs, select_screened
+from selector.pipeline import check as run_check
+from selector.report import (
+    atomic_output_dir,
+    format_findings,
+    format_result,
+    format_screening,
+    write_check,
+    write_screening,
+    write_selection,
+)
 from selector.scenario import load_scenario
 from selector.solve import SolverSettings
 
@@ -71,7 +79,7 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
     """Select the slate of greatest merit meeting every rule, verify it, and write it to --out."""
     try:
         inputs = _inputs(scenario, rules, individuals, collectives, quotas)
-        result = run_select(inputs, SolverSettings(workers=workers, time_limit=time_limit))
+        screening, result = select_screened(inputs, SolverSettings(workers=workers, time_limit=time_limit))
         if result.status in ("optimal", "feasible") and not result.verified:
             typer.echo("Internal error: the solver's slate failed independent verification; nothing written.",
                        err=True)
@@ -80,13 +88,22 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
             raise typer.Exit(EXIT_INTERNAL)
         explanation = None
         if result.status == "infeasible":  # say why, in the notice's words, and what would work
-            explanation = explain_inputs(inputs, prices=False)
-        write_selection(out, inputs, result, force=force, extra=_write_explanation(explanation))
+            explanation = explain_inputs(inputs, eligible=screening.masks, prices=False)
+        write_explanation = _write_explanation(explanation)
+
+        def extra(folder: Path) -> None:
+            write_screening(folder, inputs, screening)
+            if write_explanation is not None:
+                write_explanation(folder)
+
+        write_selection(out, inputs, result, force=force, extra=extra,
+                        settings=SolverSettings(workers=workers, time_limit=time_limit))  # for audit.json
     except InputErrors as e:
         _fail_input(e)
     except KeyboardInterrupt:
         typer.echo("Interrupted: nothing was written.", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    typer.echo(format_screening(inputs, screening) + "\n")
     typer.echo(format_result(inputs, result))
     if explanation is not None:
         typer.echo("\n" + format_explanation(explanation))
@@ -116,7 +133,7 @@ def explain(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: I
     costs in merit. Writes explanation.json to --out. Exit 0 when every pool has a slate, 1 otherwise."""
     try:
         inputs = _inputs(scenario, rules, individuals, collectives, quotas)
-        explanation = explain_inputs(inputs, prices=True)
+        explanation = explain_inputs(inputs, eligible=screen_inputs(inputs).masks, prices=True)
         with atomic_output_dir(out, force) as tmp:
             _write_explanation(explanation)(tmp)
     except InputErrors as e:
@@ -127,6 +144,74 @@ def explain(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: I
     typer.echo(format_explanation(explanation))
     typer.echo(f"\nWritten to {out}/explanation.json")
     if not all(e.feasible for e in explanation.values()):
+        raise typer.Exit(EXIT_NO_SLATE)
+
+
+@app.command()
+def check(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: IndividualsOpt = None,
+          collectives: CollectivesOpt = None, quotas: QuotasOpt = None, out: OutOpt = Path("out/check"),
+          force: ForceOpt = False) -> None:
+    """Read, screen eligibility and check the eligible supply against every rule, without solving.
+    Writes screening.csv, supply.csv and check.json to --out. Exit 0 when nothing rules a slate out,
+    1 when something does (a unit short of its quota, a group short of what the rules force), 2 bad input."""
+    try:
+        inputs = _inputs(scenario, rules, individuals, collectives, quotas)
+        result = run_check(inputs)
+        write_check(out, inputs, result, force=force)
+    except InputErrors as e:
+        _fail_input(e)
+    except KeyboardInterrupt:
+        typer.echo("Interrupted: nothing was written.", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    typer.echo(format_screening(inputs, result.screening) + "\n")
+    typer.echo(format_findings(result.findings))
+    typer.echo(f"\nWritten to {out}/")
+    if not result.ok:
+        typer.echo("No slate can exist: " + "; ".join(
+            f"{f.rule} ({f.subject}: needs {f.needed}, {f.available} available)" for f in result.findings if f.fatal))
+        raise typer.Exit(EXIT_NO_SLATE)
+
+
+# ---------------------------------------------------------------- paperwork and audit (issue 6)
+@app.command()
+def template(rules: Annotated[Path, typer.Option("--rules", help="Rule-set TOML (models/).")],
+             out: OutOpt = Path("out/template"), force: ForceOpt = False) -> None:
+    """Blank XLSX pools (one per pool of the rule set) and quota table with the rule set's Chinese headers,
+    drop-downs for every category and yes/no column, and a sheet 说明 explaining each column."""
+    from selector.paperwork import write_templates
+    from selector.pool import default_quota_path, read_quotas
+    from selector.rules import load_ruleset
+
+    try:
+        ruleset = load_ruleset(rules)
+        units = None
+        quota_path = default_quota_path(ruleset, rules)
+        if quota_path is not None and quota_path.exists():
+            try:
+                units = read_quotas(quota_path, ruleset).units  # the unit drop-down offers these
+            except InputErrors:
+                units = None
+        with atomic_output_dir(out, force) as tmp:
+            written = write_templates(ruleset, tmp, units)
+    except InputErrors as e:
+        _fail_input(e)
+    for p in written:
+        typer.echo(f"Written {out / p.name}")
+
+
+@app.command()
+def verify(folder: Annotated[Path, typer.Argument(help="A result folder written by `selector select`.")]) -> None:
+    """Re-check a result folder against its audit.json without solving: the input files have their recorded
+    hashes, every rule holds on the recorded slate (independent verifier), the merit is as recorded and the
+    tables regenerate byte for byte. Exit 0 pass, 1 fail (saying what differs), 2 not a result folder."""
+    from selector.audit import format_verify, verify_folder
+
+    try:
+        report = verify_folder(folder)
+    except InputErrors as e:
+        _fail_input(e)
+    typer.echo(format_verify(report))
+    if not report.ok:
         raise typer.Exit(EXIT_NO_SLATE)
 
 

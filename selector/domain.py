@@ -19,6 +19,7 @@ class AwardResult(_Model):
     seats: int
     merit: str  # exact sum of the selected scores, as text (scores may have decimals)
     selected: list[str]  # candidate ids, in pool order
+    special: list[str] | None = None  # for a top award: the ids of its subset awards (the special class)
 
 
 class RuleResult(_Model):
@@ -52,6 +53,32 @@ class PoolResult(_Model):
     eligible: int
 
 
+class UnitScreening(_Model):
+    """Eligibility screening of one unit's submissions for one award (E1-E10, C4, T2)."""
+
+    pool: str
+    award: str
+    unit: str
+    submitted: int
+    eligible: int
+    quota: int | None  # None: the award has no quota column
+    shortfall: int | None  # max(0, quota - eligible): seats the unit cannot fill from its eligible candidates
+
+
+class ScreenedOut(_Model):
+    """A candidate the notice excludes, with every reason: 'E5 八.1 ...: grassroots_vote 79% < 80%'."""
+
+    id: str
+    pool: str
+    unit: str
+    reasons: list[str]
+
+
+class ScreeningSummary(_Model):
+    units: list[UnitScreening]
+    screened_out: list[ScreenedOut]
+
+
 class SelectionResult(_Model):
     status: Status  # the worst over the pools
     ruleset: str
@@ -63,3 +90,4 @@ class SelectionResult(_Model):
     violations: list[str]
     wall_time: float
     tie_break: str
+    screening: ScreeningSummary | None = None  # eligibility screening before the model, when run

@@ -18,6 +18,7 @@ from ortools.sat.python import cp_model
 from selector.model import SelectionModel, build_model, quota_rule_id, rule_ids_of_pool
 from selector.pool import Pool, Quotas
 from selector.rules import Rule, RuleSet, format_fraction
+from selector.supply import pool_findings
 
 MAX_CONFLICTS = 5
 MAX_MENU = 5
@@ -67,6 +68,7 @@ class PoolExplanation:
     relaxations: list[Relaxation] = field(default_factory=list)
     prices: list[Price] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    arithmetic: list = field(default_factory=list)  # supply.Finding that failed: demand beyond eligible supply
 
 
 def rule_texts(ruleset: RuleSet, pool: Pool, quotas: Quotas) -> dict[str, RuleText]:
@@ -108,9 +110,10 @@ class _Feasibility:
     """One model with every rule behind a literal, probed with different sets of assumed rules."""
 
     def __init__(self, ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None,
-                 time_limit: float = 20.0):
-        self.sm = build_model(ruleset, pool, quotas, eligible, with_literals=True)
+                 time_limit: float = 20.0, fixed: dict[str, bool] | None = None):
+        self.sm = build_model(ruleset, pool, quotas, eligible, with_literals=True, fixed=fixed)
         self.ids = [r for r in rule_ids_of_pool(ruleset, pool.kind, quotas) if r in self.sm.literals]
+        self.ids += [r for r in self.sm.literals if r.startswith("fixed:")]  # what-if: forced candidates
         self.by_index = {self.sm.literals[r].index: r for r in self.ids}
         self.time_limit = time_limit
         self.solves = 0
@@ -154,9 +157,10 @@ class _Feasibility:
 
 
 def find_conflicts(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None = None,
-                   limit: int = MAX_CONFLICTS) -> list[list[str]]:
-    """Up to `limit` different minimal conflicts: the first, then one avoiding each rule of those found."""
-    probe = _Feasibility(ruleset, pool, quotas, eligible)
+                   limit: int = MAX_CONFLICTS, fixed: dict[str, bool] | None = None) -> list[list[str]]:
+    """Up to `limit` different minimal conflicts: the first, then one avoiding each rule of those found.
+    With `fixed` (what-if forced candidates), a conflict may name `fixed:<id>`."""
+    probe = _Feasibility(ruleset, pool, quotas, eligible, fixed=fixed)
     first = probe.minimal_conflict(probe.ids)
     if first is None:
         return []
@@ -450,6 +454,7 @@ def explain_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bo
             exp.prices = rule_prices(ruleset, pool, quotas, eligible)
         return exp
     exp = PoolExplanation(pool.kind, False, conflicts, texts)
+    exp.arithmetic = [f for f in pool_findings(ruleset, pool, quotas, eligible) if not f.ok]
     in_conflicts = list(dict.fromkeys(r for c in conflicts for r in c))
     exp.relaxations = loosest_rule_values(ruleset, pool, quotas, eligible, in_conflicts)
     exp.relaxations += pool_additions(ruleset, pool, quotas, eligible, conflicts)
@@ -520,6 +525,7 @@ def explanation_json(explanations: dict[str, PoolExplanation]) -> dict:
         "conflicts": [c for e in explanations.values() for c in e.conflicts],
         "relaxations": [relax(r, k) for k, e in explanations.items() for r in e.relaxations],
         "prices": [{"pool": k, **p.__dict__} for k, e in explanations.items() for p in e.prices],
+        "arithmetic": [{"pool": k, **f.__dict__} for k, e in explanations.items() for f in e.arithmetic],
         "pools": {k: {"feasible": e.feasible, "conflicts": e.conflicts, "clash": e.notes,
                       "rules": {rid: t.__dict__ for rid, t in e.rules.items()
                                 if any(rid in c for c in e.conflicts) or any(p.rule == rid for p in e.prices)}}
@@ -541,6 +547,12 @@ def format_explanation(explanations: dict[str, PoolExplanation]) -> str:
             continue
         out.append(f"{kind}: NO SLATE CAN MEET THESE RULES TOGETHER ({len(e.conflicts)} minimal conflict(s); "
                    "dropping any one rule of a conflict removes that conflict)")
+        if e.arithmetic:
+            out.append("  Arithmetic first (eligible supply against what the rules demand, no solver):")
+            for f in e.arithmetic:
+                verdict = "rules out every slate" if f.fatal else "short"
+                out.append(f"    {f.rule} [{f.clause}] {f.text}: needs at least {f.needed} {f.subject}; "
+                           f"the eligible pool has {f.available} ({f.note}) — {verdict}")
         out += [("  " if line.startswith("conflict") else "    ") + line for line in e.notes]
         if e.relaxations:
             out.append("  Smallest changes that let a slate exist (each checked by solving):")

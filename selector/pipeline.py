@@ -11,11 +11,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from selector.domain import AwardResult, PoolResult, RuleResult, SelectionResult, UnitResult
+from selector.eligibility import Screening, screen
 from selector.errors import InputErrors, InputProblem
 from selector.model import build_model
 from selector.pool import Pool, Quotas, default_quota_path, read_pool, read_quotas
 from selector.rules import RuleSet, load_ruleset
 from selector.solve import PoolSolution, SolverSettings, solve_model
+from selector.supply import SupplyCheck, supply_findings
 from selector.verify import verify_slate
 
 _STATUS_ORDER = ["optimal", "feasible", "unknown", "infeasible"]
@@ -30,6 +32,7 @@ class Inputs:
     pools: dict[str, Pool]  # pool kind -> pool
     quotas: Quotas
     files: dict[str, Path] = field(default_factory=dict)  # role -> path, for the audit record
+    fixed: dict[str, bool] = field(default_factory=dict)  # what-if: candidate id -> forced in (True) / out (False)
 
 
 def load_inputs(rules: Path | str, pools: dict[str, Path | str], quotas: Path | str | None = None) -> Inputs:
@@ -82,7 +85,7 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
         mask = eligible.get(kind) if eligible else None
         if mask is not None:
             ineligible |= {pool.table.at[i, "id"] for i in range(len(pool)) if not mask[i]}
-        sm = build_model(rs, pool, inputs.quotas, eligible=mask)
+        sm = build_model(rs, pool, inputs.quotas, eligible=mask, fixed=inputs.fixed or None)
         sol = solve_model(sm, settings)
         solutions[kind] = sol
         ids = list(pool.table["id"])
@@ -101,7 +104,9 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
         chosen = slate.get(a.id, [])
         scores = dict(zip(inputs.pools[a.pool].table["id"], inputs.pools[a.pool].table["score"]))
         awards[a.id] = AwardResult(award=a.id, name_zh=a.name_zh, seats=a.seats,
-                                   merit=str(sum((scores[c] for c in chosen), Decimal(0))), selected=chosen)
+                                   merit=str(sum((scores[c] for c in chosen), Decimal(0))), selected=chosen,
+                                   special=[c for sub in rs.awards if sub.parent == a.id
+                                            for c in slate.get(sub.id, [])] or None)
     rules_out = []
     units_out = []
     if report is not None:
@@ -118,3 +123,23 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
         verified=report.ok if report is not None else False,
         violations=report.violations if report is not None else [],
         wall_time=round(time.perf_counter() - start, 4), tie_break=rs.tie_break.note)
+
+
+# ---------------------------------------------------------------- eligibility screening (issue 3)
+def screen_inputs(inputs: Inputs) -> Screening:
+    """Screen every pool against the rule set's eligibility rules, before any model is built."""
+    return screen(inputs.ruleset, inputs.pools, inputs.quotas)
+
+
+def select_screened(inputs: Inputs, settings: SolverSettings = SolverSettings()
+                    ) -> tuple[Screening, SelectionResult]:
+    """Screen, then select among the eligible only; the result carries the screening summary."""
+    screening = screen_inputs(inputs)
+    result = select(inputs, settings, eligible=screening.masks)
+    return screening, result.model_copy(update={"screening": screening.summary()})
+
+
+def check(inputs: Inputs) -> SupplyCheck:
+    """Screen, then the supply arithmetic of every rule against the eligible candidates; no solving."""
+    screening = screen_inputs(inputs)
+    return SupplyCheck(screening, supply_findings(inputs.ruleset, inputs.pools, inputs.quotas, screening.masks))

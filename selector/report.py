@@ -13,8 +13,11 @@ from pathlib import Path
 import pandas as pd
 
 from selector.domain import SelectionResult
+from selector.eligibility import Screening
 from selector.errors import InputErrors, InputProblem
+from selector.paperwork import mask_frame, private_columns
 from selector.pipeline import Inputs
+from selector.supply import Finding, SupplyCheck
 
 
 @contextmanager
@@ -68,6 +71,7 @@ def slate_tables(inputs: Inputs, result: SelectionResult) -> dict[str, pd.DataFr
         chosen = set(result.awards[award.id].selected)
         frame = pool.table[pool.table["id"].isin(chosen)].copy()
         frame = frame.map(_cell)
+        frame = mask_frame(frame, private_columns(rs.pools[award.pool], pool))  # 身份证号, 手机 ... masked
         frame["score"] = [float(s) for s in frame["score"]]
         for sub in rs.awards:
             if sub.parent == award.id:
@@ -80,8 +84,10 @@ def slate_tables(inputs: Inputs, result: SelectionResult) -> dict[str, pd.DataFr
 
 
 def write_selection(out: Path, inputs: Inputs, result: SelectionResult, force: bool = False,
-                    extra: Callable[[Path], None] | None = None) -> None:
-    """Write the slates (CSV and one XLSX), summary.json and anything `extra` adds, atomically."""
+                    extra: Callable[[Path], None] | None = None, settings=None, paperwork: bool = True) -> None:
+    """Write the slates (CSV and one XLSX), summary.json and anything `extra` adds, atomically; then
+    (`paperwork`) the summary tables, budget, report and audit.json, which read and hash all the rest.
+    `settings` (solve.SolverSettings) go into the audit record."""
     with atomic_output_dir(out, force) as tmp:
         tables = slate_tables(inputs, result) if result.status in ("optimal", "feasible") else {}
         for award_id, frame in tables.items():
@@ -94,6 +100,10 @@ def write_selection(out: Path, inputs: Inputs, result: SelectionResult, force: b
             json.dumps(result.model_dump(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         if extra is not None:
             extra(tmp)
+        if paperwork:  # last: the report reads what `extra` wrote (screening, plots), the audit hashes it all
+            from selector.paperwork import write_paperwork
+
+            write_paperwork(tmp, inputs, result, settings)
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
@@ -144,5 +154,95 @@ def format_result(inputs: Inputs, result: SelectionResult) -> str:
         out.append(_table(rows, ["unit (filled/quota)", *awards]))
     if result.violations:
         out.append("\nVERIFIER FOUND VIOLATIONS:\n" + "\n".join(f"  {v}" for v in result.violations))
+    if result.status in ("optimal", "feasible") and any(a.reward_yuan for a in rs.awards):
+        from selector.paperwork import compute_budget, format_budget
+
+        out.append("\n" + format_budget(compute_budget(rs, inputs.pools, inputs.quotas, result)))
     out.append(f"\nwall time {result.wall_time:.2f} s. Ties: {result.tie_break}")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- eligibility screening and supply (issue 3)
+def screening_table(inputs: Inputs, screening: Screening) -> pd.DataFrame:
+    """One row per candidate: eligible yes/no and every reason (rule id, clause, sentence, failed value)."""
+    rows = [{"id": c.id, "name": c.name, "unit": c.unit, "pool": c.pool, "award": c.award,
+             "eligible": "yes" if c.eligible else "no",
+             "failed_rules": ";".join(r.rule for r in c.reasons),
+             "reasons": " | ".join(str(r) for r in c.reasons),
+             "preferences": "; ".join(c.preferences)} for c in screening.candidates]
+    return pd.DataFrame(rows, columns=["id", "name", "unit", "pool", "award", "eligible", "failed_rules",
+                                       "reasons", "preferences"])
+
+
+def findings_table(findings: list[Finding]) -> pd.DataFrame:
+    return pd.DataFrame([{"rule": f.rule, "clause": f.clause, "text": f.text, "award": f.award,
+                          "subject": f.subject, "needed": f.needed, "available": f.available,
+                          "ok": "yes" if f.ok else "no", "rules_out_a_slate": "yes" if f.fatal else "no",
+                          "hard": "yes" if f.hard else "no", "note": f.note} for f in findings],
+                        columns=["rule", "clause", "text", "award", "subject", "needed", "available", "ok",
+                                 "rules_out_a_slate", "hard", "note"])
+
+
+def write_screening(folder: Path, inputs: Inputs, screening: Screening) -> None:
+    """screening.csv into `folder`, and a `screening` sheet in its slate.xlsx when there is one."""
+    table = screening_table(inputs, screening)
+    table.to_csv(folder / "screening.csv", index=False, encoding="utf-8")
+    xlsx = folder / "slate.xlsx"
+    if xlsx.exists():
+        with pd.ExcelWriter(xlsx, engine="openpyxl", mode="a", if_sheet_exists="replace") as xl:
+            table.to_excel(xl, sheet_name="screening", index=False)
+
+
+def write_check(out: Path, inputs: Inputs, check: SupplyCheck, force: bool = False) -> None:
+    """`selector check` output, atomically: screening.csv, supply.csv and check.json."""
+    with atomic_output_dir(out, force) as tmp:
+        write_screening(tmp, inputs, check.screening)
+        findings_table(check.findings).to_csv(tmp / "supply.csv", index=False, encoding="utf-8")
+        data = {"ruleset": inputs.ruleset.id, "ok": check.ok,
+                "screening": check.screening.summary().model_dump(),
+                "findings": [f.__dict__ for f in check.findings]}
+        (tmp / "check.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def format_screening(inputs: Inputs, screening: Screening) -> str:
+    """The terminal view of a screening: per unit submitted/eligible/quota/shortfall, then who is out and why."""
+    rs = inputs.ruleset
+    awards = list(dict.fromkeys(u.award for u in screening.units))
+    by_unit: dict[str, dict[str, list[str]]] = {}
+    for u in screening.units:
+        by_unit.setdefault(u.unit, {})[u.award] = [
+            str(u.submitted), str(u.eligible), "" if u.quota is None else str(u.quota),
+            "" if not u.shortfall else str(u.shortfall)]
+    header = ["unit"] + [f"{a} {h}" if h == "submitted" else h for a in awards
+                         for h in ("submitted", "eligible", "quota", "short")]
+    rows = [[unit, *[c for a in awards for c in cells.get(a, ["0", "0", "", ""])]] for unit, cells in by_unit.items()]
+    out = ["Eligibility screening (" + ", ".join(
+        f"{kind}: {sum(screening.masks[kind])} eligible of {len(screening.masks[kind])}"
+        for kind in screening.masks) + ")", _table(rows, header)]
+    short = [u for u in screening.units if u.shortfall]
+    if short:
+        out.append("Units with fewer eligible candidates than their quota: " + ", ".join(
+            f"{u.unit} ({u.award}: {u.eligible} eligible, quota {u.quota})" for u in short))
+    gone = screening.screened_out
+    if gone:
+        out.append(f"\nScreened out ({len(gone)}), with the notice's reason:")
+        for c in gone:
+            for j, r in enumerate(c.reasons):
+                head = f"  {c.id} {c.name} ({c.unit}, {rs.award(c.award).name_zh if c.award else c.pool}): " \
+                    if j == 0 else "      also: "
+                out.append(head + str(r))
+    return "\n".join(out)
+
+
+def format_findings(findings: list[Finding]) -> str:
+    """The terminal view of the supply arithmetic: each rule's demand against the eligible supply."""
+    rows = [[f.rule, f.clause, f.text if len(f.text) <= 24 else f.text[:23] + "…", f.subject, str(f.needed),
+             str(f.available), "ok" if f.ok else ("RULES OUT A SLATE" if f.fatal else "short")]
+            for f in findings]
+    out = ["Supply against each rule (eligible candidates; no solving):",
+           _table(rows, ["rule", "clause", "notice", "who", "needed", "available", ""])]
+    bad = [f for f in findings if not f.ok]
+    for f in bad:
+        out.append(f"  {f.rule} {f.clause} {f.text}: {f.subject} needs {f.needed}, {f.available} available "
+                   f"({f.note})")
     return "\n".join(out)

@@ -6,14 +6,16 @@ of the notice it comes from and the notice's own sentence, so every message can 
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from selector.errors import InputErrors, InputProblem, ProblemCollector
+from selector.errors import InputErrors, ProblemCollector, read_text_file, toml_problem
 
 BASE_COLUMNS = ("id", "name", "unit", "score")
 YES = "yes"
@@ -58,7 +60,7 @@ class Attribute(_Strict):
     separator: str = ";"  # set: separator between values
 
     @model_validator(mode="after")
-    def _check(self) -> "Attribute":
+    def _check(self) -> Attribute:
         if self.type in ("category", "set") and not self.values:
             raise ValueError(f"attribute '{self.column}' of type {self.type} needs 'values'")
         for alias, canonical in self.value_aliases.items():
@@ -135,7 +137,7 @@ class Rule(_Strict):
     explicit: bool = True  # false for targets the office set where the notice gives no number (R10)
 
     @model_validator(mode="after")
-    def _check(self) -> "Rule":
+    def _check(self) -> Rule:
         if self.kind == "share":
             if self.op is None or self.share is None:
                 raise ValueError("a share rule needs 'op' and 'share'")
@@ -183,6 +185,126 @@ class TieBreak(_Strict):
     note: str = ""
 
 
+# ---------------------------------------------------------------- eligibility rules (五, 八)
+ELIGIBILITY_PARAMS: dict[str, tuple[set[str], set[str]]] = {  # check -> (required fields, optional fields)
+    "min_share": ({"attribute", "min"}, set()),
+    "min_number": ({"attribute", "min"}, set()),
+    "flag_is": ({"attribute", "value"}, set()),
+    "any_of": ({"conditions"}, set()),
+    "requires_all": ({"attribute", "values"}, set()),
+    "working_days": ({"start", "end", "min"}, {"holidays", "workdays"}),
+}
+_ELIGIBILITY_COMMON = {"id", "clause", "text", "text_en", "pool", "when", "check"}
+
+
+class EligibilityRule(_Strict):
+    """One condition a candidate must meet to be selectable at all, screened before the model.
+
+    It applies to the candidates of `pool` (one pool or a list) that match `when` (a named group, or
+    attribute -> allowed values; absent: everyone). Such a candidate FAILS when, by `check`:
+      min_share     the share `attribute` is below `min` ("80%": exactly 80% passes, 79.99% fails);
+      min_number    the number `attribute` is below `min` (post_years >= 2);
+      flag_is       `attribute` is not `value` (already_model must be "no");
+      any_of        none of `conditions` (attribute -> allowed values) holds: honour basis OR direct;
+      requires_all  the set `attribute` lacks one of `values` (clearances; each missing one is named);
+      working_days  `start`..`end`, both days included, has fewer than `min` working days of the Chinese
+                    official calendar (chinesecalendar: public holidays off, make-up weekend days on).
+                    `holidays` / `workdays` (TOML dates) correct the package, and supply the calendar
+                    of a year it does not cover: such a year counts as covered when a date in it is listed.
+    A blank value fails too, with its own message: the notice requires the ballot, the notice period, ...
+    """
+
+    id: str
+    clause: str
+    text: str  # the notice's own sentence
+    text_en: str = ""
+    pool: str | list[str]
+    when: str | dict[str, list[str]] | None = None
+    check: Literal["min_share", "min_number", "flag_is", "any_of", "requires_all", "working_days"]
+    attribute: str | None = None
+    min: str | int | float | None = None
+    value: str | None = None
+    values: list[str] = Field(default_factory=list)
+    conditions: dict[str, list[str]] = Field(default_factory=dict)
+    start: str | None = None
+    end: str | None = None
+    holidays: list[dt.date] = Field(default_factory=list)
+    workdays: list[dt.date] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> EligibilityRule:
+        required, optional = ELIGIBILITY_PARAMS[self.check]
+        given = set(self.model_fields_set) - _ELIGIBILITY_COMMON
+        missing = sorted(f for f in required if f not in given or getattr(self, f) in (None, [], {}))
+        if missing:
+            raise ValueError(f"check '{self.check}' needs {', '.join(repr(f) for f in missing)}")
+        unused = sorted(given - required - optional)
+        if unused:
+            raise ValueError(f"{', '.join(repr(f) for f in unused)} does not apply to check '{self.check}'")
+        if not self.pools:
+            raise ValueError("'pool' names no pool")
+        if self.check in ("min_share", "min_number", "working_days"):
+            try:
+                t = self.threshold
+            except (ValueError, ZeroDivisionError):
+                raise ValueError(f"min '{self.min}' is not a number (or a share like 80%)") from None
+            if self.check == "min_share" and not 0 <= t <= 1:
+                raise ValueError(f"min '{self.min}' is outside 0..100%")
+            if self.check == "working_days" and (t.denominator != 1 or t < 1):
+                raise ValueError(f"min '{self.min}' is not a whole number of working days >= 1")
+        return self
+
+    @property
+    def pools(self) -> list[str]:
+        return [self.pool] if isinstance(self.pool, str) else list(self.pool)
+
+    @property
+    def threshold(self) -> Fraction:
+        """`min` exactly: '80%' -> 4/5, 2 -> 2, 1.5 -> 3/2."""
+        return parse_fraction(self.min)  # type: ignore[arg-type]
+
+    def attributes(self) -> list[str]:
+        """The pool attributes the rule reads (its `when` filter aside)."""
+        if self.check == "any_of":
+            return list(self.conditions)
+        if self.check == "working_days":
+            return [self.start, self.end]  # type: ignore[list-item]
+        return [self.attribute]  # type: ignore[list-item]
+
+
+# ---------------------------------------------------------------- paperwork (九 T3, 六 W1)
+class PaperworkColumn(_Strict):
+    """One column of a preliminary review summary table (初审汇总表).
+
+    `column` is 'seq' (序号), 'rank' (名次 in the award's slate), a pool column (id, name, unit, score or
+    an attribute: categories and sets are written with their Chinese value names, flags as 是/否, shares
+    as percentages), a subset award of the table's award (marked 是 for its holders), or the header of an
+    extra column the pool carries (e.g. 职务); `optional` columns are left out when the pool lacks them.
+    """
+
+    column: str
+    title: str  # the column's Chinese title in the table
+    optional: bool = False
+    width: float | None = Field(default=None, gt=0)  # column width in characters
+
+
+class SummaryTable(_Strict):
+    """A preliminary review summary table of one top-level award (附件4 劳动模范, 附件5 先进集体)."""
+
+    award: str
+    title_zh: str
+    attachment: str = ""  # e.g. 附件4
+    file: str = ""  # output file name; default review_summary_<award>.xlsx
+    columns: list[PaperworkColumn] = Field(default_factory=list)  # default: seq, unit, name, score, subset marks
+
+
+class Paperwork(_Strict):
+    """What the office files: the summary tables, and how the reward budget counts subset awards (W1)."""
+
+    tables: list[SummaryTable] = Field(default_factory=list)  # default: one table per top-level award
+    subset_reward: Literal["instead", "on_top"] = "instead"  # a subset award's reward replaces its parent's
+
+
 class RuleSet(_Strict):
     id: str
     title_zh: str = ""
@@ -194,6 +316,8 @@ class RuleSet(_Strict):
     groups: dict[str, Group] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     tie_break: TieBreak = Field(default_factory=TieBreak)
+    eligibility: list[EligibilityRule] = Field(default_factory=list)  # screened before the model
+    paperwork: Paperwork = Field(default_factory=Paperwork)  # summary tables and budget (T3, W1)
 
     @field_validator("awards")
     @classmethod
@@ -347,9 +471,95 @@ def _minimums_fit_seats(rs: RuleSet, problems: ProblemCollector) -> None:
                          f"{award.seats} seats of '{award.id}'", rule=ids)
 
 
+def _declared(problems: ProblemCollector, rule_id: str, pool: str, spec: PoolSpec, col: str, values: list[str],
+              what: str) -> None:
+    """`col` is an attribute of the pool and every value in `values` is one of its declared values."""
+    attr = spec.attribute(col)
+    if attr is None:
+        problems.add(f"{what} uses attribute '{col}', not declared for pool '{pool}'", rule=rule_id)
+        return
+    for v in values:
+        if v not in attr.allowed:
+            problems.add(f"{what} uses value '{v}' not declared for attribute '{col}' "
+                         f"(allowed: {', '.join(attr.allowed)})", rule=rule_id)
+
+
+_CHECK_TYPES = {"min_share": ("share",), "min_number": ("number",), "flag_is": ("flag", "category"),
+                "requires_all": ("set",), "working_days": ("date",)}
+
+
+def _eligibility_consistency(rs: RuleSet, problems: ProblemCollector) -> None:
+    """Eligibility rules: pools, attributes (of the right type), values and `when` groups all declared."""
+    seen: set[str] = set()
+    for e in rs.eligibility:
+        if e.id in seen:
+            problems.add("eligibility rule id repeated", rule=e.id)
+        seen.add(e.id)
+        for pool in e.pools:
+            spec = rs.pools.get(pool)
+            if spec is None:
+                problems.add(f"eligibility rule uses undeclared pool '{pool}'", rule=e.id)
+                continue
+            declared = partial(_declared, problems, e.id, pool, spec)
+            if isinstance(e.when, str):
+                if e.when not in rs.groups:
+                    problems.add(f"'when' names undeclared group '{e.when}'", rule=e.id)
+                elif rs.groups[e.when].pool != pool:
+                    problems.add(f"'when' group '{e.when}' is over pool '{rs.groups[e.when].pool}', "
+                                 f"not '{pool}'", rule=e.id)
+            elif e.when:
+                for col, vals in e.when.items():
+                    declared(col, vals, "'when'")
+            if e.check == "any_of":
+                for col, vals in e.conditions.items():
+                    declared(col, vals, "'conditions'")
+                continue
+            for col in e.attributes():
+                attr = spec.attribute(col)
+                if attr is None:
+                    problems.add(f"uses attribute '{col}', not declared for pool '{pool}'", rule=e.id)
+                elif attr.type not in _CHECK_TYPES[e.check]:
+                    problems.add(f"check '{e.check}' needs an attribute of type "
+                                 f"{' or '.join(_CHECK_TYPES[e.check])}; '{col}' is {attr.type}", rule=e.id)
+            if e.check == "flag_is":
+                declared(e.attribute, [e.value], "'value'")  # type: ignore[arg-type, list-item]
+            elif e.check == "requires_all":
+                declared(e.attribute, e.values, "'values'")  # type: ignore[arg-type]
+
+
+def _paperwork_consistency(rs: RuleSet, problems: ProblemCollector) -> None:
+    """Summary tables name declared top-level awards, and columns the award's pool has (or are optional)."""
+    seen: set[str] = set()
+    for t in rs.paperwork.tables:
+        where = f"paperwork.tables.{t.award}"
+        award = next((a for a in rs.awards if a.id == t.award), None)
+        if award is None:
+            problems.add(f"summary table for undeclared award '{t.award}'", rule=where)
+            continue
+        if award.parent is not None:
+            problems.add(f"summary table for '{t.award}', a subset of '{award.parent}': mark it as a column of "
+                         f"the '{award.parent}' table instead", rule=where)
+        if t.award in seen:
+            problems.add(f"two summary tables for award '{t.award}'", rule=where)
+        seen.add(t.award)
+        spec = rs.pools.get(award.pool)
+        known = {"seq", "rank", *BASE_COLUMNS} | {a.column for a in (spec.attributes if spec else [])} | {
+            a.id for a in rs.awards if a.parent == award.id}
+        for c in t.columns:
+            if c.column not in known and not c.optional:
+                problems.add(f"column '{c.column}' is not seq, rank, a column of pool '{award.pool}' or a subset "
+                             "award; mark it optional = true if it is an extra column some pools carry", rule=where)
+    files = [t.file for t in rs.paperwork.tables if t.file]
+    for f in sorted({f for f in files if files.count(f) > 1}):
+        problems.add(f"two summary tables write the same file '{f}'", rule="paperwork.tables")
+    for f in files:
+        if "/" in f or "\\" in f or not f.lower().endswith(".xlsx"):
+            problems.add(f"file '{f}' must be a plain file name ending in .xlsx", rule="paperwork.tables")
+
+
 def _loc_to_rule(data: dict, loc: tuple) -> str:
     """Name the rule, award or key a pydantic error points at: rules[3] -> the rule's id."""
-    if len(loc) >= 2 and loc[0] in ("rules", "awards") and isinstance(loc[1], int):
+    if len(loc) >= 2 and loc[0] in ("rules", "awards", "eligibility") and isinstance(loc[1], int):
         try:
             item = data[loc[0]][loc[1]]
             rid = item.get("id") if isinstance(item, dict) else None
@@ -366,24 +576,33 @@ def load_ruleset(path: Path | str) -> RuleSet:
     path = Path(path)
     problems = ProblemCollector.for_path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputErrors([InputProblem(str(path), "file not found")]) from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise InputErrors([InputProblem(str(path), f"not a valid UTF-8 TOML file: {e}")]) from None
+        data = tomllib.loads(read_text_file(path))
+    except tomllib.TOMLDecodeError as e:
+        raise InputErrors([toml_problem(path, e)]) from None
     try:
         rs = RuleSet.model_validate(data)
     except ValidationError as e:
         for err in e.errors():
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
-                msg = "unknown key"
+                msg = f"unknown key '{err['loc'][-1]}' (a typo?)"
             problems.add(msg, rule=_loc_to_rule(data, tuple(err["loc"])))
         problems.raise_if_any()
         raise  # unreachable: there was at least one error
     _consistency(rs, problems)
+    _eligibility_consistency(rs, problems)
+    _paperwork_consistency(rs, problems)
     problems.raise_if_any()
     return rs
+
+
+def check_ruleset(rs: RuleSet, file: str) -> ProblemCollector:
+    """load_ruleset's cross-reference and arithmetic checks on a rule set changed in memory (what-if
+    scenarios: selector/scenario.py); the problems found, each named against `file`."""
+    problems = ProblemCollector(file)
+    _consistency(rs, problems)
+    _eligibility_consistency(rs, problems)
+    return problems
 
 
 def ruleset_dir_path(ruleset_path: Path, relative: str) -> Path:

@@ -10,6 +10,8 @@ the number of workers. Optimality is claimed only when CP-SAT proved it.
 
 from __future__ import annotations
 
+import math
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -23,6 +25,7 @@ class SolverSettings:
     workers: int = 1  # on 2 cores, one worker was fastest (benchmark issue); any number gives the same slate
     time_limit: float | None = None  # seconds for the whole pool, all stages
     seed: int = 0
+    fast: bool = True  # the exact fast path (selector/prune.py); False: the plain per-candidate model
 
 
 @dataclass
@@ -59,11 +62,51 @@ class _Clock:
         return time.perf_counter() - self.start
 
 
+class InterruptibleSolver(cp_model.CpSolver):
+    """A CP-SAT solver that Ctrl-C stops with KeyboardInterrupt, as it would stop any other Python code.
+
+    By default CP-SAT catches SIGINT itself: the search stops quietly and the caller gets FEASIBLE or
+    UNKNOWN as if a time limit had run out (a slate would be written as if nothing happened), and
+    SIGINT is left at its default action, so the next Ctrl-C kills the process before it can clean up.
+    Here the search runs in a worker thread while the main thread waits, interruptibly: on Ctrl-C the
+    search is stopped and KeyboardInterrupt raised, and the CLI exits 130 with nothing written."""
+
+    def solve(self, model: cp_model.CpModel, solution_callback=None):  # type: ignore[override]
+        self.parameters.catch_sigint_signal = False
+        if threading.current_thread() is not threading.main_thread():
+            return super().solve(model, solution_callback)  # only the main thread receives Ctrl-C
+        outcome: dict = {}
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                outcome["status"] = super(InterruptibleSolver, self).solve(model, solution_callback)
+            except BaseException as e:  # handed to the caller below
+                outcome["error"] = e
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name="cp-sat", daemon=True).start()
+        try:
+            while not done.wait(0.1):
+                pass
+        except KeyboardInterrupt:
+            self.stop_search()
+            while not done.wait(0.1):
+                pass
+            raise
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["status"]
+
+
 def _solver(settings: SolverSettings, clock: _Clock) -> cp_model.CpSolver:
-    s = cp_model.CpSolver()
+    s = InterruptibleSolver()
     s.parameters.num_workers = settings.workers
     s.parameters.random_seed = settings.seed
     s.parameters.linearization_level = 2  # tighter root bound on these cardinality models
+    if settings.fast:  # every LP row from the start: the root bound is then the LP's (benchmark issue)
+        s.parameters.add_lp_constraints_lazily = False
     left = clock.remaining()
     if left is not None:
         s.parameters.max_time_in_seconds = left
@@ -103,8 +146,8 @@ def solve_model(sm: SelectionModel, settings: SolverSettings = SolverSettings())
         return PoolSolution("infeasible", scale=sm.scale, wall_time=clock.elapsed(), stage_times=times)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return PoolSolution("unknown", scale=sm.scale, wall_time=clock.elapsed(), stage_times=times)
-    best = int(solver.objective_value)
-    bound = int(solver.best_objective_bound)
+    best = int(solver.value(stage1))  # exact: objective_value is a float (255.99999999999997 for 256)
+    bound = best if status == cp_model.OPTIMAL else math.floor(solver.best_objective_bound + 1e-6)
     values = _values(sm, solver)
     if status != cp_model.OPTIMAL:  # out of time: the slate found, labelled feasible, with its gap
         return _finish(sm, values, "feasible", best, bound, None, clock, times)
@@ -122,7 +165,7 @@ def solve_model(sm: SelectionModel, settings: SolverSettings = SolverSettings())
             return _finish(sm, values, "feasible", best, bound, None, clock, times,
                            stage_ok=status == cp_model.FEASIBLE)
         values = _values(sm, solver)
-        m.add(stage2 == int(solver.objective_value))
+        m.add(stage2 == solver.value(stage2))
 
     # Stage 3: the documented tie-break among equal-merit slates.
     stage3 = sum(cp_model.LinearExpr.weighted_sum(sm.x[a.id], sm.tie_break_weight) for a in sm.awards)
@@ -135,7 +178,7 @@ def solve_model(sm: SelectionModel, settings: SolverSettings = SolverSettings())
         # merit is proven; only the tie-break ran out of time, so the slate may not be unique
         return _finish(sm, values, "optimal", best, bound, None, clock, times)
     values = _values(sm, solver)
-    m.add(stage3 == int(solver.objective_value))
+    m.add(stage3 == solver.value(stage3))
     m.clear_objective()
 
     # Uniqueness: is there any other slate with the same three objectives?

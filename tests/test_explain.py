@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from selector.errors import InputErrors
 from selector.explain import explain_pool, find_conflicts, loosest_rule_values, pool_additions
 from selector.rules import parse_fraction
+from selector.supply import pool_findings
 
 
 def _member(case, group: str, row: dict) -> bool:
@@ -83,6 +84,13 @@ def test_too_few_agriculture_names_seats_and_the_floor(case_dir):
     conflicts = find_conflicts(case.ruleset, case.pool, case.quotas)
     assert conflicts == [["seats:labour_model", "R8"]]
     assert_minimal_conflict(case, conflicts[0])
+
+
+def test_arithmetic_names_the_shortage(case_dir):
+    case = _agri_case(case_dir)
+    exp = explain_pool(case.ruleset, case.pool, case.quotas, prices=False)
+    (finding,) = [f for f in exp.arithmetic if f.rule == "R8"]
+    assert (finding.needed, finding.available, finding.fatal) == (3, 2, True)
 
 
 def test_loosest_floor_is_exact_and_one_step_tighter_fails(case_dir):
@@ -186,6 +194,8 @@ def test_conflicts_are_infeasible_and_minimal(tmp_path_factory, drawn):
     feasible = brute_feasible(case, _all_ids(case))
     exp = explain_pool(case.ruleset, case.pool, case.quotas, prices=False)
     assert exp.feasible == feasible
+    fatal = [f for f in pool_findings(case.ruleset, case.pool, case.quotas) if f.fatal]
+    assert not (fatal and feasible), f"arithmetic says {fatal[0]} rules out every slate, yet one exists"
     event("infeasible" if not feasible else "feasible")
     for c in exp.conflicts:
         assert_minimal_conflict(case, c)

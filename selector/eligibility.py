@@ -1,0 +1,288 @@
+"""Eligibility screening: who the notice lets be selected at all, and why each other candidate is not.
+
+Runs after pool reading and before model building, driven only by the rule set's `[[eligibility]]`
+entries (rules.EligibilityRule: E2, E4-E9, C4, T2 for Fuxin 2021), never by code that knows a notice.
+`screen` is a pure function: pools in, a `Screening` out, with for every candidate each failed rule
+(id, clause, the notice's sentence, the value that failed), a per-unit summary against the quota
+table, and the masks that `pipeline.select(..., eligible=masks)` and the model take.
+
+Working days come from the Chinese official calendar (the `chinesecalendar` package: public holidays
+are not working days, make-up weekend days are), never from a weekday count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
+from fractions import Fraction
+
+import chinese_calendar
+
+from selector.domain import ScreenedOut, ScreeningSummary, UnitScreening
+from selector.errors import InputErrors, InputProblem
+from selector.pool import Pool, Quotas
+from selector.rules import Attribute, EligibilityRule, PoolSpec, RuleSet
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One failed eligibility rule, with the value that failed it."""
+
+    rule: str
+    clause: str
+    text: str  # the notice's sentence
+    value: str  # e.g. 'grassroots_vote (基层得票率) 79% < 80%'
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.clause} {self.text}: {self.value}"
+
+
+@dataclass(frozen=True)
+class ScreenedCandidate:
+    id: str
+    name: str
+    unit: str
+    pool: str
+    award: str  # the pool's top award (the one its slate is chosen for)
+    eligible: bool
+    reasons: tuple[Reason, ...] = ()
+    preferences: tuple[str, ...] = ()  # preferred among equals (E3 craftsman, R11/C3 tech SME ...)
+
+
+@dataclass(frozen=True)
+class Screening:
+    """Every candidate screened, the per-unit summary and the eligibility masks per pool."""
+
+    candidates: list[ScreenedCandidate]
+    units: list[UnitScreening]
+    masks: dict[str, list[bool]] = field(default_factory=dict)  # pool kind -> eligible, in pool order
+
+    @property
+    def screened_out(self) -> list[ScreenedCandidate]:
+        return [c for c in self.candidates if not c.eligible]
+
+    def of_pool(self, kind: str) -> list[ScreenedCandidate]:
+        return [c for c in self.candidates if c.pool == kind]
+
+    def failures_by_rule(self) -> dict[str, int]:
+        """Rule id -> number of candidates it screened out, in rule order of first appearance."""
+        return dict(Counter(r.rule for c in self.candidates for r in c.reasons))
+
+    def summary(self) -> ScreeningSummary:
+        return ScreeningSummary(units=list(self.units), screened_out=[
+            ScreenedOut(id=c.id, pool=c.pool, unit=c.unit, reasons=[str(r) for r in c.reasons])
+            for c in self.screened_out])
+
+
+# ------------------------------------------------------------------------------------ working days
+class CalendarError(ValueError):
+    """A date the official calendar cannot classify (a year outside the package's data)."""
+
+    def __init__(self, day: dt.date, message: str):
+        self.day = day
+        super().__init__(message)
+
+
+def calendar_years() -> tuple[int, int]:
+    """The first and last year the installed chinesecalendar package has official data for."""
+    years = [d.year for d in chinese_calendar.holidays] + [d.year for d in chinese_calendar.workdays]
+    return min(years), max(years)
+
+
+def working_days(start: dt.date, end: dt.date, holidays: list[dt.date] | tuple = (),
+                 workdays: list[dt.date] | tuple = ()) -> int:
+    """Working days from `start` to `end`, both included, on the Chinese official calendar.
+
+    `holidays` and `workdays` (make-up working days) override the package; a year in which they list
+    a date is taken as fully described by them (weekdays work, weekends rest, unless listed), which
+    lets a rule set cover a year the package does not. Any other date outside the package's years
+    raises CalendarError. 2021-04-01..07 (Qingming 3-5 April) has 4 working days; 2021-04-24..29 has
+    5, Sunday 25 April 2021 being a make-up working day.
+    """
+    off, on = set(holidays), set(workdays)
+    covered = {d.year for d in off | on}
+    n = 0
+    day = start
+    while day <= end:
+        if day in on:
+            n += 1
+        elif day in off:
+            pass
+        elif day.year in covered:
+            n += day.weekday() < 5
+        else:
+            try:
+                n += chinese_calendar.is_workday(day)
+            except NotImplementedError:
+                lo, hi = calendar_years()
+                raise CalendarError(day, f"{day.isoformat()} is outside the years {lo}-{hi} of the official "
+                                    "holiday calendar (chinesecalendar); give that year's public holidays and "
+                                    "make-up working days in the rule's `holidays` / `workdays`") from None
+        day += dt.timedelta(days=1)
+    return n
+
+
+# ------------------------------------------------------------------------------------ formatting
+def _number(f: Fraction) -> str:
+    """An exact fraction as a decimal when it terminates (79.99), else as n/d."""
+    d = f.denominator
+    while d % 2 == 0:
+        d //= 2
+    while d % 5 == 0:
+        d //= 5
+    if d != 1:
+        return f"{f.numerator}/{f.denominator}"
+    with localcontext() as ctx:
+        ctx.prec = 60
+        text = format(Decimal(f.numerator) / Decimal(f.denominator), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _percent(f: Fraction) -> str:
+    p = f * 100
+    return f"{_number(p)}%" if "/" not in _number(p) else f"{_number(f)} (≈{float(p):.2f}%)"
+
+
+def _label(attr: Attribute | None, column: str) -> str:
+    return f"{column} ({attr.label_zh})" if attr is not None and attr.label_zh else column
+
+
+def _value_zh(attr: Attribute | None, value: str) -> str:
+    """The first Chinese alias of a canonical value (clearances: audit -> 审计), or the value."""
+    if attr is not None:
+        for alias, canonical in attr.value_aliases.items():
+            if canonical == value:
+                return alias
+    return value
+
+
+# ------------------------------------------------------------------------------------ the checks
+def _applies(ruleset: RuleSet, rule: EligibilityRule, row: dict) -> bool:
+    if rule.when is None:
+        return True
+    filt = ruleset.resolved_filter(rule.when) if isinstance(rule.when, str) else rule.when
+    return all(row.get(col) in vals for col, vals in filt.items())
+
+
+def _failure(rule: EligibilityRule, spec: PoolSpec, row: dict) -> str | None:
+    """Why the candidate fails the rule, in words with the failing value; None when it passes."""
+    if rule.check == "any_of":
+        if any(row.get(col) in vals for col, vals in rule.conditions.items()):
+            return None
+        has = ", ".join(f"{_label(spec.attribute(c), c)} = {row.get(c) if row.get(c) is not None else 'blank'}"
+                        for c in rule.conditions)
+        needs = " or ".join(f"{c} {'/'.join(v)}" for c, v in rule.conditions.items())
+        return f"{has} (needs {needs})"
+    if rule.check == "working_days":
+        start, end = row.get(rule.start), row.get(rule.end)  # type: ignore[arg-type]
+        blank = [c for c, v in ((rule.start, start), (rule.end, end)) if v is None]
+        if blank:
+            return " and ".join(f"{_label(spec.attribute(c), c)}" for c in blank) + " blank: no public notice recorded"  # type: ignore[arg-type]
+        if end < start:
+            return f"notice ends {end.isoformat()} before it starts {start.isoformat()}"
+        n = working_days(start, end, rule.holidays, rule.workdays)
+        if n >= rule.threshold:
+            return None
+        return f"notice {start.isoformat()}..{end.isoformat()}: {n} working day{'s' if n != 1 else ''} " \
+               f"< {rule.threshold}"
+    col = rule.attribute
+    assert col is not None
+    attr = spec.attribute(col)
+    v = row.get(col)
+    label = _label(attr, col)
+    if rule.check == "requires_all":
+        have = v or frozenset()
+        missing = [d for d in rule.values if d not in have]
+        if not missing:
+            return None
+        return f"{col} missing " + ", ".join(f"{d} ({_value_zh(attr, d)})" for d in missing)
+    if v is None:
+        return f"{label} blank: no value recorded"
+    if rule.check == "min_share":
+        if v >= rule.threshold:
+            return None
+        return f"{label} {_percent(v)} < {_percent(rule.threshold)}"
+    if rule.check == "min_number":
+        if v >= rule.threshold:
+            return None
+        return f"{label} {_number(v)} < {_number(rule.threshold)}"
+    # flag_is
+    if v == rule.value:
+        return None
+    return f"{label} = {v}, must be {rule.value}"
+
+
+def _preferences(ruleset: RuleSet, spec: PoolSpec, kind: str, row: dict) -> tuple[str, ...]:
+    """The tie-break marks a candidate carries: any value the rule set prefers over its last one."""
+    marks = []
+    for key in ruleset.tie_break.pools.get(kind, []):
+        v = row.get(key.attribute)
+        if v in key.values[:-1]:
+            attr = spec.attribute(key.attribute)
+            if attr is not None and attr.type == "flag":
+                marks.append(attr.label_zh or key.attribute)
+            else:
+                zh = _value_zh(attr, v)
+                marks.append(zh if zh != v else f"{key.attribute}={v}")
+    return tuple(marks)
+
+
+def screen(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas | None = None) -> Screening:
+    """Screen every candidate of every pool against the rule set's eligibility rules.
+
+    A date the official calendar cannot classify is bad input: every such cell is collected with its
+    file, row and column and raised once as InputErrors.
+    """
+    problems: list[InputProblem] = []
+    candidates: list[ScreenedCandidate] = []
+    masks: dict[str, list[bool]] = {}
+    units: list[UnitScreening] = []
+    for kind, pool in pools.items():
+        spec = ruleset.pools[kind]
+        rules = [e for e in ruleset.eligibility if kind in e.pools]
+        tops = [a for a in ruleset.awards_of_pool(kind) if a.parent is None]
+        award = tops[0] if tops else None
+        mask: list[bool] = []
+        for i, row in enumerate(pool.table.to_dict("records")):
+            reasons = []
+            for e in rules:
+                if not _applies(ruleset, e, row):
+                    continue
+                try:
+                    failed = _failure(e, spec, row)
+                except CalendarError as err:
+                    column = e.start if err.day == row.get(e.start) else e.end  # type: ignore[arg-type]
+                    problems.append(InputProblem(pool.source, str(err), row=pool.rows[i], column=column, rule=e.id))
+                    continue
+                if failed is not None:
+                    reasons.append(Reason(e.id, e.clause, e.text, failed))
+            mask.append(not reasons)
+            candidates.append(ScreenedCandidate(
+                id=str(row["id"]), name=str(row["name"]), unit=str(row["unit"]), pool=kind,
+                award=award.id if award else "", eligible=not reasons, reasons=tuple(reasons),
+                preferences=_preferences(ruleset, spec, kind, row)))
+        masks[kind] = mask
+        if award is not None:
+            units += _unit_summary(kind, award.id, pool, mask,
+                                   quotas.of(award.id) if quotas is not None and award.quota != "none" else None,
+                                   quotas.units if quotas is not None else [])
+    if problems:
+        raise InputErrors(problems)
+    return Screening(candidates, units, masks)
+
+
+def _unit_summary(kind: str, award: str, pool: Pool, mask: list[bool], by_unit: dict[str, int] | None,
+                  quota_units: list[str]) -> list[UnitScreening]:
+    """Submitted and eligible per unit against its quota; units of the quota table first, in its order."""
+    unit_of = list(pool.table["unit"])
+    order = list(quota_units) + [u for u in dict.fromkeys(unit_of) if u not in quota_units]
+    submitted = Counter(unit_of)
+    eligible = Counter(u for u, ok in zip(unit_of, mask) if ok)
+    out = []
+    for u in order:
+        quota = by_unit.get(u, 0) if by_unit is not None else None
+        out.append(UnitScreening(pool=kind, award=award, unit=u, submitted=submitted[u], eligible=eligible[u],
+                                 quota=quota, shortfall=None if quota is None else max(0, quota - eligible[u])))
+    return out

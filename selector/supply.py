@@ -1,0 +1,216 @@
+"""Supply arithmetic: can the eligible pool meet each rule at all? Cheap counting, no solver.
+
+For every award: its seats against the eligible candidates that fit in the unit quotas; each unit's
+eligible candidates against its quota; and for every structural rule the least number of members
+it forces into the slate against the eligible supply of that group. Minimums are followed through
+nested rules to a fixed point: R1 (enterprise >= 55% of all) forces 99 enterprise staff into a slate of
+180, so R2 (frontline/technicians >= 60% of enterprise) forces ceil(0.6 * 99) = 60. A cap
+(`group <= p of X`) forces the rest of X: at least ceil((1 - p) * forced(X)) members of X outside the
+group. Every finding is a necessary condition: a failed one proves that no slate exists (`fatal`);
+passing them all proves nothing (the solver decides). Shares stay exact fractions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from selector.eligibility import Screening
+from selector.pool import Pool, Quotas
+from selector.rules import Award, Rule, RuleSet, format_fraction
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule's demand on the eligible supply."""
+
+    rule: str  # rule id: 'R2', 'seats:<award>', 'quota:<unit>'
+    clause: str
+    text: str  # the notice's sentence
+    award: str
+    subject: str  # who is counted: a group's label, a unit
+    needed: int  # the least number of them every slate must hold (for a quota: the unit's seats)
+    available: int  # eligible ones that fit within the unit quotas
+    ok: bool
+    fatal: bool  # failed, and this alone rules out every slate
+    hard: bool = True
+    note: str = ""  # how `needed` follows from the rules, and how `available` is counted
+
+
+@dataclass(frozen=True)
+class SupplyCheck:
+    """What `selector check` returns: the screening and the supply findings."""
+
+    screening: Screening
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Nothing rules a slate out (the solver may still find none: these are necessary conditions)."""
+        return not any(f.fatal for f in self.findings)
+
+
+def _ceil(f: Fraction) -> int:
+    return -((-f.numerator) // f.denominator)
+
+
+def _floor(f: Fraction) -> int:
+    return f.numerator // f.denominator
+
+
+def _members(ruleset: RuleSet, rows: list[dict], group: str) -> list[bool]:
+    if group == "all":
+        return [True] * len(rows)
+    filt = ruleset.resolved_filter(group)
+    return [all(r.get(col) in vals for col, vals in filt.items()) for r in rows]
+
+
+def _ancestors(ruleset: RuleSet, group: str) -> set[str]:
+    """The groups this one is nested in (`within`, transitively): their counts are at least its count."""
+    out: set[str] = set()
+    stack = list(ruleset.groups[group].within) if group in ruleset.groups else []
+    while stack:
+        g = stack.pop()
+        if g not in out:
+            out.add(g)
+            stack.extend(ruleset.groups[g].within)
+    return out
+
+
+def forced_minimums(ruleset: RuleSet, award: Award) -> dict[str, int]:
+    """Group -> the least count of it every slate of the award holds, by the hard rules ('all': seats).
+
+    Followed to a fixed point through nested shares (R1 -> R2), count minimums and `within` nesting.
+    """
+    forced = {"all": award.seats}
+    rules = [r for r in ruleset.rules if r.award == award.id and r.hard]
+    for _ in range(len(rules) + len(ruleset.groups) + 2):
+        changed = False
+        for r in rules:
+            if r.kind == "share" and r.op == ">=":
+                need = _ceil(r.fraction * forced.get(r.of, 0))
+            elif r.kind == "count" and r.min:
+                need = r.min
+            else:
+                continue
+            if need > forced.get(r.group, 0):
+                forced[r.group], changed = need, True
+        for g, n in list(forced.items()):
+            for h in _ancestors(ruleset, g) if g != "all" else ():
+                if n > forced.get(h, 0):
+                    forced[h], changed = n, True
+        if not changed:
+            break
+    return forced
+
+
+class _Supply:
+    """Eligible candidates of a set, and how many of them fit within the unit quotas."""
+
+    def __init__(self, units: list[str], ok: list[bool], by_unit: dict[str, int] | None, open_seats: int):
+        self.units, self.ok, self.by_unit, self.open_seats = units, ok, by_unit, open_seats
+
+    def __call__(self, members: list[bool]) -> tuple[int, int]:
+        per = Counter(u for u, m, e in zip(self.units, members, self.ok) if m and e)
+        total = sum(per.values())
+        if self.by_unit is None:
+            return total, total
+        within = sum(min(self.by_unit.get(u, 0), k) for u, k in per.items())
+        beyond = sum(max(0, k - self.by_unit.get(u, 0)) for u, k in per.items())
+        return total, within + min(self.open_seats, beyond)
+
+
+def _counted(total: int, usable: int) -> str:
+    return f"{total} eligible" + (f", of whom {usable} fit within the unit quotas" if usable < total else "")
+
+
+def pool_findings(ruleset: RuleSet, pool: Pool, quotas: Quotas | None, eligible: list[bool] | None = None
+                  ) -> list[Finding]:
+    """The supply findings of one pool: seats, unit quotas, then each structural rule, per award."""
+    rows = pool.table.to_dict("records")
+    ok = list(eligible) if eligible is not None else [True] * len(rows)
+    units = [str(r["unit"]) for r in rows]
+    awards = sorted(ruleset.awards_of_pool(pool.kind), key=lambda a: a.parent is not None)
+    if not awards:
+        return []
+    top = awards[0]
+    by_unit = quotas.of(top.id) if quotas is not None and top.quota != "none" else None
+    supply = _Supply(units, ok, by_unit, top.open_seats)
+    everyone = [True] * len(rows)
+    out: list[Finding] = []
+    for award in awards:
+        total, usable = supply(everyone)
+        seats_ok = usable >= award.seats
+        out.append(Finding(f"seats:{award.id}", award.clause, award.text, award.id, "all", award.seats, usable,
+                           seats_ok, not seats_ok, note=_counted(total, usable)))
+        if award is top and by_unit is not None:
+            per = Counter(u for u, e in zip(units, ok) if e)
+            for u in quotas.units:  # type: ignore[union-attr]
+                q = by_unit.get(u, 0)
+                short = per[u] < q
+                out.append(Finding(
+                    f"quota:{u}", award.clause, award.text, award.id, u, q, per[u], not short,
+                    short and (award.quota == "exact" or not seats_ok),
+                    note=f"quota {q} ({award.quota}); {per[u]} eligible" + (
+                        f", {q - per[u]} short" if short else "")))
+        forced = forced_minimums(ruleset, award)
+        for r in ruleset.rules:
+            if r.award == award.id:
+                out.append(_rule_finding(ruleset, r, award, forced, rows, supply))
+    return out
+
+
+def _rule_finding(ruleset: RuleSet, r: Rule, award: Award, forced: dict[str, int], rows: list[dict],
+                  supply: _Supply) -> Finding:
+    label = ruleset.group_label
+    group = _members(ruleset, rows, r.group)
+    cap_broken = ""
+    if r.kind == "share" and r.op == ">=":
+        base = forced.get(r.of, 0)
+        needed = _ceil(r.fraction * base)
+        subject, members = label(r.group), group
+        note = (f"{format_fraction(r.fraction)} of {base} seats" if r.of == "all" else
+                f"{format_fraction(r.fraction)} of {label(r.of)}, which the rules force to at least {base}" if base
+                else f"{format_fraction(r.fraction)} of {label(r.of)}, which no rule forces into the slate")
+    elif r.kind == "count" and r.max is None:
+        needed, subject, members = r.min or 0, label(r.group), group
+        note = f"at least {needed}"
+    else:  # a cap: the rest of the denominator must come from outside the group
+        of = "all" if r.kind == "count" else r.of
+        base = forced.get(of, 0)
+        if r.kind == "share":
+            cap_at_base = _floor(r.fraction * base)
+            bound = f"at most {format_fraction(r.fraction)} of {label(of)}"
+        else:
+            cap_at_base = r.max  # type: ignore[assignment]
+            bound = f"at most {r.max}"
+        needed = max(0, base - cap_at_base) if r.kind == "count" else _ceil((1 - r.fraction) * base)
+        whole = _members(ruleset, rows, of)
+        members = [w and not g for w, g in zip(whole, group)]
+        subject = f"{label(of)}中非{label(r.group)}" if of != "all" else f"非{label(r.group)}"
+        note = (f"{bound}: of {base} {label(of)} at most {cap_at_base} {label(r.group)}, so at least {needed} others"
+                if base else f"{bound}, which no rule forces into the slate")
+        if (of == "all" or r.kind == "count") and forced.get(r.group, 0) > cap_at_base:
+            cap_broken = f"; other rules force at least {forced[r.group]} {label(r.group)}, above the cap {cap_at_base}"
+        if r.kind == "count" and r.min is not None and r.min > 0:
+            note += f"; and at least {r.min} {label(r.group)}"
+    total, usable = supply(members)
+    if r.kind == "count" and r.min and r.max is not None:  # both bounds: the minimum also needs supply
+        gt, gu = supply(group)
+        if gu < r.min:
+            cap_broken += f"; only {gu} eligible {label(r.group)} for the minimum {r.min}"
+    ok = usable >= needed and needed <= award.seats and not cap_broken
+    if needed > award.seats:
+        note += f"; more than the {award.seats} seats"
+    return Finding(r.id, r.clause, r.text, r.award, subject, needed, usable, ok, r.hard and not ok, r.hard,
+                   note + "; " + _counted(total, usable) + cap_broken)
+
+
+def supply_findings(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas | None,
+                    eligible: dict[str, list[bool]] | None = None) -> list[Finding]:
+    """The supply findings of every pool, eligible candidates only when masks are given."""
+    out: list[Finding] = []
+    for kind, pool in pools.items():
+        out += pool_findings(ruleset, pool, quotas, (eligible or {}).get(kind))
+    return out
