@@ -1,0 +1,404 @@
+"""The audit record of a result folder (audit.json) and `selector verify`, which re-checks a folder
+without solving.
+
+audit.json holds the SHA-256 of every input file and the rule set, the package versions, the solver
+parameters (workers, time limit, seed), per pool the status, objective, proven bound and wall time,
+the selected ids, and the SHA-256 of every file the run wrote. `verify_folder` then checks, with no
+solver: every output file is as written; every recorded input still has its hash (else it names the
+file that changed); the inputs read back; the slate recorded in summary.json and in the slate CSVs
+agree; the independent verifier (selector.verify, no ortools) finds every rule holding; the merit is
+as recorded; and the slate CSVs, the summary tables and the budget regenerate byte for byte.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import platform
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field, is_dataclass
+from decimal import Decimal
+from importlib import metadata
+from pathlib import Path
+
+from selector.domain import SelectionResult
+from selector.errors import InputErrors, InputProblem
+from selector.pipeline import Inputs
+from selector.pool import split_sheet
+
+AUDIT_FILE = "audit.json"
+AUDIT_FORMAT = "slate-selector-audit/1"
+_PACKAGES = {"selector": "slate-selector", "ortools": "ortools", "pandas": "pandas", "pydantic": "pydantic",
+             "openpyxl": "openpyxl", "chinesecalendar": "chinesecalendar"}
+
+
+def sha256_file(path: Path | str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name, dist in _PACKAGES.items():
+        try:
+            out[name] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    out["platform"] = platform.platform()
+    return out
+
+
+def _file_record(spec: Path | str) -> dict:
+    path, sheet = split_sheet(spec)
+    rec = {"path": str(spec), "resolved": str(path.resolve()), "sha256": sha256_file(path),
+           "bytes": path.stat().st_size}
+    if sheet is not None:
+        rec["sheet"] = sheet
+    return rec
+
+
+def _settings_record(settings) -> dict:
+    base = {"engine": "OR-Tools CP-SAT",
+            "stages": "1 merit (less soft penalties), 2 subset merit, 3 tie-break; then a uniqueness proof"}
+    if settings is None:
+        from selector.solve import SolverSettings
+
+        settings = SolverSettings()
+    data = asdict(settings) if is_dataclass(settings) else dict(settings)
+    return base | data
+
+
+def build_audit(inputs: Inputs, result: SelectionResult, settings=None) -> dict:
+    """The audit record of a run (without the output hashes, which write_audit adds)."""
+    rs = inputs.ruleset
+    return {
+        "format": AUDIT_FORMAT,
+        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "command": " ".join(Path(sys.argv[0]).name if i == 0 else a for i, a in enumerate(sys.argv)),
+        "ruleset": {"id": rs.id, "title_zh": rs.title_zh, "notice": rs.notice},
+        "inputs": {role: _file_record(p) for role, p in inputs.files.items()},
+        "versions": package_versions(),
+        "solver": _settings_record(settings),
+        "status": result.status,
+        "verified": result.verified,
+        "pools": {k: p.model_dump() for k, p in result.pools.items()},
+        "awards": {a: {"merit": r.merit, "selected": list(r.selected)} for a, r in result.awards.items()},
+        "screening": None if result.screening is None else {
+            "ineligible": sorted(s.id for s in result.screening.screened_out)},
+        "wall_time": result.wall_time,
+    }
+
+
+def write_audit(folder: Path, audit: dict) -> None:
+    """audit.json, with the SHA-256 of every other file in the folder (written last)."""
+    folder = Path(folder)
+    outputs = {p.name: sha256_file(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != AUDIT_FILE}
+    data = audit | {"outputs": outputs}
+    (folder / AUDIT_FILE).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+# =====================================================================================================
+# verify
+# =====================================================================================================
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class VerifyReport:
+    folder: Path
+    checks: list[Check] = field(default_factory=list)
+    slate_checked: bool = False  # a slate was recorded and re-checked (not so for a folder with no slate)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    @property
+    def failures(self) -> list[Check]:
+        return [c for c in self.checks if not c.ok]
+
+    def add(self, name: str, ok: bool, detail: str = "") -> None:
+        self.checks.append(Check(name, ok, detail))
+
+
+def _short(digest: str) -> str:
+    return digest[:12] + "…"
+
+
+def read_audit(folder: Path) -> dict:
+    """The folder's audit record; InputErrors when the folder is not a result folder."""
+    folder = Path(folder)
+    path = folder / AUDIT_FILE
+    if not folder.is_dir():
+        raise InputErrors([InputProblem(str(folder), "not a folder")])
+    if not path.exists():
+        raise InputErrors([InputProblem(str(path), "no audit.json: not a result folder of `selector select`")])
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise InputErrors([InputProblem(str(path), f"not readable JSON: {e}")]) from None
+    if not isinstance(data, dict) or data.get("format") != AUDIT_FORMAT:
+        raise InputErrors([InputProblem(str(path), f"not an audit record of format {AUDIT_FORMAT}")])
+    for key in ("inputs", "outputs", "awards", "status"):
+        if key not in data:
+            raise InputErrors([InputProblem(str(path), f"audit record lacks '{key}'")])
+    return data
+
+
+def _locate(rec: dict, folder: Path) -> Path | None:
+    """Where a recorded input is now: its absolute path at the time, else the path as given."""
+    for candidate in (rec.get("resolved"), rec.get("path")):
+        if candidate:
+            p, _ = split_sheet(candidate)
+            if p.exists():
+                return p
+    return None
+
+
+def _check_outputs(report: VerifyReport, folder: Path, audit: dict) -> None:
+    changed = []
+    for name, digest in audit["outputs"].items():
+        p = folder / name
+        if not p.exists():
+            changed.append(f"{name} is missing")
+        elif sha256_file(p) != digest:
+            changed.append(f"{name} changed since the run (SHA-256 recorded {_short(digest)}, now "
+                           f"{_short(sha256_file(p))})")
+    report.add("output files as written", not changed,
+               "; ".join(changed) or f"{len(audit['outputs'])} files have their recorded SHA-256")
+    extra = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != AUDIT_FILE
+                   and p.name not in audit["outputs"])
+    if extra:
+        report.add("files not in the record", True, "added after the run (not checked): " + ", ".join(extra))
+
+
+def _check_inputs(report: VerifyReport, folder: Path, audit: dict) -> dict[str, Path] | None:
+    """Input hashes; returns role -> path of every input when all exist."""
+    found: dict[str, Path] = {}
+    missing = False
+    for role, rec in audit["inputs"].items():
+        p = _locate(rec, folder)
+        if p is None:
+            report.add(f"input {role}", False, f"{rec.get('path')} is missing: it cannot be re-checked")
+            missing = True
+            continue
+        now = sha256_file(p)
+        if now != rec.get("sha256"):
+            report.add(f"input {role}", False, f"{p} changed since the run (SHA-256 recorded "
+                       f"{_short(rec.get('sha256', ''))}, now {_short(now)}; {rec.get('bytes')} bytes recorded, "
+                       f"{p.stat().st_size} now)")
+        else:
+            report.add(f"input {role}", True, f"{p}: SHA-256 {_short(now)} as recorded")
+        found[role] = p if "sheet" not in rec else Path(f"{p}#{rec['sheet']}")
+    return None if missing else found
+
+
+def _ids_diff(what: str, recorded: list[str], now: list[str]) -> str:
+    extra = sorted(set(now) - set(recorded))
+    gone = sorted(set(recorded) - set(now))
+    parts = []
+    if extra:
+        parts.append(f"{what} lists {', '.join(extra[:8])}{' …' if len(extra) > 8 else ''} not in the recorded slate")
+    if gone:
+        parts.append(f"{what} lacks {', '.join(gone[:8])}{' …' if len(gone) > 8 else ''} of the recorded slate")
+    if not parts and len(now) != len(recorded):
+        parts.append(f"{what} lists {len(now)} ids, the recorded slate {len(recorded)}")
+    return "; ".join(parts)
+
+
+def _read_csv_rows(path: Path) -> list[list[str]]:
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))
+
+
+def _csv_diff(name: str, file_rows: list[list[str]], new_rows: list[list[str]]) -> str:
+    """The first few cells where a slate CSV differs from the one the inputs give."""
+    if not file_rows or not new_rows:
+        return f"{name} is empty"
+    if file_rows[0] != new_rows[0]:
+        return f"{name}: the header differs from the one the inputs give"
+    header = new_rows[0]
+    diffs = []
+    for i, (a, b) in enumerate(zip(file_rows[1:], new_rows[1:]), start=2):
+        for j, h in enumerate(header):
+            va = a[j] if j < len(a) else ""
+            vb = b[j] if j < len(b) else ""
+            if va != vb:
+                ident = b[header.index("id")] if "id" in header else ""
+                diffs.append(f"line {i} ({ident}) column {h}: the file has '{va}', the inputs give '{vb}'")
+    if len(file_rows) != len(new_rows):
+        diffs.append(f"{len(file_rows) - 1} rows in the file, {len(new_rows) - 1} from the inputs")
+    return f"{name}: " + "; ".join(diffs[:5]) + (f"; … {len(diffs) - 5} more" if len(diffs) > 5 else "")
+
+
+def verify_folder(folder: Path | str) -> VerifyReport:
+    """Re-check a result folder against its audit record, without solving."""
+    from selector.pipeline import load_inputs
+
+    folder = Path(folder)
+    audit = read_audit(folder)
+    report = VerifyReport(folder)
+    _check_outputs(report, folder, audit)
+    paths = _check_inputs(report, folder, audit)
+
+    summary_path = folder / "summary.json"
+    try:
+        result = SelectionResult.model_validate_json(summary_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        report.add("summary.json", False, f"cannot be read: {str(e).splitlines()[0]}")
+        return report
+    if result.status != audit["status"]:
+        report.add("status", False, f"summary.json says {result.status}, audit.json {audit['status']}")
+    for award, rec in audit["awards"].items():
+        mine = result.awards.get(award)
+        if mine is None:
+            report.add(f"slate {award}", False, f"summary.json has no award {award}")
+            continue
+        diff = _ids_diff("summary.json", rec["selected"], mine.selected)
+        if diff or mine.merit != rec["merit"]:
+            report.add(f"slate {award}", False, diff or f"summary.json merit {mine.merit}, audit.json {rec['merit']}")
+    if paths is None:
+        return report
+    roles = dict(paths)
+    rules, quotas = roles.pop("rules", None), roles.pop("quotas", None)
+    if rules is None:
+        report.add("inputs", False, "the record names no rule set")
+        return report
+    try:
+        inputs = load_inputs(rules, roles, quotas)
+    except InputErrors as e:
+        report.add("inputs read back", False, "; ".join(str(p) for p in e.problems[:5]))
+        return report
+    report.add("inputs read back", True, ", ".join(f"{k}: {len(p)} candidates" for k, p in inputs.pools.items()))
+    if result.status not in ("optimal", "feasible"):
+        report.add("slate", True, f"no slate recorded (status {result.status}); nothing more to re-check")
+        return report
+    _check_slate(report, folder, inputs, result, audit)
+    _check_regenerated(report, folder, inputs, result, audit)
+    return report
+
+
+def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: SelectionResult, audit: dict) -> None:
+    from selector.verify import verify_slate
+
+    rs = inputs.ruleset
+    report.slate_checked = True
+    slate = {a: list(r.selected) for a, r in result.awards.items()}
+    # the slate CSVs list the same ids (and subset marks) as the record
+    for award in rs.awards:
+        if award.parent is not None:
+            continue
+        path = folder / f"{award.id}.csv"
+        if not path.exists():
+            report.add(f"{award.id}.csv", False, "missing")
+            continue
+        rows = _read_csv_rows(path)
+        header = rows[0] if rows else []
+        if "id" not in header:
+            report.add(f"{award.id}.csv", False, "has no id column")
+            continue
+        k = header.index("id")
+        ids = [r[k] for r in rows[1:] if len(r) > k]
+        problems = [d for d in [_ids_diff(f"{award.id}.csv", slate.get(award.id, []), ids)] if d]
+        for sub in rs.awards:
+            if sub.parent == award.id and sub.id in header:
+                j = header.index(sub.id)
+                marked = [r[k] for r in rows[1:] if len(r) > j and r[j] == "yes"]
+                d = _ids_diff(f"{award.id}.csv column {sub.id}", slate.get(sub.id, []), marked)
+                if d:
+                    problems.append(d)
+        report.add(f"{award.id}.csv lists the recorded slate", not problems, "; ".join(problems) or
+                   f"{len(ids)} ids")
+    # eligibility as recorded, and as the inputs give it now
+    ineligible: set[str] = set((audit.get("screening") or {}).get("ineligible", []))
+    if result.screening is not None:
+        ineligible |= {s.id for s in result.screening.screened_out}
+        try:
+            from selector.eligibility import screen
+
+            now = {c.id for c in screen(rs, inputs.pools, inputs.quotas).screened_out}
+            d = _ids_diff("re-screening", sorted(ineligible), sorted(now)).replace(
+                "not in the recorded slate", "as ineligible, recorded eligible").replace(
+                "of the recorded slate", "recorded ineligible")
+            report.add("eligibility screening", not d, d or f"{len(now)} screened out, as recorded")
+            ineligible |= now
+        except InputErrors as e:
+            report.add("eligibility screening", False, "; ".join(str(p) for p in e.problems[:3]))
+    # every rule, by the independent verifier
+    vr = verify_slate(rs, inputs.pools, inputs.quotas, slate, ineligible)
+    report.add("every rule holds (independent verifier)", vr.ok,
+               "; ".join(vr.violations[:8]) or f"{len(vr.checks)} rules, seats and unit quotas checked")
+    # merit as recorded
+    bad = []
+    for award in rs.awards:
+        if award.id not in result.awards:
+            continue
+        scores = dict(zip(inputs.pools[award.pool].table["id"], inputs.pools[award.pool].table["score"]))
+        merit = sum((scores[c] for c in slate[award.id] if c in scores), Decimal(0))
+        recorded = Decimal(result.awards[award.id].merit)
+        if merit != recorded:
+            bad.append(f"{award.id}: the inputs give merit {merit}, recorded {recorded}")
+    report.add("merit as recorded", not bad, "; ".join(bad) or ", ".join(
+        f"{a} {r.merit}" for a, r in result.awards.items()))
+
+
+def _check_regenerated(report: VerifyReport, folder: Path, inputs: Inputs, result: SelectionResult,
+                       audit: dict) -> None:
+    """The slate CSVs, summary tables and budget, regenerated from the inputs and the recorded slate,
+    equal the folder's files byte for byte."""
+    from selector.paperwork import write_tables_and_budget
+    from selector.report import slate_tables
+
+    for award_id, frame in slate_tables(inputs, result).items():
+        path = folder / f"{award_id}.csv"
+        if not path.exists():
+            continue
+        buf = io.StringIO()
+        frame.to_csv(buf, index=False)
+        new = buf.getvalue()
+        old = path.read_text(encoding="utf-8")
+        if new != old:
+            import csv
+
+            report.add(f"{award_id}.csv regenerates", False,
+                       _csv_diff(path.name, _read_csv_rows(path), list(csv.reader(io.StringIO(new)))))
+        else:
+            report.add(f"{award_id}.csv regenerates", True, "byte for byte")
+    with tempfile.TemporaryDirectory() as tmp:
+        sheets, _ = write_tables_and_budget(Path(tmp), inputs, result)
+        names = [s.file for s in sheets] + ["budget.csv", "budget.xlsx"]
+        for name in names:
+            mine, theirs = Path(tmp) / name, folder / name
+            if not mine.exists():
+                continue
+            if not theirs.exists():
+                report.add(f"{name} regenerates", False, "missing from the folder")
+            elif mine.read_bytes() != theirs.read_bytes():
+                report.add(f"{name} regenerates", False, "differs from the one the inputs and the slate give")
+            else:
+                report.add(f"{name} regenerates", True, "byte for byte")
+
+
+def format_verify(report: VerifyReport) -> str:
+    lines = [f"Verifying {report.folder}/ against its audit record (no solving):"]
+    for c in report.checks:
+        lines.append(f"  {'ok  ' if c.ok else 'FAIL'}  {c.name}" + (f": {c.detail}" if c.detail else ""))
+    if report.ok and report.slate_checked:
+        lines.append("PASS: the inputs are as recorded, every rule holds and the merit is as recorded.")
+    elif report.ok:
+        lines.append("PASS: the inputs and outputs are as recorded (no slate was recorded to re-check).")
+    else:
+        lines.append(f"FAIL: {len(report.failures)} check(s) failed: " + ", ".join(c.name for c in report.failures))
+    return "\n".join(lines)
