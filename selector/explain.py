@@ -220,8 +220,9 @@ def _extreme_ratio(sm: SelectionModel, part, whole, maximise: bool) -> Fraction 
     lam = Fraction(int(solver.value(part)), int(solver.value(whole)))
     for _ in range(50):
         num, den = lam.numerator, lam.denominator
-        m.maximize(den * part - num * whole if maximise else num * whole - den * part)
-        if solver.solve(m) != cp_model.OPTIMAL or solver.objective_value <= 0:
+        gain = den * part - num * whole if maximise else num * whole - den * part
+        m.maximize(gain)
+        if solver.solve(m) != cp_model.OPTIMAL or solver.value(gain) <= 0:  # exact, not the float objective
             return lam
         lam = Fraction(int(solver.value(part)), int(solver.value(whole)))
     return lam
