@@ -82,7 +82,8 @@ def build_audit(inputs: Inputs, result: SelectionResult, settings=None) -> dict:
         "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "command": " ".join(Path(sys.argv[0]).name if i == 0 else a for i, a in enumerate(sys.argv)),
         "ruleset": {"id": rs.id, "title_zh": rs.title_zh, "notice": rs.notice},
-        "inputs": {role: _file_record(p) for role, p in inputs.files.items()},
+        "inputs": {role: _file_record(p) for role, p in inputs.files.items()}
+        | ({"scenario": _file_record(inputs.scenario)} if inputs.scenario is not None else {}),
         "versions": package_versions(),
         "solver": _settings_record(settings),
         "status": result.status,
@@ -273,11 +274,17 @@ def verify_folder(folder: Path | str) -> VerifyReport:
         return report
     roles = dict(paths)
     rules, quotas = roles.pop("rules", None), roles.pop("quotas", None)
+    scenario = roles.pop("scenario", None)
     if rules is None:
         report.add("inputs", False, "the record names no rule set")
         return report
     try:
-        inputs = load_inputs(rules, roles, quotas)
+        if scenario is not None:  # a what-if run: the same files with the scenario's overrides applied again
+            from selector.scenario import load_scenario_inputs
+
+            inputs = load_scenario_inputs(scenario, rules, roles, quotas).inputs
+        else:
+            inputs = load_inputs(rules, roles, quotas)
     except InputErrors as e:
         report.add("inputs read back", False, "; ".join(str(p) for p in e.problems[:5]))
         return report

@@ -171,3 +171,15 @@ def test_a_folder_without_a_slate_is_recorded_reported_and_verified(tmp_path):
     assert "无解说明与调整建议" in html and "冲突 1：W" in html
     v = _verify(tmp_path / "out")
     assert v.exit_code == 0 and "no slate was recorded" in v.output
+
+
+def test_verify_replays_a_what_if_scenarios_overrides(tmp_path):
+    # move-2-seats changes two quotas; verifying against the bare quota table would wrongly fail.
+    scenario = Path(__file__).parent.parent / "scenarios" / "whatif" / "move-2-seats-to-zhangwu.toml"
+    out = tmp_path / "w"
+    r = runner.invoke(app, ["select", str(scenario), "--out", str(out), "--no-plots"])
+    assert r.exit_code == 0, r.output
+    audit = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+    assert "scenario" in audit["inputs"]
+    report = verify_folder(out)
+    assert report.ok and report.slate_checked, report.failures

@@ -1,0 +1,471 @@
+"""Sweeps: the best merit as one rule's value, or one unit's quota, moves step by step, and the first
+point where no slate exists.
+
+    sweep_rule(inputs, "R8", parse_steps("10%", "25%", "1%"))        # a share rule (or a target: R10-...)
+    sweep_rule(inputs, "X", parse_steps("3", "9", "1"))               # a count rule's minimum (or maximum)
+    sweep_quota(inputs, "彰武县", range(14, 25), balance="市直单位")   # move seats between two units
+
+Each step maximises the merit of the pool's top award (less soft-rule penalties), among eligible
+candidates (screened as `selector select` does). One CP-SAT model serves every step (strategy "reuse"):
+  - a hard rule is posted once per step value by model.build_model, each copy behind its own enforcement
+    literal (`with_literals`); a step fixes its literal to 1 and the others to 0, so presolve drops them;
+  - a cap quota is built at the sweep's smallest value with a slack (`build_model(relax=...)`), and a step
+    bounds the slack;
+  - a step is hinted with the previous step's slate when that slate meets the step's bound (then, on a
+    tightening sweep, it is already optimal); a slate that breaks the new bound is not offered, because
+    CP-SAT spends longer repairing it than searching afresh (measured: 15-35% slower).
+Soft rules and exact quotas are rebuilt for each step (strategy "rebuild", hinted the same way).
+Measured on the Fuxin sample, one worker (benchmarks/sweep_strategies.py, medians of 3, seconds):
+R8 10%..25% (16 steps) reuse 0.6-0.7, rebuild 1.0-1.4; R8 10%..40% (31 steps, 8 without a slate) reuse
+0.9-1.1, rebuild 1.7-1.9; 彰武县 10..34 seats balanced by 市直单位 (25 steps) reuse 1.2-1.3, rebuild 1.7-3.0.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from ortools.sat.python import cp_model
+
+from selector.errors import InputErrors, InputProblem
+from selector.explain import clash_in_words, find_conflicts
+from selector.model import SelectionModel, build_model, members, quota_rule_id
+from selector.pipeline import Inputs, screen_inputs
+from selector.pool import Quotas
+from selector.rules import Rule, format_fraction, parse_fraction
+from selector.solve import SolverSettings
+
+MAX_STEPS = 1000
+
+
+@dataclass
+class SweepPoint:
+    """One step of a sweep."""
+
+    value: str  # as a rule file writes it: '18%', '1/3', '20'
+    x: float  # for plotting: percent for shares, the number otherwise
+    status: str  # optimal | feasible | infeasible | unknown
+    merit: str | None  # merit of the pool's top award, exact
+    objective: str | None  # merit less soft-rule penalties (what is maximised)
+    achieved: int | None  # the rule's group count in the slate, or the unit's filled seats
+    whole: int | None  # the count the share is of (share rules)
+    bound: str  # the bound in people: '>= 33 of 180', '<= 20 seats'
+    wall_time: float
+    selected: list[str] = field(default_factory=list, repr=False)  # the top award's slate
+
+    @property
+    def has_slate(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+
+@dataclass
+class Sweep:
+    kind: str  # rule | quota
+    target: str  # rule id or unit
+    award: str
+    pool: str
+    label: str  # 'R8 农业人选不低于总数的15%' or 'quota 彰武县 labour_model (balanced by 市直单位)'
+    x_label: str
+    base_value: str | None  # the scenario's own value
+    base_x: float | None
+    step_x: float
+    points: list[SweepPoint]
+    strategy: str  # reuse | rebuild
+    wall_time: float = 0.0
+    balance: str | None = None
+    conflict: list[str] = field(default_factory=list)  # at the first point with no slate: a minimal conflict
+    clash: list[str] = field(default_factory=list)  # that conflict in the notice's words
+
+    @property
+    def first_infeasible(self) -> SweepPoint | None:
+        return next((p for p in self.points if p.status == "infeasible"), None)
+
+    @property
+    def monotone(self) -> bool:
+        """Tightening one bound only removes slates: once none exists, none exists further on."""
+        return self.balance is None
+
+
+def parse_steps(start: str | int, stop: str | int, step: str | int) -> list[Fraction]:
+    """Exact values from `start` to `stop` (inclusive when reached) by `step`: '10%','25%','1%' or 14, 24, 1."""
+    try:
+        a, b, s = (parse_fraction(str(v)) for v in (start, stop, step))
+    except (ValueError, ZeroDivisionError):
+        raise InputErrors([InputProblem("--from/--to/--step", f"'{start}', '{stop}', '{step}' are not numbers "
+                                        "or shares like 15%")]) from None
+    if s == 0 or (b - a) * s < 0:
+        raise InputErrors([InputProblem("--step", f"a step of {step} never goes from {start} to {stop}")])
+    n = int((b - a) / s) + 1
+    if n > MAX_STEPS:
+        raise InputErrors([InputProblem("--step", f"{n} steps: at most {MAX_STEPS}")])
+    return [a + k * s for k in range(n)]
+
+
+def _solver(settings: SolverSettings) -> cp_model.CpSolver:
+    s = cp_model.CpSolver()
+    s.parameters.num_workers = settings.workers
+    s.parameters.random_seed = settings.seed
+    s.parameters.linearization_level = 2
+    if settings.time_limit is not None:
+        s.parameters.max_time_in_seconds = settings.time_limit
+    return s
+
+
+def _fix(sm: SelectionModel, var: cp_model.IntVar, lo: int, hi: int) -> None:
+    """Set a variable's domain in the model (how one model serves every step)."""
+    domain = sm.model.proto.variables[var.index].domain
+    domain.clear()
+    domain.extend([lo, hi])
+
+
+def _hint(sm: SelectionModel, previous: list[int] | None) -> None:
+    sm.model.clear_hints()
+    if previous is not None:
+        for v, b in zip(sm.x[sm.top.id], previous):
+            sm.model.add_hint(v, b)
+
+
+@dataclass
+class _Solved:
+    status: str
+    values: list[int] | None
+    merit: str | None
+    objective: str | None
+    wall_time: float
+
+
+def _solve(sm: SelectionModel, settings: SolverSettings, previous: list[int] | None) -> _Solved:
+    _hint(sm, previous)
+    solver = _solver(settings)
+    t = time.perf_counter()
+    status = solver.solve(sm.model)
+    elapsed = time.perf_counter() - t
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _Solved("infeasible" if status == cp_model.INFEASIBLE else "unknown", None, None, None, elapsed)
+    values = [int(solver.boolean_value(v)) for v in sm.x[sm.top.id]]
+    merit = Decimal(sum(s for s, b in zip(sm.scaled_scores, values) if b)) / sm.scale
+    objective = Decimal(round(solver.objective_value)) / sm.scale
+    return _Solved("optimal" if status == cp_model.OPTIMAL else "feasible", values, str(merit), str(objective),
+                   elapsed)
+
+
+def _show(rule: Rule, v: Fraction) -> str:
+    return format_fraction(v) if rule.kind == "share" else str(v)
+
+
+def _rule_variant(rule: Rule, v: Fraction, rule_id: str | None = None) -> Rule:
+    if rule.kind == "share":
+        change = {"share": format_fraction(v)}
+    else:
+        if v.denominator != 1 or v < 0:
+            raise InputErrors([InputProblem("--from/--to/--step", f"{v} is not a whole number of people >= 0")])
+        change = {"min" if rule.min is not None else "max": int(v)}
+    return Rule.model_validate({**rule.model_dump(), **change, "id": rule_id or rule.id})
+
+
+def sweep_rule(inputs: Inputs, rule_id: str, values: Iterable[Fraction | int | str],
+               eligible: dict[str, list[bool]] | None = None, settings: SolverSettings = SolverSettings(),
+               strategy: str = "auto", progress: Callable[[int, int, SweepPoint], None] | None = None,
+               hint: bool = True) -> Sweep:
+    """The best merit at each value of one rule (a share, or a count rule's minimum, else its maximum).
+    `strategy`: 'reuse' (one model), 'rebuild' (a model per step) or 'auto'; `hint`: start each step
+    from the previous step's slate."""
+    rs = inputs.ruleset
+    rule = next((r for r in rs.rules if r.id == rule_id), None)
+    if rule is None:
+        raise InputErrors([InputProblem("--rule", f"no rule '{rule_id}' (rules: {', '.join(rs.rule_ids())})")])
+    vals = [parse_fraction(str(v)) if not isinstance(v, Fraction) else v for v in values]
+    for v in vals:
+        if rule.kind == "share" and not 0 <= v <= 1:
+            raise InputErrors([InputProblem("--from/--to", f"{format_fraction(v)} is outside 0..100%")])
+        _rule_variant(rule, v)  # a count that is not a whole number is an error before any solving
+    award = rs.award(rule.award)
+    kind = award.pool
+    pool = inputs.pools[kind]
+    masks = eligible if eligible is not None else screen_inputs(inputs).masks
+    mask = masks.get(kind)
+    fixed = inputs.fixed or None
+    if strategy == "auto":
+        strategy = "reuse" if rule.hard else "rebuild"
+    if strategy == "reuse" and not rule.hard:
+        raise ValueError("a soft rule is swept by rebuilding the model (strategy 'rebuild')")
+    start = time.perf_counter()
+    points: list[SweepPoint] = []
+    previous: list[int] | None = None
+
+    in_group, in_whole = members(rs, pool, rule.group), members(rs, pool, rule.of)
+
+    def meets(values: list[int] | None, v: Fraction) -> list[int] | None:
+        """The previous slate as this step's hint, if it meets the step's bound (every other rule is the same)."""
+        if values is None or not hint:
+            return None
+        part = sum(b for b, m in zip(values, in_group) if m)
+        if rule.kind == "share":
+            whole = sum(b for b, m in zip(values, in_whole) if m)
+            ok = part >= v * whole if rule.op == ">=" else part <= v * whole
+        else:
+            ok = part >= v if rule.min is not None else part <= v
+        return values if ok else None
+
+    def point(v: Fraction, solved: _Solved, sm: SelectionModel) -> SweepPoint:
+        achieved = whole = None
+        if solved.values is not None:
+            achieved = _count(rs, sm, rule.group, solved.values)
+            whole = _count(rs, sm, rule.of, solved.values) if rule.kind == "share" else None
+        return SweepPoint(_show(rule, v), float(v * 100) if rule.kind == "share" else float(v), solved.status,
+                          solved.merit, solved.objective, achieved, whole, _bound_text(rule, v, award.seats),
+                          round(solved.wall_time, 4), _ids(pool, solved.values))
+
+    if strategy == "reuse":
+        variants = [_rule_variant(rule, v, f"{rule.id}@{k}") for k, v in enumerate(vals)]
+        swept = rs.model_copy(update={"rules": [r for r in rs.rules if r.id != rule.id] + variants})
+        sm = build_model(swept, pool, inputs.quotas, mask, with_literals=True, fixed=fixed)
+        steps = [sm.literals[v.id] for v in variants]
+        for rid, lit in sm.literals.items():
+            if rid not in {v.id for v in variants}:
+                _fix(sm, lit, 1, 1)
+        sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
+        for k, v in enumerate(vals):
+            for j, lit in enumerate(steps):
+                _fix(sm, lit, int(j == k), int(j == k))
+            solved = _solve(sm, settings, meets(previous, v))
+            previous = solved.values or previous
+            points.append(point(v, solved, sm))
+            if progress is not None:
+                progress(k + 1, len(vals), points[-1])
+    elif strategy == "rebuild":
+        for k, v in enumerate(vals):
+            changed = rs.model_copy(update={"rules": [_rule_variant(r, v) if r.id == rule.id else r
+                                                      for r in rs.rules]})
+            sm = build_model(changed, pool, inputs.quotas, mask, fixed=fixed)
+            sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
+            solved = _solve(sm, settings, meets(previous, v))
+            previous = solved.values or previous
+            points.append(point(v, solved, sm))
+            if progress is not None:
+                progress(k + 1, len(vals), points[-1])
+    else:
+        raise ValueError(f"unknown strategy '{strategy}' (reuse, rebuild, auto)")
+    base_x = float(rule.fraction * 100) if rule.kind == "share" else float(rule.min if rule.min is not None
+                                                                               else rule.max or 0)
+    sweep = Sweep("rule", rule.id, award.id, kind, f"{rule.id} {rule.text}",
+                  (f"{rs.group_label(rule.group)} 占 {rs.group_label(rule.of)} 的比例"
+                   f"{'下限' if rule.op == '>=' else '上限'} (%) — {rule.id} bound"
+                   if rule.kind == "share" else f"{rs.group_label(rule.group)} 人数 — {rule.id} bound (people)"),
+                  _show(rule, rule.fraction if rule.kind == "share" else Fraction(int(base_x))), base_x,
+                  abs(points[1].x - points[0].x) if len(points) > 1 else 1.0, points, strategy,
+                  round(time.perf_counter() - start, 4))
+    first = sweep.first_infeasible
+    if first is not None:
+        v = vals[points.index(first)]
+        changed = rs.model_copy(update={"rules": [_rule_variant(r, v) if r.id == rule.id else r for r in rs.rules]})
+        _explain(sweep, changed, inputs, pool, inputs.quotas, mask, fixed, masks)
+    return sweep
+
+
+def sweep_quota(inputs: Inputs, unit: str, values: Iterable[int | Fraction | str], award: str | None = None,
+                balance: str | None = None, eligible: dict[str, list[bool]] | None = None,
+                settings: SolverSettings = SolverSettings(), strategy: str = "auto",
+                progress: Callable[[int, int, SweepPoint], None] | None = None, hint: bool = True) -> Sweep:
+    """The best merit at each quota of one unit; with `balance`, that unit gives (or takes) the difference,
+    so the table's total stays the same (moving seats between two units)."""
+    rs = inputs.ruleset
+    quotas = inputs.quotas
+    problems = []
+    tops = [a for a in rs.awards if a.parent is None and a.quota != "none" and quotas.of(a.id) is not None]
+    a = next((x for x in tops if x.id == (award or (tops[0].id if tops else ""))), None)
+    if a is None:
+        problems.append(InputProblem("--award", f"no award with a quota column named '{award}' "
+                                     f"(awards: {', '.join(x.id for x in tops)})"))
+    for u, opt in ((unit, "--quota"), (balance, "--balance")):
+        if u is not None and u not in quotas.units:
+            problems.append(InputProblem(opt, f"unit '{u}' is not in the quota table (units: "
+                                         f"{', '.join(quotas.units)})"))
+    if balance is not None and balance == unit:
+        problems.append(InputProblem("--balance", "must be another unit than --quota"))
+    if problems:
+        raise InputErrors(problems)
+    assert a is not None
+    by_unit = quotas.of(a.id) or {}
+    vals = [parse_fraction(str(v)) if not isinstance(v, Fraction) else v for v in values]
+    q_u, q_b = by_unit.get(unit, 0), (by_unit.get(balance, 0) if balance else 0)
+    for v in vals:
+        if v.denominator != 1 or v < 0:
+            raise InputErrors([InputProblem("--from/--to/--step", f"{v} is not a whole number of seats >= 0")])
+        if balance and q_u + q_b - v < 0:
+            raise InputErrors([InputProblem("--to", f"{unit} {v}: {balance} would have {q_u + q_b - v} seats")])
+    ints = [int(v) for v in vals]
+    pool = inputs.pools[a.pool]
+    masks = eligible if eligible is not None else screen_inputs(inputs).masks
+    mask = masks.get(a.pool)
+    fixed = inputs.fixed or None
+
+    def table(v: int, v_balance: int | None = None) -> Quotas:
+        seats = {k: dict(t) for k, t in quotas.seats.items()}
+        seats[a.id][unit] = v
+        if balance:
+            seats[a.id][balance] = q_u + q_b - v if v_balance is None else v_balance
+        return Quotas(quotas.source, list(quotas.units), seats)
+
+    if strategy == "auto":
+        strategy = "reuse" if a.quota == "cap" else "rebuild"
+    units_of = list(pool.table["unit"])
+    start = time.perf_counter()
+    points: list[SweepPoint] = []
+    previous: list[int] | None = None
+
+    def meets(values: list[int] | None, v: int) -> list[int] | None:
+        """The previous slate as this step's hint, if it fits the step's quotas."""
+        if values is None or not hint:
+            return None
+        filled = {u: sum(b for b, x in zip(values, units_of) if x == u) for u in (unit, balance) if u}
+        caps = {unit: v} | ({balance: q_u + q_b - v} if balance else {})
+        ok = all(filled[u] <= caps[u] if a.quota == "cap" else filled[u] == caps[u] for u in caps)
+        return values if ok else None
+
+    def point(v: int, solved: _Solved) -> SweepPoint:
+        filled = None if solved.values is None else sum(b for b, u in zip(solved.values, units_of) if u == unit)
+        bound = f"{'<=' if a.quota == 'cap' else '='} {v} seats" + (
+            f" ({balance} {q_u + q_b - v})" if balance else "")
+        return SweepPoint(str(v), float(v), solved.status, solved.merit, solved.objective, filled, None, bound,
+                          round(solved.wall_time, 4), _ids(pool, solved.values))
+
+    if strategy == "reuse":
+        lo = min(ints)
+        lo_b = min(q_u + q_b - v for v in ints) if balance else None
+        rid_u = quota_rule_id(rs, a, unit)
+        rid_b = quota_rule_id(rs, a, balance) if balance else None
+        sm = build_model(rs, pool, table(lo, lo_b), mask, relax={r for r in (rid_u, rid_b) if r}, fixed=fixed)
+        sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
+        for k, v in enumerate(ints):
+            _fix(sm, sm.relaxed[rid_u], 0, v - lo)
+            if rid_b is not None and lo_b is not None:
+                _fix(sm, sm.relaxed[rid_b], 0, q_u + q_b - v - lo_b)
+            solved = _solve(sm, settings, meets(previous, v))
+            previous = solved.values or previous
+            points.append(point(v, solved))
+            if progress is not None:
+                progress(k + 1, len(ints), points[-1])
+    elif strategy == "rebuild":
+        for k, v in enumerate(ints):
+            sm = build_model(rs, pool, table(v), mask, fixed=fixed)
+            sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
+            solved = _solve(sm, settings, meets(previous, v))
+            previous = solved.values or previous
+            points.append(point(v, solved))
+            if progress is not None:
+                progress(k + 1, len(ints), points[-1])
+    else:
+        raise ValueError(f"unknown strategy '{strategy}' (reuse, rebuild, auto)")
+    label = f"{unit} 名额 quota of {a.id}" + (f" (与{balance}互调 balanced by {balance})" if balance else "")
+    sweep = Sweep("quota", unit, a.id, a.pool, label, f"{unit} 名额 seats", str(q_u), float(q_u),
+                  1.0, points, strategy, round(time.perf_counter() - start, 4), balance)
+    first = sweep.first_infeasible
+    if first is not None:
+        _explain(sweep, rs, inputs, pool, table(int(first.value)), mask, fixed, masks)
+    return sweep
+
+
+def _explain(sweep: Sweep, ruleset, inputs: Inputs, pool, quotas: Quotas, mask, fixed, masks) -> None:
+    """A minimal conflict at the first point with no slate, in the notice's words."""
+    found = find_conflicts(ruleset, pool, quotas, mask, limit=1, fixed=fixed)
+    if found:
+        sweep.conflict = found[0]
+        rules = [r for r in found[0] if not r.startswith("fixed:")]
+        sweep.clash = clash_in_words(ruleset, pool, quotas, mask, rules) + [
+            f"{r}: forced {'in' if inputs.fixed[r[6:]] else 'out'} by the scenario"
+            for r in found[0] if r.startswith("fixed:")]
+
+
+def _count(rs, sm: SelectionModel, group: str, values: list[int]) -> int:
+    return sum(b for b, m in zip(values, members(rs, sm.pool, group)) if m)
+
+
+def _ids(pool, values: list[int] | None) -> list[str]:
+    return [] if values is None else [cid for cid, b in zip(pool.ids, values) if b]
+
+
+def _bound_text(rule: Rule, v: Fraction, seats: int) -> str:
+    if rule.kind == "share":
+        if rule.of == "all":
+            n = v * seats
+            limit = -((-n.numerator) // n.denominator) if rule.op == ">=" else n.numerator // n.denominator
+            return f"{rule.op} {limit} of {seats}"
+        return f"{rule.op} {format_fraction(v)} of {rule.of}"
+    return f"{'>=' if rule.min is not None else '<='} {int(v)}"
+
+
+def sweep_rows(sweep: Sweep) -> list[dict]:
+    """sweep.csv: one row per step, merit change against the first step with a slate."""
+    first = next((p for p in sweep.points if p.merit is not None), None)
+    rows = []
+    for p in sweep.points:
+        delta = (str(Decimal(p.merit) - Decimal(first.merit)) if p.merit is not None and first is not None
+                 else "")
+        rows.append({"target": sweep.target, "award": sweep.award, "value": p.value, "bound": p.bound,
+                     "status": p.status, "slate": "yes" if p.has_slate else "no", "merit": p.merit or "",
+                     "merit_change": delta, "objective": p.objective or "",
+                     "achieved": "" if p.achieved is None else p.achieved,
+                     "whole": "" if p.whole is None else p.whole, "seconds": p.wall_time})
+    return rows
+
+
+def format_sweep(sweep: Sweep) -> str:
+    """The terminal view: one line per step, then the first point with no slate and why."""
+    from selector.report import _table
+
+    out = [f"Sweep of {sweep.label} ({sweep.award}, pool {sweep.pool}); the scenario's own value: "
+           f"{sweep.base_value}. {len(sweep.points)} steps in {sweep.wall_time:.2f} s (one model: "
+           f"{'yes' if sweep.strategy == 'reuse' else 'no, rebuilt each step'})."]
+    rows = []
+    for r in sweep_rows(sweep):
+        got = str(r["achieved"]) + (f"/{r['whole']}" if r["whole"] != "" else "")
+        rows.append([r["value"], r["bound"], "slate" if r["slate"] == "yes" else f"NO SLATE ({r['status']})",
+                     r["merit"], r["merit_change"], got])
+    out.append(_table(rows, ["value", "bound", "result", "merit", "change", "achieved"]))
+    first = sweep.first_infeasible
+    if first is None:
+        out.append("A slate exists at every step.")
+    else:
+        out.append(f"\nFirst point with no slate: {first.value} ({first.bound}).")
+        if sweep.clash:
+            out.append("Why: these rules cannot all hold at once there (drop any one and they can):")
+            out += [f"  {line}" for line in sweep.clash]
+    return "\n".join(out)
+
+
+def sweep_json(sweep: Sweep) -> dict:
+    """sweep.json: the steps (without slates), the first point with no slate and why."""
+    first = sweep.first_infeasible
+    return {"kind": sweep.kind, "target": sweep.target, "award": sweep.award, "pool": sweep.pool,
+            "label": sweep.label, "base_value": sweep.base_value, "balance": sweep.balance,
+            "strategy": sweep.strategy, "wall_time": sweep.wall_time, "steps": sweep_rows(sweep),
+            "first_infeasible": first.value if first is not None else None,
+            "conflict": sweep.conflict, "clash": sweep.clash}
+
+
+def write_sweep(out, sweep: Sweep, force: bool = False, plots: bool = True) -> list[str]:
+    """sweep.csv, sweep.json and sweep.png/svg, written whole or not at all. Returns the file names."""
+    import csv
+    import json
+    from pathlib import Path
+
+    from selector.report import atomic_output_dir
+
+    with atomic_output_dir(Path(out), force) as tmp:
+        rows = sweep_rows(sweep)
+        with open(tmp / "sweep.csv", "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+        (tmp / "sweep.json").write_text(json.dumps(sweep_json(sweep), ensure_ascii=False, indent=2) + "\n",
+                                        encoding="utf-8")
+        if plots:
+            from selector.plots import plot_sweep
+
+            plot_sweep(sweep, tmp)
+        names = sorted(p.name for p in tmp.iterdir())
+    return names

@@ -1,0 +1,471 @@
+"""What-if comparison: solve several scenarios and show side by side what changes.
+
+Each scenario (selector/scenario.py) is screened and solved exactly as `selector select` does it
+(pipeline.select_screened); when one has no slate, the explainer (explain.find_conflicts) names a
+minimal conflict in the notice's words. `compare` then lines the scenarios up against the first: merit,
+each rule's achieved count against its bound, each unit's fill against its quota, and who enters and
+who leaves. Library functions return data; the CLI prints `format_comparison` and writes
+`write_comparison` (whatif.csv, whatif.xlsx, whatif.json and a merit chart).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pandas as pd
+
+from selector.domain import SelectionResult
+from selector.eligibility import Screening
+from selector.explain import clash_in_words, find_conflicts
+from selector.pipeline import select_screened
+from selector.report import _table, atomic_output_dir
+from selector.rules import Rule, RuleSet, format_fraction
+from selector.scenario import LoadedScenario
+from selector.solve import SolverSettings
+from selector.verify import RuleCheck, verify_slate
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@dataclass
+class Outcome:
+    """One scenario screened and solved, with a minimal conflict per pool that has no slate."""
+
+    scenario: LoadedScenario
+    screening: Screening
+    result: SelectionResult
+    conflicts: dict[str, list[str]] = field(default_factory=dict)  # pool -> rule ids of a minimal conflict
+    clash: dict[str, list[str]] = field(default_factory=dict)  # pool -> that conflict in the notice's words
+
+    @property
+    def has_slate(self) -> bool:
+        return self.result.status in ("optimal", "feasible")
+
+    def solved(self, award_id: str) -> bool:
+        """Whether the pool of this award has a slate (the other pool may have none)."""
+        pool = next((a.pool for a in self.scenario.inputs.ruleset.awards if a.id == award_id), None)
+        p = self.result.pools.get(pool) if pool is not None else None
+        return p is not None and p.status in ("optimal", "feasible")
+
+
+def run_scenario(sc: LoadedScenario, settings: SolverSettings = SolverSettings()) -> Outcome:
+    """Screen and select (as `selector select` does); for a pool with no slate, find why."""
+    inputs = sc.inputs
+    screening, result = select_screened(inputs, settings)
+    out = Outcome(sc, screening, result)
+    for kind, p in result.pools.items():
+        if p.status != "infeasible":
+            continue
+        pool, mask = inputs.pools[kind], screening.masks.get(kind)
+        found = find_conflicts(inputs.ruleset, pool, inputs.quotas, mask, limit=1, fixed=inputs.fixed or None)
+        if found:
+            out.conflicts[kind] = found[0]
+            out.clash[kind] = conflict_in_words(sc, screening, kind, found[0])
+    return out
+
+
+def conflict_in_words(sc: LoadedScenario, screening: Screening, kind: str, conflict: list[str]) -> list[str]:
+    """explain.clash_in_words for the rules, plus a line for each candidate the scenario forces in or out."""
+    inputs = sc.inputs
+    pool = inputs.pools[kind]
+    rules = [r for r in conflict if not r.startswith("fixed:")]
+    lines = clash_in_words(inputs.ruleset, pool, inputs.quotas, screening.masks.get(kind), rules) if rules else []
+    why = {c.id: c for c in screening.of_pool(kind)}
+    names = dict(zip(pool.ids, pool.table["name"]))
+    for r in conflict:
+        if r.startswith("fixed:"):
+            cid = r.split(":", 1)[1]
+            line = f"{r}: the scenario forces {cid} {names.get(cid, '')} {'in' if inputs.fixed[cid] else 'out'}"
+            c = why.get(cid)
+            if c is not None and not c.eligible:
+                line += "; but screening excludes them: " + "; ".join(str(x) for x in c.reasons)
+            lines.insert(0, line)
+    return lines
+
+
+def run_scenarios(scenarios: list[LoadedScenario], settings: SolverSettings = SolverSettings(),
+                  progress=None) -> list[Outcome]:
+    """run_scenario for each, in order; `progress(i, n, outcome)` after each (the CLI's counter)."""
+    out = []
+    for i, sc in enumerate(scenarios):
+        out.append(run_scenario(sc, settings))
+        if progress is not None:
+            progress(i + 1, len(scenarios), out[-1])
+    return out
+
+
+# ------------------------------------------------------------------------------------------ comparison
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    unit: str
+    score: str
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.name} ({self.unit}, {self.score})"
+
+
+@dataclass
+class Column:
+    """One scenario as the comparison shows it."""
+
+    letter: str
+    name: str
+    title: str
+    file: str
+    changes: list[str]
+    status: str  # optimal | feasible | infeasible | unknown
+    verified: bool
+    screened_out: dict[str, int]  # pool -> candidates screened out
+    merit: dict[str, str | None]  # award -> exact merit of the selected
+    merit_delta: dict[str, str | None]  # award -> merit minus the first scenario's
+    conflicts: dict[str, list[str]]
+    clash: dict[str, list[str]]
+    forced_ok: bool  # every forced-in candidate is in, every forced-out one is out (re-checked here)
+    pools: dict[str, str] = field(default_factory=dict)  # pool -> status
+
+    @property
+    def has_slate(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+
+@dataclass
+class RuleCell:
+    count: int
+    whole: int | None
+    bound: str  # e.g. '>= 18%' or '>= 3'
+    limit: int  # least (>=) or most (<=) members allowed, in people
+    op: str  # '>=' | '<=' | 'range'
+    ok: bool
+    hard: bool
+    short: int
+    changed: bool  # the rule's bound or hardness differs from the first scenario's
+
+    def text(self) -> str:
+        got = f"{self.count}/{self.whole}" if self.whole is not None else str(self.count)
+        mark = "" if self.ok else (f" SHORT {self.short}" if not self.hard else " FAIL")
+        soft = " soft" if not self.hard else ""
+        return f"{got} {self.op if self.op != 'range' else ''}{self.limit}{soft}{mark}{' *' if self.changed else ''}"
+
+
+@dataclass
+class RuleRow:
+    id: str
+    clause: str
+    text: str
+    award: str
+    reading: str  # the first scenario's bound, as the notice puts it: '>= 15% of 总数'
+    cells: list[RuleCell | None]  # per scenario; None: no slate, or the rule is dropped there
+
+
+@dataclass
+class UnitRow:
+    award: str
+    unit: str
+    cells: list[tuple[int, int] | None]  # (filled, quota) per scenario; None: no slate
+    quotas: list[int | None]  # the quota per scenario (shown even without a slate)
+
+    def text(self, i: int) -> str:
+        q = self.quotas[i]
+        star = " *" if q != self.quotas[0] else ""
+        cell = self.cells[i]
+        return (f"{cell[0]}/{q}" if cell is not None else f"-/{q}") + star
+
+
+@dataclass
+class PeopleChange:
+    letter: str
+    award: str
+    entered: list[Person]
+    left: list[Person]
+
+
+@dataclass
+class Comparison:
+    columns: list[Column]
+    rules: list[RuleRow]
+    units: list[UnitRow]
+    people: list[PeopleChange]  # against the first scenario, for each later one with a slate
+    awards: list[tuple[str, str]]  # (award id, Chinese name), rule-set order
+
+
+def _rule_reading(rs: RuleSet, r: Rule) -> str:
+    if r.kind == "share":
+        return f"{rs.group_label(r.group)} {r.op} {format_fraction(r.fraction)} of {rs.group_label(r.of)}"
+    parts = ([f">= {r.min}"] if r.min is not None else []) + ([f"<= {r.max}"] if r.max is not None else [])
+    return f"{rs.group_label(r.group)} " + " and ".join(parts)
+
+
+def _cell(r: Rule, c: RuleCheck, first: Rule | None) -> RuleCell:
+    if r.kind == "share":
+        f = r.fraction * (c.whole or 0)
+        limit = -((-f.numerator) // f.denominator) if r.op == ">=" else f.numerator // f.denominator
+        op, bound = r.op or ">=", f"{r.op} {format_fraction(r.fraction)}"
+    elif r.min is not None and r.max is not None:
+        op, limit, bound = "range", r.min, f"{r.min}..{r.max}"
+    elif r.min is not None:
+        op, limit, bound = ">=", r.min, f">= {r.min}"
+    else:
+        op, limit, bound = "<=", r.max or 0, f"<= {r.max}"
+    changed = first is None or (first.share, first.op, first.min, first.max, first.hard, first.weight) != (
+        r.share, r.op, r.min, r.max, r.hard, r.weight)
+    return RuleCell(c.count, c.whole, bound, limit, op, c.ok, r.hard, c.short, changed)
+
+
+def compare(outcomes: list[Outcome]) -> Comparison:
+    """Line the scenarios up against the first. Re-counts each slate with the independent verifier."""
+    if not outcomes:
+        raise ValueError("nothing to compare")
+    base_rs = outcomes[0].scenario.inputs.ruleset
+    awards = [(a.id, a.name_zh) for a in base_rs.awards]
+    columns: list[Column] = []
+    checks: list[dict[str, RuleCheck]] = []
+    fills: list[dict[str, dict[str, tuple[int, int | None]]]] = []
+    for i, o in enumerate(outcomes):
+        inputs, res = o.scenario.inputs, o.result
+        merit = {a: (res.awards[a].merit if o.solved(a) and a in res.awards else None) for a, _ in awards}
+        slate = {a: r.selected for a, r in res.awards.items()}
+        any_slate = any(o.solved(a) for a, _ in awards)
+        report = verify_slate(inputs.ruleset, inputs.pools, inputs.quotas, slate) if any_slate else None
+        checks.append({c.id: c for c in report.checks if o.solved(c.award)} if report else {})
+        fills.append({a: f for a, f in report.unit_fill.items() if o.solved(a)} if report else {})
+        tops = [a for a in inputs.ruleset.awards if a.parent is None and o.solved(a.id)]
+        chosen = {c for a in tops for c in slate.get(a.id, [])}
+        pool_of = {cid: kind for kind, pool in inputs.pools.items() for cid in pool.ids}
+        forced_ok = all((cid in chosen) == v for cid, v in inputs.fixed.items()
+                        if any(a.pool == pool_of.get(cid) for a in tops))
+        columns.append(Column(
+            LETTERS[i % 26] + ("" if i < 26 else str(i // 26)), o.scenario.name, o.scenario.title,
+            str(o.scenario.path), [c.text for c in o.scenario.changes], res.status, res.verified,
+            {k: sum(1 for c in o.screening.of_pool(k) if not c.eligible) for k in inputs.pools},
+            merit, {}, o.conflicts, o.clash, forced_ok, {k: p.status for k, p in res.pools.items()}))
+    for col in columns:
+        col.merit_delta = {a: (str(Decimal(col.merit[a]) - Decimal(columns[0].merit[a]))
+                               if col.merit[a] is not None and columns[0].merit[a] is not None else None)
+                           for a, _ in awards}
+    # rules: every rule id of any scenario, in the first scenario's order then new ones
+    order: list[tuple[str, Rule]] = []
+    for o in outcomes:
+        for r in o.scenario.inputs.ruleset.rules:
+            if r.id not in [x for x, _ in order]:
+                order.append((r.id, r))
+    first_rules = {r.id: r for r in base_rs.rules}
+    rule_rows = []
+    for rid, r0 in order:
+        cells: list[RuleCell | None] = []
+        for o, chk in zip(outcomes, checks):
+            r = next((x for x in o.scenario.inputs.ruleset.rules if x.id == rid), None)
+            cells.append(_cell(r, chk[rid], first_rules.get(rid)) if r is not None and rid in chk else None)
+        rule_rows.append(RuleRow(rid, r0.clause, r0.text, r0.award, _rule_reading(base_rs, r0), cells))
+    # units: per award with a quota column, every unit of the first scenario's table
+    unit_rows = []
+    for a, _ in awards:
+        if base_rs.award(a).quota == "none" or outcomes[0].scenario.inputs.quotas.of(a) is None:
+            continue
+        for u in outcomes[0].scenario.inputs.quotas.units:
+            cells_u: list[tuple[int, int] | None] = []
+            quotas: list[int | None] = []
+            for o, fill in zip(outcomes, fills):
+                by_unit = o.scenario.inputs.quotas.of(a) or {}
+                quotas.append(by_unit.get(u))
+                got = fill.get(a, {}).get(u)
+                cells_u.append((got[0], got[1] or 0) if got is not None else None)
+            unit_rows.append(UnitRow(a, u, cells_u, quotas))
+    # people: who enters and who leaves against the first scenario
+    people = []
+    if any(outcomes[0].solved(a) for a, _ in awards):
+        base = outcomes[0].result.awards
+        before_who = _people(outcomes[0])
+        for col, o in zip(columns[1:], outcomes[1:]):
+            who = _people(o)
+            for a, _ in awards:
+                if not (outcomes[0].solved(a) and o.solved(a)):
+                    continue
+                before = set(base[a].selected) if a in base else set()
+                after = set(o.result.awards[a].selected) if a in o.result.awards else set()
+                people.append(PeopleChange(col.letter, a, [who[c] for c in sorted(after - before)],
+                                           [before_who[c] for c in sorted(before - after)]))
+    return Comparison(columns, rule_rows, unit_rows, people, awards)
+
+
+def _people(o: Outcome) -> dict[str, Person]:
+    out = {}
+    for pool in o.scenario.inputs.pools.values():
+        for cid, name, unit, score in zip(pool.ids, pool.table["name"], pool.table["unit"], pool.table["score"]):
+            out[cid] = Person(cid, str(name), str(unit), str(score))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ views
+def _result_line(col: Column) -> str:
+    if col.has_slate:
+        checked = "verified by the independent checker" if col.verified else "FAILED independent verification"
+        forced = "" if col.forced_ok else "; a forced candidate is not where the scenario put them"
+        return f"a slate exists ({col.status}, {checked}){forced}"
+    if col.status == "unknown":
+        return "no slate found within the time limit"
+    worked = [k for k, s in col.pools.items() if s in ("optimal", "feasible")]
+    failed = [k for k, s in col.pools.items() if s not in ("optimal", "feasible")]
+    return "NO SLATE: no slate can meet every rule" + (
+        f" ({', '.join(failed)}; {', '.join(worked)} alone would have one)" if worked else "")
+
+
+def format_comparison(cmp: Comparison) -> str:
+    """The terminal view: who each scenario is, whether it has a slate (and why not), merit, rules, units,
+    and who enters and leaves against the first scenario (A)."""
+    cols = cmp.columns
+    letters = [c.letter for c in cols]
+    out = [f"What-if comparison of {len(cols)} scenario(s); A is the reference the others are compared with.", ""]
+    for c in cols:
+        out.append(f"{c.letter}  {c.name}: {c.title}")
+        out.append(f"   file: {c.file}")
+        out.append("   changes: " + ("; ".join(c.changes) if c.changes else "none (as submitted)"))
+        out.append("   result: " + _result_line(c))
+        for kind, lines in c.clash.items():
+            out.append(f"   why ({kind}): these rules cannot all hold at once (drop any one and they can):")
+            out += [f"     {line}" for line in lines]
+    out += ["", "Merit: the sum of the selected candidates' scores (change against A below each)"]
+    rows = []
+    for a, name in cmp.awards:
+        rows.append([a, name, *[c.merit[a] or "no slate" for c in cols]])
+        rows.append(["", "  vs A", "", *[_signed(c.merit_delta[a]) for c in cols[1:]]])
+    out.append(_table(rows, ["award", "名称", *letters]))
+    out += ["", "Rules: selected / the whole it is a share of, then the least (>=) or most (<=) allowed, in people.",
+            "  * = the scenario changed this rule; SHORT n = a soft target missed by n people; - = no slate or no rule"]
+    rows = [[r.id, r.clause, r.reading, *[c.text() if c else "-" for c in r.cells]] for r in cmp.rules]
+    out.append(_table(rows, ["rule", "clause", "the rule in A", *letters]))
+    for a, name in cmp.awards:
+        urows = [u for u in cmp.units if u.award == a]
+        if not urows:
+            continue
+        same = all(u.text(i) == u.text(0) for u in urows for i in range(len(cols)))
+        out.append("")
+        if same:
+            out.append(f"Units, {a} ({name}): the same fill in every scenario: "
+                       + ", ".join(f"{u.unit} {u.text(0)}" for u in urows))
+            continue
+        out.append(f"Units, {a} ({name}): filled/quota (* = the scenario changed the quota)")
+        out.append(_table([[u.unit, *[u.text(i) for i in range(len(cols))]] for u in urows], ["unit", *letters]))
+    if cmp.people:
+        out += ["", "Who enters and who leaves, against A (id name (unit, score))"]
+        for c in cols[1:]:
+            changes = [p for p in cmp.people if p.letter == c.letter]
+            moved = [p for p in changes if p.entered or p.left]
+            same = [p.award for p in changes if not (p.entered or p.left)]
+            unsolved = [a for a, _ in cmp.awards if a not in {p.award for p in changes}]
+            if not changes and not unsolved:
+                continue
+            whole = not moved and not unsolved
+            out.append(f"  {c.letter} {c.name}:" + (" the same people as A" if whole else ""))
+            if unsolved:
+                out.append(f"    no slate to compare for {', '.join(unsolved)}")
+            if same and not whole:
+                out.append(f"    the same people as A for {', '.join(same)}")
+            for p in moved:
+                out.append(f"    {p.award}: {len(p.entered)} enter, {len(p.left)} leave")
+                if p.entered:
+                    out.append("      enter: " + "; ".join(str(x) for x in p.entered))
+                if p.left:
+                    out.append("      leave: " + "; ".join(str(x) for x in p.left))
+    return "\n".join(out)
+
+
+def _signed(d: str | None) -> str:
+    if d is None:
+        return "-"
+    v = Decimal(d)
+    return "0" if v == 0 else (f"+{d}" if v > 0 else d)
+
+
+def comparison_frame(cmp: Comparison) -> pd.DataFrame:
+    """whatif.csv: one row per thing compared, one column per scenario (headed by its name)."""
+    cols = cmp.columns
+    heads = [f"{c.letter} {c.name}" for c in cols]
+    rows: list[list[str]] = []
+
+    def row(section: str, key: str, text: str, cells: list[str]) -> None:
+        rows.append([section, key, text, *cells])
+
+    row("scenario", "title", "", [c.title for c in cols])
+    row("scenario", "file", "", [c.file for c in cols])
+    row("scenario", "changes", "", ["; ".join(c.changes) or "none" for c in cols])
+    row("scenario", "result", "", [_result_line(c) for c in cols])
+    row("scenario", "conflict", "", [" | ".join(line for lines in c.clash.values() for line in lines) for c in cols])
+    for a, name in cmp.awards:
+        row("merit", a, name, [c.merit[a] or "" for c in cols])
+        row("merit vs A", a, name, [_signed(c.merit_delta[a]) if i else "" for i, c in enumerate(cols)])
+    for r in cmp.rules:
+        row("rule", r.id, f"{r.clause} {r.text}", [c.text() if c else "" for c in r.cells])
+    for u in cmp.units:
+        row(f"unit {u.award}", u.unit, "filled/quota", [u.text(i) for i in range(len(cols))])
+    for a, _ in cmp.awards:
+        ent = {p.letter: p for p in cmp.people if p.award == a}
+        row("enter vs A", a, "", [" ".join(x.id for x in ent[c.letter].entered) if c.letter in ent else ""
+                                  for c in cols])
+        row("leave vs A", a, "", [" ".join(x.id for x in ent[c.letter].left) if c.letter in ent else ""
+                                  for c in cols])
+    return pd.DataFrame(rows, columns=["section", "key", "text", *heads])
+
+
+def comparison_json(cmp: Comparison) -> dict:
+    """whatif.json: everything the comparison shows, structured."""
+    return {
+        "reference": cmp.columns[0].letter,
+        "scenarios": [asdict(c) | {"has_slate": c.has_slate} for c in cmp.columns],
+        "rules": [asdict(r) for r in cmp.rules],
+        "units": [asdict(u) for u in cmp.units],
+        "people": [asdict(p) for p in cmp.people],
+    }
+
+
+def _long_frames(cmp: Comparison) -> dict[str, pd.DataFrame]:
+    """The XLSX sheets beside the comparison: rules, units, people and changes in long form."""
+    letters = {c.letter: c.name for c in cmp.columns}
+    rules = [{"scenario": c.letter, "name": c.name, "rule": r.id, "clause": r.clause, "notice": r.text,
+              "count": cell.count, "whole": cell.whole, "bound": cell.bound, "limit_people": cell.limit,
+              "ok": cell.ok, "hard": cell.hard, "short": cell.short, "changed": cell.changed}
+             for r in cmp.rules for c, cell in zip(cmp.columns, r.cells) if cell is not None]
+    units = [{"scenario": c.letter, "name": c.name, "award": u.award, "unit": u.unit, "quota": u.quotas[i],
+              "filled": u.cells[i][0] if u.cells[i] else None}
+             for u in cmp.units for i, c in enumerate(cmp.columns)]
+    people = [{"scenario": p.letter, "name": letters[p.letter], "award": p.award, "change": change,
+               "id": x.id, "candidate": x.name, "unit": x.unit, "score": x.score}
+              for p in cmp.people for change, xs in (("enter", p.entered), ("leave", p.left)) for x in xs]
+    changes = [{"scenario": c.letter, "name": c.name, "change": t} for c in cmp.columns for t in c.changes]
+    return {"rules": pd.DataFrame(rules), "units": pd.DataFrame(units),
+            "people": pd.DataFrame(people, columns=["scenario", "name", "award", "change", "id", "candidate",
+                                                    "unit", "score"]),
+            "changes": pd.DataFrame(changes, columns=["scenario", "name", "change"])}
+
+
+def write_comparison(out: Path, cmp: Comparison, force: bool = False, plots: bool = True) -> list[str]:
+    """whatif.csv, whatif.xlsx, whatif.json and the merit chart (PNG, SVG), written whole or not at all.
+    Returns the file names written."""
+    with atomic_output_dir(Path(out), force) as tmp:
+        frame = comparison_frame(cmp)
+        frame.to_csv(tmp / "whatif.csv", index=False, encoding="utf-8")
+        with pd.ExcelWriter(tmp / "whatif.xlsx", engine="openpyxl") as xl:
+            frame.to_excel(xl, sheet_name="comparison", index=False)
+            for name, f in _long_frames(cmp).items():
+                f.to_excel(xl, sheet_name=name, index=False)
+        (tmp / "whatif.json").write_text(json.dumps(comparison_json(cmp), ensure_ascii=False, indent=2,
+                                                    default=_json_default) + "\n", encoding="utf-8")
+        if plots:
+            from selector.plots import plot_whatif_merit
+
+            plot_whatif_merit(cmp, tmp)
+        names = sorted(p.name for p in tmp.iterdir())
+    return names
+
+
+def _json_default(v):
+    if isinstance(v, (Decimal, Fraction)):
+        return str(v)
+    if isinstance(v, Path):
+        return str(v)
+    raise TypeError(f"not JSON: {type(v).__name__}")
