@@ -3,11 +3,14 @@ found in time), 2 bad input, 3 internal error (a slate failed verification), 130
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.exceptions import TyperException
 
 from selector.errors import InputErrors
 from selector.explain import explain_inputs, explanation_json, format_explanation
@@ -15,6 +18,7 @@ from selector.pipeline import Inputs, load_inputs, screen_inputs, select_screene
 from selector.pipeline import check as run_check
 from selector.report import (
     atomic_output_dir,
+    check_output_dir,
     format_findings,
     format_result,
     format_screening,
@@ -22,7 +26,7 @@ from selector.report import (
     write_screening,
     write_selection,
 )
-from selector.scenario import load_scenario
+from selector.scenario import load_scenario_inputs
 from selector.solve import SolverSettings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -49,23 +53,23 @@ OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (written whol
 WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="CP-SAT workers (the slate is the same).")]
 TimeOpt = Annotated[Optional[float], typer.Option("--time-limit", min=0.01, help="Seconds per pool.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output folder.")]
+PlotsOpt = Annotated[bool, typer.Option("--plots/--no-plots", help="Write the PNG and SVG plots.")]
 
 
 def _fail_input(e: InputErrors) -> None:
     typer.echo(f"Bad input ({len(e.problems)} problem{'s' if len(e.problems) != 1 else ''}):", err=True)
+    from selector.paperwork import mask_text  # a phone or ID number quoted from a shifted column is not logged
+
     for p in e.problems:
-        typer.echo(f"  {p}", err=True)
+        typer.echo(f"  {mask_text(str(p))}", err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def _inputs(scenario: Path | None, rules: Path | None, individuals: Path | None, collectives: Path | None,
             quotas: Path | None) -> Inputs:
-    if scenario is not None:
-        _, rules_path, pools, scenario_quotas = load_scenario(scenario)
-        rules = rules or rules_path
-        pools = {**pools, **({"individuals": individuals} if individuals else {}),
-                 **({"collectives": collectives} if collectives else {})}
-        return load_inputs(rules, pools, quotas or scenario_quotas)
+    if scenario is not None:  # a scenario's files, its base's, and its what-if overrides applied
+        given = {k: v for k, v in (("individuals", individuals), ("collectives", collectives)) if v is not None}
+        return load_scenario_inputs(scenario, rules=rules, pools=given, quotas=quotas).inputs
     if rules is None:
         raise typer.BadParameter("give a SCENARIO file, or --rules with the pools")
     pools = {k: v for k, v in (("individuals", individuals), ("collectives", collectives)) if v is not None}
@@ -75,10 +79,13 @@ def _inputs(scenario: Path | None, rules: Path | None, individuals: Path | None,
 @app.command()
 def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: IndividualsOpt = None,
            collectives: CollectivesOpt = None, quotas: QuotasOpt = None, out: OutOpt = Path("out"),
-           workers: WorkersOpt = 1, time_limit: TimeOpt = None, force: ForceOpt = False) -> None:
-    """Select the slate of greatest merit meeting every rule, verify it, and write it to --out."""
+           workers: WorkersOpt = 1, time_limit: TimeOpt = None, force: ForceOpt = False,
+           plots: PlotsOpt = True) -> None:
+    """Select the slate of greatest merit meeting every rule, verify it, and write it to --out
+    (with composition, unit_fill and merit plots as PNG and SVG unless --no-plots)."""
     try:
         inputs = _inputs(scenario, rules, individuals, collectives, quotas)
+        check_output_dir(out, force, inputs.files.values())  # refuse before solving, not after
         screening, result = select_screened(inputs, SolverSettings(workers=workers, time_limit=time_limit))
         if result.status in ("optimal", "feasible") and not result.verified:
             typer.echo("Internal error: the solver's slate failed independent verification; nothing written.",
@@ -95,6 +102,10 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
             write_screening(folder, inputs, screening)
             if write_explanation is not None:
                 write_explanation(folder)
+            if plots:
+                from selector.plots import write_selection_plots
+
+                write_selection_plots(folder, inputs, result, screening.masks)
 
         write_selection(out, inputs, result, force=force, extra=extra,
                         settings=SolverSettings(workers=workers, time_limit=time_limit))  # for audit.json
@@ -133,6 +144,7 @@ def explain(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: I
     costs in merit. Writes explanation.json to --out. Exit 0 when every pool has a slate, 1 otherwise."""
     try:
         inputs = _inputs(scenario, rules, individuals, collectives, quotas)
+        check_output_dir(out, force, inputs.files.values())  # refuse before solving, not after
         explanation = explain_inputs(inputs, eligible=screen_inputs(inputs).masks, prices=True)
         with atomic_output_dir(out, force) as tmp:
             _write_explanation(explanation)(tmp)
@@ -156,6 +168,7 @@ def check(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: Ind
     1 when something does (a unit short of its quota, a group short of what the rules force), 2 bad input."""
     try:
         inputs = _inputs(scenario, rules, individuals, collectives, quotas)
+        check_output_dir(out, force, inputs.files.values())  # refuse before solving, not after
         result = run_check(inputs)
         write_check(out, inputs, result, force=force)
     except InputErrors as e:
@@ -213,6 +226,134 @@ def verify(folder: Annotated[Path, typer.Argument(help="A result folder written 
     typer.echo(format_verify(report))
     if not report.ok:
         raise typer.Exit(EXIT_NO_SLATE)
+
+
+# ---------------------------------------------------------------- what-if and sweeps (issue 5)
+def _scenario_files(loaded) -> list[Path]:
+    return [sc.path for sc in loaded] + [f for sc in loaded for f in sc.chain] + [
+        f for sc in loaded for f in sc.inputs.files.values()]
+
+
+@app.command()
+def whatif(scenarios: Annotated[list[Path], typer.Argument(help="Scenario files; the first is the reference.")],
+           out: OutOpt = Path("out/whatif"), workers: WorkersOpt = 1, time_limit: TimeOpt = None,
+           force: ForceOpt = False, plots: PlotsOpt = True) -> None:
+    """Solve each scenario (screened, as `select` does) and compare them with the first: whether a slate
+    exists (and why not), merit, each rule against its bound, each unit's fill, who enters and who leaves.
+    Writes whatif.csv, whatif.xlsx, whatif.json and whatif.png/svg to --out. Exit 0 when compared (some
+    scenarios may have no slate), 2 bad input, 3 a slate failed independent verification."""
+    from selector.whatif import compare, format_comparison, run_scenarios, write_comparison
+
+    loaded, problems = [], []
+    for path in scenarios:  # every scenario's problems at once
+        try:
+            loaded.append(load_scenario_inputs(path))
+        except InputErrors as e:
+            problems += e.problems
+    if problems:
+        raise InputErrors(problems)
+    check_output_dir(out, force, _scenario_files(loaded))  # refuse before solving, not after
+
+    def counter(i: int, n: int, outcome) -> None:
+        typer.echo(f"  solved {i}/{n}: {outcome.scenario.name} ({outcome.result.status})", err=True)
+
+    outcomes = run_scenarios(loaded, SolverSettings(workers=workers, time_limit=time_limit), progress=counter)
+    cmp = compare(outcomes)
+    broken = [c for c in cmp.columns if c.has_slate and (not c.verified or not c.forced_ok)]
+    if broken:
+        typer.echo("Internal error: a slate failed independent verification; nothing written: "
+                   + ", ".join(c.name for c in broken), err=True)
+        raise typer.Exit(EXIT_INTERNAL)
+    written = write_comparison(out, cmp, force=force, plots=plots)
+    typer.echo(format_comparison(cmp))
+    typer.echo(f"\nWritten to {out}/: {', '.join(written)}")
+
+
+@app.command()
+def sweep(scenario: Annotated[Path, typer.Argument(help="A scenario file (its overrides apply).")],
+          start: Annotated[str, typer.Option("--from", help="First value: 10% or 1/3 for shares, 14 for quotas "
+                                             "and counts.")],
+          stop: Annotated[str, typer.Option("--to", help="Last value (included when a step lands on it).")],
+          step: Annotated[Optional[str], typer.Option("--step", help="Step (default 1% for shares, else 1).")
+                          ] = None,
+          rule: Annotated[Optional[str], typer.Option("--rule", help="Sweep this rule's value (a share like "
+                                                       "R8, or an office target like R10-women).")] = None,
+          quota: Annotated[Optional[str], typer.Option("--quota", help="Sweep this unit's quota.")] = None,
+          balance: Annotated[Optional[str], typer.Option("--balance", help="With --quota: this unit gives or "
+                                                          "takes the difference (moving seats).")] = None,
+          award: Annotated[Optional[str], typer.Option("--award", help="With --quota: the award (default: the "
+                                                        "first with a quota column).")] = None,
+          out: OutOpt = Path("out/sweep"), workers: WorkersOpt = 1, time_limit: TimeOpt = None,
+          force: ForceOpt = False, plots: PlotsOpt = True,
+          strategy: Annotated[str, typer.Option("--strategy", help="auto, reuse (one model for every step) or "
+                                                "rebuild (a model per step).")] = "auto") -> None:
+    """The best merit as a rule's value or a unit's quota moves step by step, and the first point where no
+    slate exists (with why). Writes sweep.csv, sweep.json and sweep.png/svg to --out. Exit 0 when swept,
+    2 bad input."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from selector.sweep import format_sweep, parse_steps, sweep_quota, sweep_rule, write_sweep
+
+    if (rule is None) == (quota is None):
+        raise typer.BadParameter("give exactly one of --rule RULE or --quota UNIT")
+    loaded = load_scenario_inputs(scenario)
+    inputs = loaded.inputs
+    if step is None:
+        r = next((x for x in inputs.ruleset.rules if x.id == rule), None)
+        step = "1%" if r is not None and r.kind == "share" else "1"
+    values = parse_steps(start, stop, step)
+    check_output_dir(out, force, _scenario_files([loaded]))  # refuse before solving, not after
+    settings = SolverSettings(workers=workers, time_limit=time_limit)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"sweeping {rule or quota}", total=len(values))
+
+        def progress(i: int, n: int, point) -> None:
+            bar.update(task, completed=i, description=f"sweeping {rule or quota} = {point.value}")
+
+        if rule is not None:
+            result = sweep_rule(inputs, rule, values, settings=settings, strategy=strategy, progress=progress)
+        else:
+            result = sweep_quota(inputs, quota, values, award=award, balance=balance,  # type: ignore[arg-type]
+                                 settings=settings, strategy=strategy, progress=progress)
+    written = write_sweep(out, result, force=force, plots=plots)
+    typer.echo(format_sweep(result))
+    typer.echo(f"\nWritten to {out}/: {', '.join(written)}")
+
+
+def _guarded(command):
+    """Whatever goes wrong, a plain message and an exit code, never a traceback: bad input 2, a file the
+    system refuses to read or write 2, Ctrl-C 130, anything else (a bug) 3, with the traceback only
+    when the environment sets SELECTOR_DEBUG=1."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, TyperException):  # typer's own: usage errors, exit codes
+            raise
+        except InputErrors as e:
+            _fail_input(e)
+        except KeyboardInterrupt:
+            typer.echo("Interrupted: nothing was written.", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except OSError as e:
+            typer.echo(f"Cannot read or write a file: {e}", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except Exception as e:
+            if os.environ.get("SELECTOR_DEBUG"):
+                raise
+            typer.echo(f"Internal error ({type(e).__name__}: {e}). This is a bug in the selector, not in your "
+                       "files: please report it with the inputs (SELECTOR_DEBUG=1 shows where it happened).",
+                       err=True)
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return run
+
+
+for _command in app.registered_commands:  # every command above, and any added later above this line
+    _command.callback = _guarded(_command.callback)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ Exit codes used by the CLI: 2 for bad input (InputErrors), 1 for "no slate exist
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,16 +47,42 @@ class ProblemCollector:
     problems: list[InputProblem] = field(default_factory=list)
 
     @classmethod
-    def for_path(cls, path: Path | str) -> "ProblemCollector":
+    def for_path(cls, path: Path | str) -> ProblemCollector:
         return cls(str(path))
 
     def add(self, message: str, row: int | None = None, column: str | None = None,
             rule: str | None = None) -> None:
         self.problems.append(InputProblem(self.file, message, row, column, rule))
 
-    def extend(self, other: "ProblemCollector | InputErrors") -> None:
+    def extend(self, other: ProblemCollector | InputErrors) -> None:
         self.problems.extend(other.problems)
 
     def raise_if_any(self) -> None:
         if self.problems:
             raise InputErrors(list(self.problems))
+
+
+def read_text_file(path: Path | str) -> str:
+    """A hand-edited text file (rule set, scenario): UTF-8, with or without the BOM Notepad writes.
+    Raises InputErrors when it is missing, a folder, unreadable or not UTF-8."""
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputErrors([InputProblem(str(path), "file not found")]) from None
+    except IsADirectoryError:
+        raise InputErrors([InputProblem(str(path), "this is a folder, not a file")]) from None
+    except UnicodeDecodeError as e:
+        raise InputErrors([InputProblem(str(path), f"not UTF-8 text (at byte {e.start}): save the file as UTF-8")]
+                          ) from None
+    except OSError as e:
+        raise InputErrors([InputProblem(str(path), f"cannot be read: {e.strerror or e}")]) from None
+
+
+def toml_problem(path: Path | str, error: Exception) -> InputProblem:
+    """A TOML file that does not parse, with the line and column tomllib names as row and column."""
+    text = str(error)
+    m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", text)
+    if m is None:
+        return InputProblem(str(path), f"not valid TOML: {text}")
+    return InputProblem(str(path), f"not valid TOML: {text[:m.start()]}", row=int(m[1]), column=m[2])

@@ -18,6 +18,7 @@ from ortools.sat.python import cp_model
 from selector.model import SelectionModel, build_model, quota_rule_id, rule_ids_of_pool
 from selector.pool import Pool, Quotas
 from selector.rules import Rule, RuleSet, format_fraction
+from selector.solve import InterruptibleSolver  # Ctrl-C raises KeyboardInterrupt (issue 7)
 from selector.supply import pool_findings
 
 MAX_CONFLICTS = 5
@@ -123,7 +124,7 @@ class _Feasibility:
         m = self.sm.model
         m.clear_assumptions()
         m.add_assumptions([self.sm.literals[r] for r in rules])
-        solver = cp_model.CpSolver()
+        solver = InterruptibleSolver()
         solver.parameters.num_workers = 1
         solver.parameters.linearization_level = 2
         solver.parameters.max_time_in_seconds = self.time_limit
@@ -202,7 +203,7 @@ def _best_slate(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, time_lim
 
 
 def _solver(time_limit: float) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
+    solver = InterruptibleSolver()
     solver.parameters.num_workers = 1
     solver.parameters.linearization_level = 2
     solver.parameters.max_time_in_seconds = time_limit

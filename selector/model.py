@@ -88,10 +88,20 @@ class SelectionModel:
 
 
 def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None = None,
-                with_literals: bool = False, relax: set[str] | frozenset[str] = frozenset()) -> SelectionModel:
+                with_literals: bool = False, relax: set[str] | frozenset[str] = frozenset(),
+                fixed: dict[str, bool] | None = None, chains: list[list[int]] | None = None,
+                allowed: dict[str, list[bool]] | None = None,
+                tie_break_weight: list[int] | None = None) -> SelectionModel:
     """Post every rule of the pool's awards. With `with_literals`, each hard rule is enforced only
     when its literal is true (the explainer assumes the literals); otherwise rules are plain.
-    Rules named in `relax` get a slack variable counted in people (`relaxed`), for relaxations."""
+    Rules named in `relax` get a slack variable counted in people (`relaxed`), for relaxations.
+    `fixed` (what-if scenarios): candidate id -> True forced into the top award's slate, False kept out;
+    each is a rule `fixed:<id>` (behind its literal with `with_literals`, so conflicts can name it).
+    For the exact fast path (selector/prune.py), on a pool of interchangeable classes:
+    `chains`: lists of candidate positions, best first; in every award, choosing one implies choosing
+    the one before it (x[k+1] => x[k]), which keeps only the canonical slate of each class;
+    `allowed`: award id -> who may hold it at all (False: never; on top of `eligible`);
+    `tie_break_weight`: the stage-3 weights to use (those of the unpruned pool, so the tie-break is the same)."""
     m = cp_model.CpModel()
     n = len(pool)
     awards = sorted(ruleset.awards_of_pool(pool.kind), key=lambda a: a.parent is not None)
@@ -121,6 +131,16 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
             for i in range(n):
                 if not eligible[i]:
                     m.add(x[a.id][i] == 0)
+        if allowed is not None and a.id in allowed:
+            for i in range(n):
+                if not allowed[a.id][i]:
+                    m.add(x[a.id][i] == 0)
+        for chain in chains or []:
+            for before, after in zip(chain, chain[1:]):
+                m.add_implication(x[a.id][after], x[a.id][before])
+    for i, cid in enumerate(pool.table["id"]):  # what-if: forced in / out of the top award's slate
+        if fixed and cid in fixed:
+            post(f"fixed:{cid}", m.add(x[awards[0].id][i] == int(fixed[cid])))
     for a in awards[1:]:  # S2: a subset award is chosen from among its parent's slate
         for i in range(n):
             m.add_implication(x[a.id][i], x[a.parent][i])  # type: ignore[index]
@@ -186,10 +206,13 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
         if not r.hard:
             penalty_terms.append(int(Decimal(str(r.weight)) * scale) * slacks[r.id])
     merit = {a.id: cp_model.LinearExpr.weighted_sum(x[a.id], scaled) for a in awards}
-    order = tie_break_order(ruleset, pool)
-    weight = [0] * n
-    for rank, i in enumerate(order):
-        weight[i] = n - rank
+    if tie_break_weight is not None:
+        weight = list(tie_break_weight)
+    else:
+        order = tie_break_order(ruleset, pool)
+        weight = [0] * n
+        for rank, i in enumerate(order):
+            weight[i] = n - rank
     return SelectionModel(m, pool, awards, x, counts, scale, scaled, merit,
                           sum(penalty_terms) if penalty_terms else cp_model.LinearExpr.constant(0),
                           weight, literals, slacks, relaxed, count)

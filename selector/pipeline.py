@@ -33,6 +33,7 @@ class Inputs:
     quotas: Quotas
     files: dict[str, Path] = field(default_factory=dict)  # role -> path, for the audit record
     fixed: dict[str, bool] = field(default_factory=dict)  # what-if: candidate id -> forced in (True) / out (False)
+    scenario: Path | None = None  # the scenario file these came through (its overrides are applied above)
 
 
 def load_inputs(rules: Path | str, pools: dict[str, Path | str], quotas: Path | str | None = None) -> Inputs:

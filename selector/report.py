@@ -6,7 +6,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,6 +21,26 @@ from selector.pipeline import Inputs
 from selector.supply import Finding, SupplyCheck
 
 
+def check_output_dir(out: Path, force: bool = False, inputs: Iterable[Path | str] = ()) -> None:
+    """Refuse an output folder before any work is done: an existing non-empty one without `force`, the
+    current folder or one above it, or one that holds an input file (even with `force`: inputs are
+    never modified)."""
+    out = Path(out)
+    where = out.resolve()
+    here = Path.cwd().resolve()
+    if where == here or where in here.parents:
+        raise InputErrors([InputProblem(str(out), "is the current folder or one above it: "
+                                        "choose a folder of its own for --out")])
+    for f in inputs:
+        f = Path(str(f).split("#", 1)[0]).resolve()  # pool.xlsx#SHEET names the workbook
+        if f == where or where in f.parents:
+            raise InputErrors([InputProblem(str(out), f"holds the input file {f}: "
+                                            "choose a folder of its own for --out (inputs are never modified)")])
+    if (out.exists() or out.is_symlink()) and (not out.is_dir() or any(out.iterdir())) and not force:
+        raise InputErrors([InputProblem(str(out), "output folder exists and is not empty: "
+                                        "choose another --out or pass --force to replace it")])
+
+
 @contextmanager
 def atomic_output_dir(out: Path, force: bool = False):
     """Yield a temporary folder beside `out`; on success move it into place whole.
@@ -28,18 +49,27 @@ def atomic_output_dir(out: Path, force: bool = False):
     folder is complete. On any error (or Ctrl-C) the temporary folder is removed and `out` is untouched.
     """
     out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
-        raise InputErrors([InputProblem(str(out), "output folder exists and is not empty: "
-                                        "choose another --out or pass --force to replace it")])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    check_output_dir(out, force)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as e:
+        raise InputErrors([InputProblem(str(out), f"cannot create the output folder: {e.strerror or e}")]
+                          ) from None
     try:
         yield tmp
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        if out.exists() or out.is_symlink():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}")
             out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
+            try:
+                tmp.rename(out)
+            except BaseException:
+                old.rename(out)  # put the previous folder back
+                raise
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink()
         else:
             tmp.rename(out)
     finally:
@@ -73,6 +103,9 @@ def slate_tables(inputs: Inputs, result: SelectionResult) -> dict[str, pd.DataFr
         frame = frame.map(_cell)
         frame = mask_frame(frame, private_columns(rs.pools[award.pool], pool))  # 身份证号, 手机 ... masked
         frame["score"] = [float(s) for s in frame["score"]]
+        for name in ["rank", *(sub.id for sub in rs.awards if sub.parent == award.id)]:
+            if name in frame.columns:  # a pool's own column by the name of one added here: kept, renamed
+                frame = frame.rename(columns={name: f"{name} (pool)"})
         for sub in rs.awards:
             if sub.parent == award.id:
                 subset = set(result.awards[sub.id].selected)
@@ -127,7 +160,7 @@ def format_result(inputs: Inputs, result: SelectionResult) -> str:
     out = [f"{rs.title_zh} ({rs.notice}) — status: {result.status}"
            + (", verified by the independent checker" if result.verified else "")]
     for p in result.pools.values():
-        gap = f", gap {p.gap:.4%}" if p.gap else ""
+        gap = f", gap {p.gap:.4%}" if p.gap is not None and (p.gap or p.status == "feasible") else ""
         uniq = {True: ", unique under the tie-break", False: ", ties broken lexicographically",
                 None: ""}[p.unique]
         out.append(f"  {p.pool}: {p.status}, {p.eligible} eligible of {p.candidates}, "

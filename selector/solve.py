@@ -40,6 +40,7 @@ class PoolSolution:
     unique: bool | None = None  # proven: no other slate ties on all three objectives
     wall_time: float = 0.0
     stage_times: list[float] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # the fast path's steps (selector/prune.py), seconds
 
     @property
     def gap(self) -> float | None:
@@ -105,6 +106,10 @@ def _solver(settings: SolverSettings, clock: _Clock) -> cp_model.CpSolver:
     s.parameters.num_workers = settings.workers
     s.parameters.random_seed = settings.seed
     s.parameters.linearization_level = 2  # tighter root bound on these cardinality models
+    if settings.workers > 1:
+        # With 2-7 workers CP-SAT's default portfolio leaves out max_lp; measured on the sample, stage 1
+        # then took 13-28 s instead of 0.1 s. Name the subsolvers that work here.
+        s.parameters.subsolvers.extend(["max_lp", "default_lp", "core", "quick_restart"])
     if settings.fast:  # every LP row from the start: the root bound is then the LP's (benchmark issue)
         s.parameters.add_lp_constraints_lazily = False
     left = clock.remaining()
@@ -128,16 +133,22 @@ def _values(sm: SelectionModel, solver: cp_model.CpSolver) -> dict[str, list[int
     return {a.id: [int(solver.boolean_value(v)) for v in sm.x[a.id]] for a in sm.awards}
 
 
-def solve_model(sm: SelectionModel, settings: SolverSettings = SolverSettings()) -> PoolSolution:
-    """Solve the three stages in place on `sm.model` (it gains the stage-fixing constraints)."""
+def solve_model(sm: SelectionModel, settings: SolverSettings = SolverSettings(),
+                proven: tuple[int, dict[str, list[int]]] | None = None, narrow=None) -> PoolSolution:
+    """Solve the three stages in place on `sm.model` (it gains the stage-fixing constraints).
+    `proven`: stage 1 was already solved to optimality on this very model (selector/prune.py): its
+    value and a slate reaching it; the stages after it run as usual. `narrow(sm, stage, objective, value)`
+    (selector/prune.py), called once a stage's optimum is known and before it is fixed, may add
+    constraints that every slate optimal so far meets (it must not cut any of them off)."""
     clock = _Clock(settings.time_limit)
     m = sm.model
     top = sm.top
-    subsets = sm.awards[1:]
-    times = []
+    times: list[float] = []
 
     # Stage 1: merit of the top award, less soft-rule penalties.
     stage1 = sm.merit[top.id] - sm.penalty
+    if proven is not None:
+        return _after_stage1(sm, settings, clock, times, stage1, proven[0], proven[0], proven[1], narrow)
     m.maximize(stage1)
     solver = _solver(settings, clock)
     status = solver.solve(m)
@@ -151,6 +162,16 @@ def solve_model(sm: SelectionModel, settings: SolverSettings = SolverSettings())
     values = _values(sm, solver)
     if status != cp_model.OPTIMAL:  # out of time: the slate found, labelled feasible, with its gap
         return _finish(sm, values, "feasible", best, bound, None, clock, times)
+    return _after_stage1(sm, settings, clock, times, stage1, best, bound, values, narrow)
+
+
+def _after_stage1(sm: SelectionModel, settings: SolverSettings, clock: _Clock, times: list[float], stage1,
+                  best: int, bound: int, values: dict[str, list[int]], narrow=None) -> PoolSolution:
+    """Stages 2 and 3, the uniqueness proof and the tie-break, once stage 1 is proven optimal at `best`."""
+    m = sm.model
+    subsets = sm.awards[1:]
+    if narrow is not None:
+        narrow(sm, 1, stage1, best)
     m.add(stage1 == best)
 
     # Stage 2: merit of the subset awards (S2: the special class chosen on merit from the slate).
@@ -165,6 +186,8 @@ def solve_model(sm: SelectionModel, settings: SolverSettings = SolverSettings())
             return _finish(sm, values, "feasible", best, bound, None, clock, times,
                            stage_ok=status == cp_model.FEASIBLE)
         values = _values(sm, solver)
+        if narrow is not None:
+            narrow(sm, 2, stage2, solver.value(stage2))
         m.add(stage2 == solver.value(stage2))
 
     # Stage 3: the documented tie-break among equal-merit slates.
@@ -178,6 +201,8 @@ def solve_model(sm: SelectionModel, settings: SolverSettings = SolverSettings())
         # merit is proven; only the tie-break ran out of time, so the slate may not be unique
         return _finish(sm, values, "optimal", best, bound, None, clock, times)
     values = _values(sm, solver)
+    if narrow is not None:
+        narrow(sm, 3, stage3, solver.value(stage3))
     m.add(stage3 == solver.value(stage3))
     m.clear_objective()
 

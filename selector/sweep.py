@@ -36,7 +36,7 @@ from selector.model import SelectionModel, build_model, members, quota_rule_id
 from selector.pipeline import Inputs, screen_inputs
 from selector.pool import Quotas
 from selector.rules import Rule, format_fraction, parse_fraction
-from selector.solve import SolverSettings
+from selector.solve import InterruptibleSolver, SolverSettings
 
 MAX_STEPS = 1000
 
@@ -105,7 +105,7 @@ def parse_steps(start: str | int, stop: str | int, step: str | int) -> list[Frac
 
 
 def _solver(settings: SolverSettings) -> cp_model.CpSolver:
-    s = cp_model.CpSolver()
+    s = InterruptibleSolver()
     s.parameters.num_workers = settings.workers
     s.parameters.random_seed = settings.seed
     s.parameters.linearization_level = 2
