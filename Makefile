@@ -22,6 +22,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
+	$(BIN)/python -c "import sortition_algorithms" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[test,bench]" || echo "the bench extra did not install: no peer column"
 	$(BIN)/python benchmarks/run.py
 
 clean:

@@ -24,8 +24,10 @@ def members(ruleset: RuleSet, pool: Pool, group: str) -> list[bool]:
     if group == "all":
         return [True] * len(pool)
     filt = ruleset.resolved_filter(group)
-    columns = {col: list(pool.table[col]) for col in filt}
-    return [all(columns[col][i] in vals for col, vals in filt.items()) for i in range(len(pool))]
+    inside = [True] * len(pool)
+    for col, vals in filt.items():  # a whole column at a time (`value in vals`, by hash and equality)
+        inside = [a and b for a, b in zip(inside, pool.table[col].isin(list(vals)).tolist())]
+    return inside
 
 
 def score_scale(values: list[Decimal]) -> int:
@@ -37,14 +39,15 @@ def score_scale(values: list[Decimal]) -> int:
 def tie_break_order(ruleset: RuleSet, pool: Pool) -> list[int]:
     """Candidate positions from most to least preferred among equals (rule set's keys, then id)."""
     keys = ruleset.tie_break.pools.get(pool.kind, [])
-    table = pool.table
+    columns = [list(pool.table[k.attribute]) for k in keys]  # whole columns: .at per cell was slow at scale
+    ids = [str(i) for i in pool.table["id"]]
 
     def key(i: int) -> tuple:
         ranks = []
-        for k in keys:
-            v = table.at[i, k.attribute]
+        for k, column in zip(keys, columns):
+            v = column[i]
             ranks.append(k.values.index(v) if v in k.values else len(k.values))
-        return (*ranks, str(table.at[i, "id"]))
+        return (*ranks, ids[i])
 
     return sorted(range(len(pool)), key=key)
 

@@ -13,10 +13,10 @@ from pathlib import Path
 from selector.domain import AwardResult, PoolResult, RuleResult, SelectionResult, UnitResult
 from selector.eligibility import Screening, screen
 from selector.errors import InputErrors, InputProblem
-from selector.model import build_model
 from selector.pool import Pool, Quotas, default_quota_path, read_pool, read_quotas
+from selector.prune import solve_pool
 from selector.rules import RuleSet, load_ruleset
-from selector.solve import PoolSolution, SolverSettings, solve_model
+from selector.solve import PoolSolution, SolverSettings
 from selector.supply import SupplyCheck, supply_findings
 from selector.verify import verify_slate
 
@@ -86,8 +86,8 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
         mask = eligible.get(kind) if eligible else None
         if mask is not None:
             ineligible |= {pool.table.at[i, "id"] for i in range(len(pool)) if not mask[i]}
-        sm = build_model(rs, pool, inputs.quotas, eligible=mask, fixed=inputs.fixed or None)
-        sol = solve_model(sm, settings)
+        # the exact fast path (selector/prune.py); SolverSettings(fast=False) solves the plain model
+        sol = solve_pool(rs, pool, inputs.quotas, mask, settings, fixed=inputs.fixed or None)
         solutions[kind] = sol
         ids = list(pool.table["id"])
         for award_id, positions in sol.selected.items():

@@ -1,0 +1,183 @@
+"""The exact fast path (selector/prune.py) against the plain per-candidate model on random small pools.
+
+The fast path prunes interchangeable candidates, fixes candidates by an exact LP bound, and asks the
+uniqueness and tie-break questions as optimisations. None of that may change the answer: same status, same
+merit, the same slate candidate for candidate (top award and special class), the same uniqueness verdict.
+And pruning never drops a candidate of the plain model's canonical optimum. Scores come from a short list,
+so ties are common and the tie-break and uniqueness logic is exercised.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from decimal import Decimal
+
+from conftest import count, make_case, share
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from selector import prune as prune_module
+from selector.model import build_model
+from selector.prune import interchangeable_classes, lp_bound, prune, solve_pool
+from selector.solve import SolverSettings, solve_model
+from selector.verify import verify_slate
+
+SCORES = ["70", "75.5", "80", "80", "85.25", "90", "90", "95"]
+UNITS = ["U1", "U2", "U3"]
+
+RULES = [
+    share("R1", "enterprise", ">=", "1/2"),
+    share("R2", "frontline", ">=", "60%", of="enterprise"),
+    share("R3", "leader", "<=", "1/3", of="enterprise"),
+    share("R4", "private_leader", ">=", "50%", of="leader"),
+    share("R6", "institution", "<=", "30%"),
+    share("R8", "agriculture", ">=", "15%"),
+    share("W", "women", ">=", "25%"),
+    share("M", "minority", ">=", "1/5", hard=False, weight=3),
+    count("C", "leader", max=2),
+    share("S", "women", ">=", "1/2", award="special"),
+]
+
+row = st.fixed_dictionaries({
+    "unit": st.sampled_from(UNITS),
+    "score": st.sampled_from(SCORES),
+    "sector": st.sampled_from(["enterprise", "enterprise", "institution", "agriculture", "other"]),
+    "role": st.sampled_from(["frontline", "technician", "leader", "staff"]),
+    "ownership": st.sampled_from(["private", "state", "other"]),
+    "gender": st.sampled_from(["female", "male", "male"]),
+    "minority": st.sampled_from(["yes", "no", "no"]),
+    "craftsman": st.sampled_from(["none", "none", "fuxin", "liaoning"]),
+    "tech_sme": st.sampled_from(["yes", "no"]),
+})
+
+
+@st.composite
+def cases(draw):
+    rows = draw(st.lists(row, min_size=4, max_size=16))
+    level = draw(st.booleans())  # half the pools: every score equal, so only the tie-break decides
+    for i, r in enumerate(rows):
+        r["id"] = f"P{i:02d}"
+        if level:
+            r["score"] = "80"
+    seats = draw(st.integers(2, min(6, len(rows))))
+    special = draw(st.integers(0, min(2, seats)))
+    rules = draw(st.lists(st.sampled_from(RULES), max_size=3, unique_by=lambda r: r["id"]))
+    if not special:
+        rules = [r for r in rules if r["award"] != "special"]
+    quotas = {u: draw(st.integers(0, seats)) for u in UNITS}
+    quotas["U1"] += max(0, seats - sum(quotas.values()))  # the quota reader wants enough seats in all
+    eligible = draw(st.lists(st.booleans(), min_size=len(rows), max_size=len(rows)).filter(lambda m: sum(m) >= 2)) \
+        if draw(st.booleans()) else None
+    fixed = None
+    if draw(st.booleans()):
+        k = draw(st.integers(0, len(rows) - 1))
+        fixed = {rows[k]["id"]: draw(st.booleans())}
+    return rows, rules, seats, special, quotas, eligible, fixed
+
+
+def _outcome(case, sol):
+    ids = case.pool.ids
+    return {a: sorted(ids[i] for i in pos) for a, pos in sol.selected.items()}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(), st.booleans())
+def test_fast_path_gives_the_plain_models_slate(data, through_lp):
+    rows, rules, seats, special, quotas, eligible, fixed = data
+    with tempfile.TemporaryDirectory() as folder:
+        case = make_case(folder, rows, rules, seats=seats, special=special, quotas=quotas)
+        plain = solve_model(build_model(case.ruleset, case.pool, case.quotas, eligible=eligible, fixed=fixed),
+                            SolverSettings(fast=False))
+        small = prune_module.SMALL_POOL
+        prune_module.SMALL_POOL = 0 if through_lp else small  # small pools skip the LP rounds: check both
+        try:
+            fast = solve_pool(case.ruleset, case.pool, case.quotas, eligible, SolverSettings(), fixed=fixed)
+        finally:
+            prune_module.SMALL_POOL = small
+        assert fast.status == plain.status
+        event(f"{plain.status}, unique={plain.unique}")
+        if plain.status != "optimal":
+            return
+        assert Decimal(fast.objective) / fast.scale == Decimal(plain.objective) / plain.scale  # same merit
+        assert _outcome(case, fast) == _outcome(case, plain)  # same slate, special class included
+        assert fast.unique == plain.unique
+        ineligible = {case.pool.ids[i] for i in range(len(rows)) if eligible is not None and not eligible[i]}
+        report = verify_slate(case.ruleset, case.pools, case.quotas, _outcome(case, fast), ineligible)
+        assert report.ok, report.violations
+
+        # pruning never drops a candidate of the plain model's canonical optimum
+        kept = set(prune(case.ruleset, case.pool, case.quotas, eligible, fixed).kept)
+        top = case.ruleset.top_award("individuals").id
+        assert set(plain.selected[top]) <= kept
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_lp_bound_is_a_bound_and_its_fixings_keep_the_optimum(data):
+    rows, rules, seats, special, quotas, eligible, fixed = data
+    with tempfile.TemporaryDirectory() as folder:
+        case = make_case(folder, rows, rules, seats=seats, special=special, quotas=quotas)
+        plain = solve_model(build_model(case.ruleset, case.pool, case.quotas, eligible=eligible, fixed=fixed),
+                            SolverSettings(fast=False))
+        if plain.status != "optimal":
+            return
+        pruned = prune(case.ruleset, case.pool, case.quotas, eligible, fixed)
+        lp = lp_bound(case.ruleset, pruned, case.quotas, fixed)
+        assert lp is not None
+        best = Decimal(plain.objective) / plain.scale * lp.scale  # in the LP's units, exact
+        assert lp.bound >= best * (1 << 24)  # the bound holds
+        keep, force = lp.threshold_fixing(int(best))  # fixings for slates at least as good as the optimum
+        top = case.ruleset.top_award("individuals").id
+        chosen = {pruned.kept.index(i) for i in plain.selected[top]}
+        for j in range(len(keep)):
+            assert keep[j] or j not in chosen
+            assert not force[j] or j in chosen
+
+
+def test_pruning_keeps_the_best_quota_many_of_each_class(tmp_path):
+    # Six interchangeable enterprise frontline men in U1 (quota 2): only the best two can ever be chosen;
+    # at equal score the tie-break decides (a liaoning craftsman first, then the smaller id).
+    rows = [{"id": f"F{i}", "unit": "U1", "score": s, "sector": "enterprise", "role": "frontline"}
+            for i, s in enumerate(["80", "90", "85", "90", "70", "60"])]
+    rows[3]["craftsman"] = "liaoning"
+    rows.append({"id": "W1", "unit": "U1", "score": "50", "sector": "enterprise", "role": "frontline",
+                 "gender": "female"})
+    rows.append({"id": "O1", "unit": "U2", "score": "99"})
+    case = make_case(tmp_path, rows, [share("W", "women", ">=", "1/3")], seats=3, quotas={"U1": 2, "U2": 1})
+    classes = interchangeable_classes(case.ruleset, case.pool)
+    frontline_men = next(c for c in classes.classes if case.pool.ids[c[0]].startswith("F"))
+    assert [case.pool.ids[i] for i in frontline_men] == ["F3", "F1", "F2", "F0", "F4", "F5"]
+    pruned = prune(case.ruleset, case.pool, case.quotas)
+    assert sorted(case.pool.ids[i] for i in pruned.kept) == ["F1", "F3", "O1", "W1"]
+    fast = solve_pool(case.ruleset, case.pool, case.quotas)
+    assert _outcome(case, fast)["labour_model"] == ["F3", "O1", "W1"]
+
+
+def test_a_forced_candidate_is_its_own_class_and_a_kept_out_one_is_dropped(tmp_path):
+    rows = [{"id": f"F{i}", "unit": "U1", "score": str(90 - i), "sector": "enterprise"} for i in range(5)]
+    case = make_case(tmp_path, rows, [], seats=2, quotas={"U1": 2})
+    fixed = {"F4": True, "F0": False}
+    pruned = prune(case.ruleset, case.pool, case.quotas, fixed=fixed)
+    assert sorted(case.pool.ids[i] for i in pruned.kept) == ["F1", "F2", "F4"]
+    fast = solve_pool(case.ruleset, case.pool, case.quotas, fixed=fixed)
+    assert _outcome(case, fast)["labour_model"] == ["F1", "F4"]
+
+
+def test_tied_slates_give_the_first_in_tie_break_order(tmp_path):
+    # Equal scores; three gadgets of two units of quota 1 (A: P0 P1, B: P2 P3; P0 and P2 women); six seats,
+    # exactly three women. Tie-break weights fall by one along the ids, so taking P0 over P1 or P2 over P3
+    # gains one each: every slate with three women ties on merit and on weight. Not unique; the first in
+    # tie-break order is taken greedily: G0P0, G0P2, G1P0 (three women), then the men G1P3, G2P1, G2P3.
+    rows, quotas = [], {}
+    for k in range(3):
+        for j in range(4):
+            unit = f"{'AB'[j // 2]}{k}"
+            rows.append({"id": f"G{k}P{j}", "unit": unit, "score": "80", "gender": "female" if j in (0, 2) else "male"})
+            quotas[unit] = 1
+    rules = [share("W1", "women", ">=", "1/2"), count("W2", "women", max=3)]
+    case = make_case(tmp_path, rows, rules, seats=6, quotas=quotas)
+    plain = solve_model(build_model(case.ruleset, case.pool, case.quotas), SolverSettings(fast=False))
+    fast = solve_pool(case.ruleset, case.pool, case.quotas)
+    assert plain.unique is False and fast.unique is False
+    assert _outcome(case, fast) == _outcome(case, plain)
+    assert _outcome(case, fast)["labour_model"] == ["G0P0", "G0P2", "G1P0", "G1P3", "G2P1", "G2P3"]
