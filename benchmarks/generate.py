@@ -57,20 +57,24 @@ SIZES = {
     "xl": Size("xl", 100_000, 3_000, 120),
 }
 
+def _sample_generator():
+    """scenarios/fuxin-2021/generate.py as a module (its folder name is not importable)."""
+    import importlib.util
+    import sys
+
+    name = "fuxin_sample_generator"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parent.parent / "scenarios" / "fuxin-2021" / "generate.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
 PROFILES = {"county": 60, "city": 12, "central": 10, "party": 6, "agri": 12}
-SECTOR_MIX = {
-    "county": {"enterprise": 56, "institution": 24, "agriculture": 13, "other": 7},
-    "party": {"enterprise": 25, "institution": 65, "other": 10},
-    "city": {"enterprise": 50, "institution": 38, "other": 12},
-    "central": {"enterprise": 68, "institution": 30, "other": 2},
-    "agri": {"agriculture": 64, "enterprise": 30, "other": 6},
-}
-ROLE_MIX = {
-    "enterprise": {"frontline": 32, "technician": 24, "migrant_worker": 12, "leader": 20, "staff": 12},
-    "institution": {"leader": 30, "staff": 50, "technician": 20},
-    "agriculture": {"frontline": 55, "technician": 25, "leader": 20},
-    "other": {"frontline": 50, "staff": 30, "technician": 20},
-}
+# the same mixes of sector and role as the bundled sample (one table, kept in the sample's generator)
+SECTOR_MIX, ROLE_MIX = _sample_generator().SECTOR_MIX, _sample_generator().ROLE_MIX
 OWNERSHIP = {"central": {"state": 85, "private": 10, "other": 5},
              "local": {"private": 65, "state": 25, "other": 10}}
 FEMALE = {"enterprise": 0.32, "institution": 0.42, "agriculture": 0.35, "other": 0.4}
