@@ -217,10 +217,17 @@ def _ids_diff(what: str, recorded: list[str], now: list[str]) -> str:
     return "; ".join(parts)
 
 
+def _as_csv(ids: list[str]) -> list[str]:
+    """Ids as a CSV of ours holds them (formula-like text prefixed, selector.sheets)."""
+    from selector.sheets import csv_safe
+
+    return [str(csv_safe(i)) for i in ids]
+
+
 def _read_csv_rows(path: Path) -> list[list[str]]:
     import csv
 
-    with open(path, encoding="utf-8", newline="") as f:
+    with open(path, encoding="utf-8-sig", newline="") as f:
         return list(csv.reader(f))
 
 
@@ -318,12 +325,12 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
             continue
         k = header.index("id")
         ids = [r[k] for r in rows[1:] if len(r) > k]
-        problems = [d for d in [_ids_diff(f"{award.id}.csv", slate.get(award.id, []), ids)] if d]
+        problems = [d for d in [_ids_diff(f"{award.id}.csv", _as_csv(slate.get(award.id, [])), ids)] if d]
         for sub in rs.awards:
             if sub.parent == award.id and sub.id in header:
                 j = header.index(sub.id)
                 marked = [r[k] for r in rows[1:] if len(r) > j and r[j] == "yes"]
-                d = _ids_diff(f"{award.id}.csv column {sub.id}", slate.get(sub.id, []), marked)
+                d = _ids_diff(f"{award.id}.csv column {sub.id}", _as_csv(slate.get(sub.id, [])), marked)
                 if d:
                     problems.append(d)
         report.add(f"{award.id}.csv lists the recorded slate", not problems, "; ".join(problems) or
@@ -367,15 +374,14 @@ def _check_regenerated(report: VerifyReport, folder: Path, inputs: Inputs, resul
     equal the folder's files byte for byte."""
     from selector.paperwork import write_tables_and_budget
     from selector.report import slate_tables
+    from selector.sheets import csv_text
 
     for award_id, frame in slate_tables(inputs, result).items():
         path = folder / f"{award_id}.csv"
         if not path.exists():
             continue
-        buf = io.StringIO()
-        frame.to_csv(buf, index=False)
-        new = buf.getvalue()
-        old = path.read_text(encoding="utf-8")
+        new = csv_text(frame)
+        old = path.read_bytes().decode("utf-8-sig", errors="replace")
         if new != old:
             import csv
 

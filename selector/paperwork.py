@@ -15,10 +15,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-import io
 import json
 import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -41,6 +39,7 @@ from selector.rules import (
     SummaryTable,
     format_fraction,
 )
+from selector.sheets import normalise_xlsx_file, put, save_workbook, text_width, write_csv
 
 # =====================================================================================================
 # privacy: identity-card and phone numbers are masked in every output and never logged
@@ -163,44 +162,8 @@ def text_cell(value: object, number_format: str | None = None) -> str:
 
 
 # =====================================================================================================
-# reproducible XLSX
+# reproducible XLSX: selector.sheets (save_workbook, normalise_xlsx) writes every cell formula-safe
 # =====================================================================================================
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-_STAMP = b"1980-01-01T00:00:00Z"
-
-
-def normalise_xlsx(data: bytes) -> bytes:
-    """The same workbook with fixed zip entry times and document dates, so equal content gives equal bytes."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
-                                 rb"\g<1>" + _STAMP + rb"\g<2>", content)
-            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, content)
-    return buf.getvalue()
-
-
-def save_workbook(wb, path: Path) -> None:
-    """Save an openpyxl workbook reproducibly (fixed creator and dates)."""
-    wb.properties.creator = "slate selector"
-    wb.properties.lastModifiedBy = None
-    buf = io.BytesIO()
-    wb.save(buf)
-    Path(path).write_bytes(normalise_xlsx(buf.getvalue()))
-
-
-def normalise_xlsx_file(path: Path) -> None:
-    """Rewrite an XLSX file written elsewhere (pandas) reproducibly, in place."""
-    path = Path(path)
-    path.write_bytes(normalise_xlsx(path.read_bytes()))
-
-
 def _styles():
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
@@ -218,7 +181,7 @@ def _styles():
 
 
 def _width(text: str) -> float:
-    return float(sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text)) + 2)
+    return float(text_width(text) + 2)
 
 
 # =====================================================================================================
@@ -344,9 +307,9 @@ def _add_validation(ws, lists_ws, col_index: int, col: TemplateColumn, attr: Att
             formula = f'"{inline}"'
         else:  # long lists go to the hidden sheet 选项
             j = lists_ws.max_column + (0 if lists_ws.max_row == 1 and lists_ws["A1"].value is None else 1)
-            lists_ws.cell(1, j, col.header)
+            put(lists_ws, 1, j, col.header)
             for r, c in enumerate(col.choices, start=2):
-                lists_ws.cell(r, j, c)
+                put(lists_ws, r, j, c)
             lc = _col_letter(j)
             formula = f"'{LIST_SHEET}'!${lc}$2:${lc}${len(col.choices) + 1}"
         dv = DataValidation(type="list", formula1=formula, allow_blank=True,
@@ -382,15 +345,15 @@ def _note_sheet(wb, rows: list[list[str]], intro: list[str]) -> None:
     st = _styles()
     ws = wb.create_sheet(NOTE_SHEET)
     for i, line in enumerate(intro, start=1):
-        ws.cell(i, 1, line).font = st["bold"] if i == 1 else st["body"]
+        put(ws, i, 1, line).font = st["bold"] if i == 1 else st["body"]
     head = ["表头", "英文名称", "字段", "类型", "是否必填", "可填的值", "说明"]
     r0 = len(intro) + 2
     for j, h in enumerate(head, start=1):
-        c = ws.cell(r0, j, h)
+        c = put(ws, r0, j, h)
         c.font, c.fill, c.border, c.alignment = st["bold"], st["fill"], st["border"], st["center"]
     for i, row in enumerate(rows, start=r0 + 1):
         for j, v in enumerate(row, start=1):
-            c = ws.cell(i, j, v)
+            c = put(ws, i, j, v)
             c.font, c.border, c.alignment = st["body"], st["border"], st["left"]
     for j, w in enumerate([18, 22, 18, 20, 22, 60, 30], start=1):
         ws.column_dimensions[_col_letter(j)].width = w
@@ -410,7 +373,7 @@ def write_pool_template(path: Path, ruleset: RuleSet, kind: str, units: list[str
     lists_ws.sheet_state = "hidden"
     for j, col in enumerate(cols, start=1):
         attr = spec.attribute(col.column)
-        c = ws.cell(1, j, col.header)
+        c = put(ws, 1, j, col.header)
         c.font, c.border, c.alignment = st["bold"], st["border"], st["center"]
         c.fill = st["required_fill"] if col.required else st["fill"]
         letter = _col_letter(j)
@@ -449,7 +412,7 @@ def write_quota_template(path: Path, ruleset: RuleSet, units: list[str] | None =
     ws = wb.active
     ws.title = "名额分配表"
     for j, h in enumerate(["推荐单位", *[a.name_zh for a in awards]], start=1):
-        c = ws.cell(1, j, h)
+        c = put(ws, 1, j, h)
         c.font, c.fill, c.border, c.alignment = st["bold"], st["required_fill"], st["border"], st["center"]
         ws.column_dimensions[_col_letter(j)].width = max(14.0, _width(h))
     ws.column_dimensions["A"].number_format = "@"
@@ -594,27 +557,27 @@ def write_summary_table(path: Path, sheet: SummarySheet) -> None:
     ws.title = _sheet_name(sheet.table.title_zh)
     n = max(1, len(sheet.headers))
     last = _col_letter(n)
-    ws.cell(1, 1, sheet.table.attachment or None).font = st["bold"]
-    ws.cell(SUMMARY_TITLE_ROW, 1, sheet.table.title_zh)
+    put(ws, 1, 1, sheet.table.attachment or None).font = st["bold"]
+    put(ws, SUMMARY_TITLE_ROW, 1, sheet.table.title_zh)
     ws.merge_cells(f"A{SUMMARY_TITLE_ROW}:{last}{SUMMARY_TITLE_ROW}")
     ws.cell(SUMMARY_TITLE_ROW, 1).font = st["title"]
     ws.cell(SUMMARY_TITLE_ROW, 1).alignment = st["center"]
     ws.row_dimensions[SUMMARY_TITLE_ROW].height = 30
-    ws.cell(3, 1, "填报单位（盖章）：").font = st["body"]
-    ws.cell(3, max(1, n - 2), "填报日期：　　年　　月　　日").font = st["body"]
+    put(ws, 3, 1, "填报单位（盖章）：").font = st["body"]
+    put(ws, 3, max(1, n - 2), "填报日期：　　年　　月　　日").font = st["body"]
     for j, h in enumerate(sheet.headers, start=1):
-        c = ws.cell(SUMMARY_HEADER_ROW, j, h)
+        c = put(ws, SUMMARY_HEADER_ROW, j, h)
         c.font, c.fill, c.border, c.alignment = st["bold"], st["fill"], st["border"], st["center"]
         w = sheet.widths[j - 1]
         ws.column_dimensions[_col_letter(j)].width = w if w else max(8.0, _width(h))
     for i, cells in enumerate(sheet.rows, start=SUMMARY_HEADER_ROW + 1):
         for j, (v, fmt) in enumerate(cells, start=1):
-            c = ws.cell(i, j, v)
+            c = put(ws, i, j, v)
             c.font, c.border, c.alignment = st["body"], st["border"], st["center"]
             if fmt:
                 c.number_format = fmt
     foot = SUMMARY_HEADER_ROW + len(sheet.rows) + 1
-    ws.cell(foot, 1, sheet.footer).font = st["bold"]
+    put(ws, foot, 1, sheet.footer).font = st["bold"]
     ws.merge_cells(f"A{foot}:{last}{foot}")
     ws.freeze_panes = f"A{SUMMARY_HEADER_ROW + 1}"
     ws.print_title_rows = f"{SUMMARY_HEADER_ROW}:{SUMMARY_HEADER_ROW}"
@@ -731,26 +694,26 @@ def write_budget(folder: Path, ruleset: RuleSet, budget: Budget) -> list[str]:
     import openpyxl
 
     frame = budget_frame(ruleset, budget)
-    frame.to_csv(folder / "budget.csv", index=False, encoding="utf-8")
+    write_csv(frame, folder / "budget.csv")
     rows = budget_rows(budget)
     st = _styles()
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "奖金预算"
     n = len(frame.columns)
-    ws.cell(1, 1, f"{ruleset.title_zh or ruleset.id}奖金预算表").font = st["title"]
+    put(ws, 1, 1, f"{ruleset.title_zh or ruleset.id}奖金预算表").font = st["title"]
     ws.merge_cells(f"A1:{_col_letter(n)}1")
     ws.cell(1, 1).alignment = st["center"]
-    ws.cell(2, 1, budget_note(ruleset, budget)).alignment = st["left"]
+    put(ws, 2, 1, budget_note(ruleset, budget)).alignment = st["left"]
     ws.merge_cells(f"A2:{_col_letter(n)}2")
     ws.row_dimensions[2].height = 45
     for j, h in enumerate(frame.columns, start=1):
-        c = ws.cell(3, j, h)
+        c = put(ws, 3, j, h)
         c.font, c.fill, c.border, c.alignment = st["bold"], st["fill"], st["border"], st["center"]
         ws.column_dimensions[_col_letter(j)].width = max(12.0, min(30.0, _width(h)))
     for i, row in enumerate(rows, start=4):
         for j, v in enumerate(row, start=1):
-            c = ws.cell(i, j, v)
+            c = put(ws, i, j, v)
             c.border, c.alignment = st["border"], st["center"]
             c.font = st["bold"] if i == 3 + len(rows) else st["body"]
             if j > 1:

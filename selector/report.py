@@ -18,6 +18,7 @@ from selector.eligibility import Screening
 from selector.errors import InputErrors, InputProblem
 from selector.paperwork import mask_frame, private_columns
 from selector.pipeline import Inputs
+from selector.sheets import add_xlsx_sheet, write_csv, write_xlsx
 from selector.supply import Finding, SupplyCheck
 
 
@@ -124,11 +125,9 @@ def write_selection(out: Path, inputs: Inputs, result: SelectionResult, force: b
     with atomic_output_dir(out, force) as tmp:
         tables = slate_tables(inputs, result) if result.status in ("optimal", "feasible") else {}
         for award_id, frame in tables.items():
-            frame.to_csv(tmp / f"{award_id}.csv", index=False, encoding="utf-8")
+            write_csv(frame, tmp / f"{award_id}.csv")
         if tables:
-            with pd.ExcelWriter(tmp / "slate.xlsx", engine="openpyxl") as xl:
-                for award_id, frame in tables.items():
-                    frame.to_excel(xl, sheet_name=award_id[:31], index=False)
+            write_xlsx(tmp / "slate.xlsx", tables)
         (tmp / "summary.json").write_text(
             json.dumps(result.model_dump(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         if extra is not None:
@@ -219,18 +218,17 @@ def findings_table(findings: list[Finding]) -> pd.DataFrame:
 def write_screening(folder: Path, inputs: Inputs, screening: Screening) -> None:
     """screening.csv into `folder`, and a `screening` sheet in its slate.xlsx when there is one."""
     table = screening_table(inputs, screening)
-    table.to_csv(folder / "screening.csv", index=False, encoding="utf-8")
+    write_csv(table, folder / "screening.csv")
     xlsx = folder / "slate.xlsx"
     if xlsx.exists():
-        with pd.ExcelWriter(xlsx, engine="openpyxl", mode="a", if_sheet_exists="replace") as xl:
-            table.to_excel(xl, sheet_name="screening", index=False)
+        add_xlsx_sheet(xlsx, "screening", table)
 
 
 def write_check(out: Path, inputs: Inputs, check: SupplyCheck, force: bool = False) -> None:
     """`selector check` output, atomically: screening.csv, supply.csv and check.json."""
     with atomic_output_dir(out, force) as tmp:
         write_screening(tmp, inputs, check.screening)
-        findings_table(check.findings).to_csv(tmp / "supply.csv", index=False, encoding="utf-8")
+        write_csv(findings_table(check.findings), tmp / "supply.csv")
         data = {"ruleset": inputs.ruleset.id, "ok": check.ok,
                 "screening": check.screening.summary().model_dump(),
                 "findings": [f.__dict__ for f in check.findings]}

@@ -449,18 +449,15 @@ def sweep_json(sweep: Sweep) -> dict:
 
 def write_sweep(out, sweep: Sweep, force: bool = False, plots: bool = True) -> list[str]:
     """sweep.csv, sweep.json and sweep.png/svg, written whole or not at all. Returns the file names."""
-    import csv
     import json
     from pathlib import Path
 
     from selector.report import atomic_output_dir
+    from selector.sheets import write_rows_csv
 
     with atomic_output_dir(Path(out), force) as tmp:
         rows = sweep_rows(sweep)
-        with open(tmp / "sweep.csv", "w", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, fieldnames=list(rows[0]))
-            w.writeheader()
-            w.writerows(rows)
+        write_rows_csv(rows, tmp / "sweep.csv")
         (tmp / "sweep.json").write_text(json.dumps(sweep_json(sweep), ensure_ascii=False, indent=2) + "\n",
                                         encoding="utf-8")
         if plots:

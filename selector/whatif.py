@@ -25,6 +25,7 @@ from selector.pipeline import select_screened
 from selector.report import _table, atomic_output_dir
 from selector.rules import Rule, RuleSet, format_fraction
 from selector.scenario import LoadedScenario
+from selector.sheets import write_csv, write_xlsx
 from selector.solve import SolverSettings
 from selector.verify import RuleCheck, verify_slate
 
@@ -448,11 +449,8 @@ def write_comparison(out: Path, cmp: Comparison, force: bool = False, plots: boo
     Returns the file names written."""
     with atomic_output_dir(Path(out), force) as tmp:
         frame = comparison_frame(cmp)
-        frame.to_csv(tmp / "whatif.csv", index=False, encoding="utf-8")
-        with pd.ExcelWriter(tmp / "whatif.xlsx", engine="openpyxl") as xl:
-            frame.to_excel(xl, sheet_name="comparison", index=False)
-            for name, f in _long_frames(cmp).items():
-                f.to_excel(xl, sheet_name=name, index=False)
+        write_csv(frame, tmp / "whatif.csv")
+        write_xlsx(tmp / "whatif.xlsx", {"comparison": frame, **_long_frames(cmp)})
         (tmp / "whatif.json").write_text(json.dumps(comparison_json(cmp), ensure_ascii=False, indent=2,
                                                     default=_json_default) + "\n", encoding="utf-8")
         if plots:

@@ -54,7 +54,7 @@ def test_check_on_the_sample_scenario(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["check.json", "screening.csv", "supply.csv"]
     data = json.loads((out / "check.json").read_text(encoding="utf-8"))
     assert data["ok"] is True and len(data["screening"]["screened_out"]) == 16
-    with open(out / "screening.csv", encoding="utf-8") as f:
+    with open(out / "screening.csv", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 318 + 90 and sum(r["eligible"] == "no" for r in rows) == 16
     assert all(r["reasons"] and r["failed_rules"] for r in rows if r["eligible"] == "no")
@@ -159,7 +159,7 @@ def test_select_writes_the_screening(tmp_path):
     res = runner.invoke(app, ["select", "--rules", str(rules), "--individuals", str(pool), "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "Screened out (1)" in res.output and "A name-A" in res.output
-    with open(out / "screening.csv", encoding="utf-8") as f:
+    with open(out / "screening.csv", encoding="utf-8-sig") as f:
         rows_out = {r["id"]: r for r in csv.DictReader(f)}
     assert rows_out["A"]["eligible"] == "no" and rows_out["A"]["failed_rules"] == "E5"
     assert rows_out["A"]["reasons"].startswith("E5 八.1 得票不足80%的不得推荐") and "79.99%" in rows_out["A"]["reasons"]
@@ -178,7 +178,7 @@ def test_sample_through_the_cli(tmp_path, command):
     out = tmp_path / command
     res = runner.invoke(app, [command, str(SCENARIO), "--out", str(out)])
     assert res.exit_code == 0, res.output
-    with open(out / "screening.csv", encoding="utf-8") as f:
+    with open(out / "screening.csv", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert {r["id"] for r in rows if r["eligible"] == "no"} == {
         "I0001", "I0002", "I0058", "I0060", "I0079", "I0089", "I0137", "I0152", "I0188", "I0206", "I0262",

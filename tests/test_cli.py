@@ -68,11 +68,11 @@ def test_exit_0_on_the_sample_scenario(tmp_path):
     assert {a: len(v["selected"]) for a, v in summary["awards"].items()} == {
         "labour_model": 180, "special": 10, "collective": 50}
     assert set(summary["awards"]["special"]["selected"]) <= set(summary["awards"]["labour_model"]["selected"])
-    with open(out / "labour_model.csv", newline="", encoding="utf-8") as f:
+    with open(out / "labour_model.csv", newline="", encoding="utf-8-sig") as f:
         lm = list(csv.DictReader(f))
     assert len(lm) == 180 and sum(r["special"] == "yes" for r in lm) == 10
     assert {r["id"] for r in lm} == set(summary["awards"]["labour_model"]["selected"])
-    with open(out / "collective.csv", newline="", encoding="utf-8") as f:
+    with open(out / "collective.csv", newline="", encoding="utf-8-sig") as f:
         assert len(list(csv.DictReader(f))) == 50
     wb = openpyxl.load_workbook(out / "slate.xlsx", read_only=True)
     try:

@@ -74,14 +74,14 @@ def test_names_in_gb18030_survive_to_the_output(tmp_path):
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["status"] == "optimal"
     # P02 (李䶮) is not selected; the selected names are read back exactly
-    table = (tmp_path / "out" / "labour_model.csv").read_text(encoding="utf-8")
+    table = (tmp_path / "out" / "labour_model.csv").read_text(encoding="utf-8-sig")
     assert "何建" in table and "孙鑫波" in table
 
 
 def test_extra_columns_are_kept_in_the_output_slate(tmp_path):
     result = select(tmp_path / "out", MINI / "rules.toml", individuals=SHAPES / "pool_messy_headers.csv")
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "labour_model.csv").read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "labour_model.csv").read_text(encoding="utf-8-sig"))))
     assert [r["id"] for r in rows] == ["P05", "P01", "P06", "P03"]
     assert [r["备注"] for r in rows] == ["备注5", "备注1", "备注6", "备注3"]
     assert [r["联系人"] for r in rows] == ["联系人5", "联系人1", "联系人6", "联系人3"]
@@ -95,7 +95,7 @@ def test_an_extra_column_named_like_an_output_column_is_kept_under_another_name(
     pool.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = select(tmp_path / "out", MINI / "rules.toml", individuals=pool)
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "labour_model.csv").read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "labour_model.csv").read_text(encoding="utf-8-sig"))))
     assert [r["rank"] for r in rows] == ["1", "2", "3", "4"]
     assert [r["special"] for r in rows] == ["yes", "no", "no", "no"]
     assert [r["rank (pool)"] for r in rows] == ["5", "1", "6", "3"]

@@ -298,7 +298,7 @@ def test_sample_summary_tables_sorted_by_quota_unit_then_rank(sample):
         if marks:
             assert sum(r[header.index("特等劳动模范")] == "是" for r in rows) == marks
     # the labour-model table agrees with labour_model.csv on who and on rank
-    with open(sample / "labour_model.csv", encoding="utf-8") as f:
+    with open(sample / "labour_model.csv", encoding="utf-8-sig") as f:
         slate = {r["name"] + r["unit"]: int(r["rank"]) for r in csv.DictReader(f)}
     ws = openpyxl.load_workbook(sample / "review_summary_labour_model.xlsx").active
     header = [c.value for c in ws[SUMMARY_HEADER_ROW]]
@@ -318,13 +318,13 @@ def test_budget_small_case_instead_and_on_top(tmp_path):
     inputs, result = run_small(tmp_path / "b", tmp_path / "out-b", subset_reward="on_top")
     b = compute_budget(inputs.ruleset, inputs.pools, inputs.quotas, result)
     assert b.total.yuan == 3 * 10000 + 30000
-    with open(tmp_path / "out-a" / "budget.csv", encoding="utf-8") as f:
+    with open(tmp_path / "out-a" / "budget.csv", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
     assert rows[-1] == ["合计", "2", "20000", "1", "30000", "50000"]
 
 
 def test_budget_of_the_sample_is_two_million_and_units_sum_to_it(sample):
-    with open(sample / "budget.csv", encoding="utf-8") as f:
+    with open(sample / "budget.csv", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
     header, body, total = rows[0], rows[1:-1], rows[-1]
     assert header[0] == "推荐单位" and header[-1] == "奖金合计（元）"
@@ -451,7 +451,7 @@ def test_identity_and_phone_numbers_are_masked_everywhere(tmp_path):
     for raw in (ID_CARD, MOBILE, MOBILE_IN_TEXT):
         assert raw.encode() not in blob
         assert raw not in r.output
-    with open(tmp_path / "out" / "labour_model.csv", encoding="utf-8") as f:
+    with open(tmp_path / "out" / "labour_model.csv", encoding="utf-8-sig") as f:
         a1 = next(row for row in csv.DictReader(f) if row["id"] == "A1")
     assert a1["身份证号"] == "2102**********1234"
     assert a1["手机"] == "138****5678"

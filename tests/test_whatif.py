@@ -296,7 +296,7 @@ def test_sweep_cli(tmp_path):
                                    "--out", str(out), "--no-plots"])
     assert res.exit_code == 0, res.output
     assert "First point with no slate: 33%" in res.output and "quota:市农业农村局" in res.output
-    rows = (out / "sweep.csv").read_text(encoding="utf-8").splitlines()
+    rows = (out / "sweep.csv").read_text(encoding="utf-8-sig").splitlines()
     assert rows[0].startswith("target,award,value") and len(rows) == 1 + 5
     bad = CliRunner().invoke(app, ["sweep", str(SAMPLE), "--rule", "R99", "--from", "1%", "--to", "2%",
                                    "--out", str(tmp_path / "x")])
