@@ -351,7 +351,7 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
         except InputErrors as e:
             report.add("eligibility screening", False, "; ".join(str(p) for p in e.problems[:3]))
     # every rule, by the independent verifier
-    vr = verify_slate(rs, inputs.pools, inputs.quotas, slate, ineligible)
+    vr = verify_slate(rs, inputs.pools, inputs.quotas, slate, ineligible, fixed=inputs.fixed or None)
     report.add("every rule holds (independent verifier)", vr.ok,
                "; ".join(vr.violations[:8]) or f"{len(vr.checks)} rules, seats and unit quotas checked")
     # merit as recorded

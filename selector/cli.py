@@ -178,10 +178,18 @@ def check(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: Ind
         raise typer.Exit(EXIT_INTERRUPTED) from None
     typer.echo(format_screening(inputs, result.screening) + "\n")
     typer.echo(format_findings(result.findings))
+    from selector.report import format_exact, format_submissions
+
+    for extra in (format_submissions(result.submissions), format_exact(result)):  # issue 14
+        if extra:
+            typer.echo("\n" + extra)
     typer.echo(f"\nWritten to {out}/")
     if not result.ok:
-        typer.echo("No slate can exist: " + "; ".join(
-            f"{f.rule} ({f.subject}: needs {f.needed}, {f.available} available)" for f in result.findings if f.fatal))
+        fatal = [f"{f.rule} ({f.subject}: needs {f.needed}, {f.available} available)" for f in result.findings
+                 if f.fatal] + [f"{f.rule} ({f.subject}: submitted {f.available}, needs {f.needed})"
+                                for f in result.submissions if not f.ok]
+        fatal += [f"exact:{e.pool}" for e in result.exact if e.exists is False]
+        typer.echo("No slate can exist: " + "; ".join(fatal))
         raise typer.Exit(EXIT_NO_SLATE)
 
 
@@ -320,6 +328,52 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="A scenario file (its ov
     written = write_sweep(out, result, force=force, plots=plots)
     typer.echo(format_sweep(result))
     typer.echo(f"\nWritten to {out}/: {', '.join(written)}")
+
+
+# ---------------------------------------------------------------- quota apportionment (issue 14, 7)
+@app.command()
+def apportion(statistics: Annotated[Path, typer.Argument(help="Unit statistics (CSV/XLSX): a unit column and "
+                                                          "one column per indicator.")],
+              seats: Annotated[int, typer.Option("--seats", min=0, help="Seats to apportion.")],
+              award: Annotated[str, typer.Option("--award", help="Award id: the quota table's column.")],
+              indicator: Annotated[list[str], typer.Option("--indicator", help="NAME=SHARE, repeated: 在岗职工=50% "
+                                                           "--indicator 规上工业增加值=50%.")],
+              out: Annotated[Path, typer.Option("--out", help="Quota table to write (CSV).")] = Path("quotas.csv"),
+              method: Annotated[str, typer.Option("--method", help="hamilton (largest remainder), sainte_lague or "
+                                                  "dhondt.")] = "hamilton",
+              minimum: Annotated[int, typer.Option("--min", min=0, help="Seats every unit gets at least.")] = 0,
+              into: Annotated[Optional[Path], typer.Option("--into", help="Add the column to this quota table "
+                                                           "(the other columns kept).")] = None,
+              force: ForceOpt = False) -> None:
+    """Draft a quota table (附件1) from unit statistics with weighted indicators, per-unit minimums and a chosen
+    method; print how each unit's number was reached; write a table `select` reads. Exit 0, 2 bad input."""
+    from selector.apportion import (
+        METHODS,
+        format_apportionment,
+        parse_indicators,
+        weights_from_statistics,
+        write_quota_table,
+    )
+    from selector.apportion import apportion as run_apportion
+    from selector.i18n import _
+
+    if method not in METHODS:
+        raise typer.BadParameter(_("unknown method {method}: use one of {methods}", method=method,
+                                   methods=", ".join(METHODS)))
+    try:
+        shares = parse_indicators(indicator)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    weights = weights_from_statistics(statistics, shares)
+    try:
+        result = run_apportion(weights, seats, method, minimum)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    if out.resolve() == statistics.resolve():
+        raise typer.BadParameter(_("--out would overwrite the statistics file"))
+    write_quota_table(out, award, result, into=into, force=force or (into is not None and out == into))
+    typer.echo(format_apportionment(result))
+    typer.echo(_("Written to {path}", path=out))
 
 
 def _guarded(command):

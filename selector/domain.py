@@ -91,3 +91,4 @@ class SelectionResult(_Model):
     wall_time: float
     tie_break: str
     screening: ScreeningSummary | None = None  # eligibility screening before the model, when run
+    preferences: list[dict] = []  # issue 14, 1: per preference, held / most / what each extra one costs

@@ -162,8 +162,9 @@ def _value_zh(attr: Attribute | None, value: str) -> str:
 def _applies(ruleset: RuleSet, rule: EligibilityRule, row: dict) -> bool:
     if rule.when is None:
         return True
-    filt = ruleset.resolved_filter(rule.when) if isinstance(rule.when, str) else rule.when
-    return all(row.get(col) in vals for col, vals in filt.items())
+    if isinstance(rule.when, str):  # a named group: where, where_not, any, within, not_within (issue 14)
+        return ruleset.in_group(rule.when, row)
+    return all(row.get(col) in vals for col, vals in rule.when.items())
 
 
 def _failure(rule: EligibilityRule, spec: PoolSpec, row: dict) -> str | None:
@@ -192,6 +193,15 @@ def _failure(rule: EligibilityRule, spec: PoolSpec, row: dict) -> str | None:
     attr = spec.attribute(col)
     v = row.get(col)
     label = _label(attr, col)
+    if rule.check == "not_in":  # issue 14, 9
+        if v not in rule.values:
+            return None
+        return f"{label} = {_value_zh(attr, v)}, must not be {' / '.join(_value_zh(attr, x) for x in rule.values)}"
+    if rule.check == "not_dated_within":  # issue 14, 8: a blank date is no such award, and passes
+        first, last = rule.window
+        if v is None or not first <= v <= last:
+            return None
+        return f"{label} {v.isoformat()} within {first.isoformat()}..{last.isoformat()}"
     if rule.check == "requires_all":
         have = v or frozenset()
         missing = [d for d in rule.values if d not in have]

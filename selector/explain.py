@@ -80,11 +80,11 @@ def rule_texts(ruleset: RuleSet, pool: Pool, quotas: Quotas) -> dict[str, RuleTe
                                         f"exactly {a.seats} {a.name_zh}")
         by_unit = quotas.of(a.id)
         if a.quota != "none" and by_unit is not None:
+            clause, words = ruleset.quota_wording()  # the rule set's own clause for its quota table (issue 14)
             for u in quotas.units:
                 rid = quota_rule_id(ruleset, a, u)
                 verb = "exactly" if a.quota == "exact" else "at most"
-                out[rid] = RuleText(rid, "四(一), 附件1", "名额分配表",
-                                    f"{verb} {by_unit.get(u, 0)} {a.name_zh} from {u}")
+                out[rid] = RuleText(rid, clause, words, f"{verb} {by_unit.get(u, 0)} {a.name_zh} from {u}")
     for r in ruleset.rules_of_pool(pool.kind):
         out[r.id] = RuleText(r.id, r.clause, r.text, _reading(ruleset, r))
     return out
@@ -95,16 +95,36 @@ def _reading(ruleset: RuleSet, r: Rule) -> str:
     if r.kind == "share":
         of = ruleset.group_label(r.of)
         seats = ruleset.award(r.award).seats
-        word = "at least" if r.op == ">=" else "at most"
+        word = {">=": "at least", "<=": "at most", "=": "exactly"}[r.op]  # type: ignore[index]
         f = r.fraction
         extra = ""
-        if r.of == "all":
+        if r.scoped:
+            extra = " " + _in_units(r)
+        elif r.of == "all" and r.op == "=":
+            extra = f" = {f * seats} of {seats}"
+        elif r.of == "all":
             n = f * seats
             cnt = -((-n.numerator) // n.denominator) if r.op == ">=" else n.numerator // n.denominator
             extra = f" = {word} {cnt} of {seats}"
         return f"{g} {word} {format_fraction(f)} of {of}{extra}"
-    parts = ([f"at least {r.min}"] if r.min is not None else []) + ([f"at most {r.max}"] if r.max is not None else [])
-    return f"{g} " + " and ".join(parts)
+    if r.min is not None and r.min == r.max:
+        parts = [f"exactly {r.min}"]  # issue 14: an exact count is not drawn as a minimum
+    else:
+        parts = ([f"at least {r.min}"] if r.min is not None else []) + (
+            [f"at most {r.max}"] if r.max is not None else [])
+    if r.min_by_unit or r.max_by_unit:
+        units = list(dict.fromkeys([*r.min_by_unit, *r.max_by_unit]))  # type: ignore[misc]
+        table = {}
+        for u in units:
+            lo, hi = r.unit_bounds(u)
+            table[u] = f"= {lo}" if lo is not None and lo == hi else ", ".join(
+                ([f">= {lo}"] if lo is not None else []) + ([f"<= {hi}"] if hi is not None else []))
+        parts.append("per unit: " + ", ".join(f"{u} {b}" for u, b in table.items()))
+    return f"{g} " + " and ".join(parts) + (" " + _in_units(r) if r.scoped else "")
+
+
+def _in_units(r: Rule) -> str:
+    return f"in each of {', '.join(r.units)}" if r.units else "in each unit"
 
 
 class _Feasibility:
@@ -268,6 +288,8 @@ def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: st
             "rule": rid, "from": q, "to": new, "people": s,
             "text": f"{rid}: {q} -> {new} seats ({texts[rid].reading})"}
     rule = next(r for r in ruleset.rules if r.id == rid)
+    if rule.scoped or rule.op == "=":
+        return None  # per-unit rules and exact shares: the cheapest relaxations below cover them
     others_rs = ruleset.model_copy(update={"rules": [r for r in ruleset.rules if r.id != rid]})
     sm = build_model(others_rs, pool, quotas, eligible)
     assert sm.count_of is not None
@@ -381,11 +403,22 @@ def pool_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
     rules = {r.id: r for r in ruleset.rules_of_pool(pool.kind)}
     for rid in dict.fromkeys(r for c in conflicts for r in c):
         r = rules.get(rid)
-        if r is not None and r.hard and ((r.kind == "share" and r.op == ">=") or (r.kind == "count" and r.min)):
+        if r is not None and r.scoped and r.kind == "count":  # issue 14, 2: members from the units short of it
+            inside = members(ruleset, pool, r.group)
+            short = {u for u in r.applies_in(quotas.units) if (r.unit_bounds(u)[0] or 0) > sum(
+                1 for i in range(len(pool)) if inside[i] and ok[i] and units[i] == u)}
+            if short:
+                targets.append((f"{ruleset.group_label(r.group)} ({rid})",
+                                [inside[i] and units[i] in short for i in range(len(pool))]))
+        elif r is not None and r.hard and ((r.kind == "share" and r.op in (">=", "=")) or (
+                r.kind == "count" and r.min)):
             targets.append((f"{ruleset.group_label(r.group)} ({rid})", members(ruleset, pool, r.group)))
     award = ruleset.top_award(pool.kind)
     by_unit = quotas.of(award.id) or {}
     if any(r.startswith("quota:") for c in conflicts for r in c):
+        if award.open_group is not None:  # issue 14, 3: only its members may take the carve-out seats
+            targets.append((f"{ruleset.group_label(award.open_group)} (open seats)",
+                            members(ruleset, pool, award.open_group)))
         for u in quotas.units:
             mask = [units[i] == u for i in range(len(pool))]
             if sum(m and e for m, e in zip(mask, ok)) < by_unit.get(u, 0):
@@ -420,10 +453,40 @@ def pool_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
             u = units[templates[j % len(templates)]]
             spread[u] = spread.get(u, 0) + 1
         where = ", ".join(f"{u} {n}" for u, n in spread.items())
-        text = f"add at least {hi} eligible candidate(s) of {label} ({where})"
-        out.append(Relaxation([{"pool": label, "add": hi, "units": spread, "text": text}],
+        used = list(dict.fromkeys(templates[j % len(templates)] for j in range(hi)))
+        alike = _described(ruleset, pool, used)
+        text = f"add at least {hi} eligible candidate(s) of {label} ({where})" + (f", each: {alike}" if alike else "")
+        out.append(Relaxation([{"pool": label, "add": hi, "units": spread, "text": text, "each": alike}],
                               best[0] if best else None, best[1] if best else [], "pool"))
     return out
+
+
+def _described(ruleset: RuleSet, pool: Pool, rows: list[int]) -> str:
+    """The copied candidates by every attribute a rule's group reads (issue 14: an addition tested with
+    copies that were also 农民工 must say so): 'label value' per attribute, values of all copies."""
+    from selector.i18n import label
+    from selector.prune import rule_groups
+
+    spec = ruleset.pools[pool.kind]
+    columns: list[str] = []
+    stack = list(rule_groups(ruleset, pool.kind))
+    seen: set[str] = set()
+    while stack:
+        g = stack.pop(0)
+        if g in seen or g not in ruleset.groups:
+            continue
+        seen.add(g)
+        spec_g = ruleset.groups[g]
+        for f in spec_g.filters():
+            columns += [c for c in f if c != "unit" and c not in columns]
+        stack += [*spec_g.within, *spec_g.not_within]
+    parts = []
+    for col in columns:
+        attr = spec.attribute(col)
+        values = list(dict.fromkeys(str(pool.table.at[i, col]) for i in rows))
+        names = [next((a for a, c in attr.value_aliases.items() if c == v), v) if attr else v for v in values]
+        parts.append(f"{label(attr, col) if attr else col} {'/'.join(names)}")
+    return ", ".join(parts)
 
 
 def rule_prices(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible) -> list[Price]:
@@ -487,7 +550,7 @@ def clash_in_words(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
         by_unit = quotas.of(award.id) or {}
         units = list(pool.table["unit"])
         supply = {u: sum(1 for i in range(len(pool)) if units[i] == u and ok[i]) for u in quotas.units}
-        capped = [u for u in quotas.units if f"quota:{u}" in quota_ids]
+        capped = [u for u in quotas.units if quota_rule_id(ruleset, award, u) in quota_ids]  # subset quotas too
         short = [u for u in quotas.units if supply[u] < by_unit.get(u, 0)]
         if short:
             cap = sum(min(by_unit.get(u, 0), supply[u]) for u in quotas.units)

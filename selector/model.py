@@ -21,13 +21,7 @@ from selector.rules import Award, Rule, RuleSet
 
 def members(ruleset: RuleSet, pool: Pool, group: str) -> list[bool]:
     """Which candidates of the pool belong to a group ('all' is everyone)."""
-    if group == "all":
-        return [True] * len(pool)
-    filt = ruleset.resolved_filter(group)
-    inside = [True] * len(pool)
-    for col, vals in filt.items():  # a whole column at a time (`value in vals`, by hash and equality)
-        inside = [a and b for a, b in zip(inside, pool.table[col].isin(list(vals)).tolist())]
-    return inside
+    return ruleset.group_mask(group, pool.table)  # where, where_not, any, within, not_within (issue 14)
 
 
 def score_scale(values: list[Decimal]) -> int:
@@ -84,6 +78,8 @@ class SelectionModel:
     slacks: dict[str, cp_model.IntVar] = field(default_factory=dict)  # soft rule id -> people short
     relaxed: dict[str, cp_model.IntVar] = field(default_factory=dict)  # hard rule id -> people it is relaxed by
     count_of: Callable[[str, str], cp_model.IntVar] | None = None  # (award, group) -> count, made on demand
+    # issue 14, 1: per preference (rule set order): (id, count of its group in its award, tolerance scaled)
+    preferred: list[tuple[str, cp_model.IntVar, int]] = field(default_factory=list)
 
     @property
     def top(self) -> Award:
@@ -165,7 +161,18 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
     for a in awards:
         post(f"seats:{a.id}", m.add(count(a.id, "all") == a.seats - give(f"seats:{a.id}", a.seats)))
 
-    # S4: unit quotas, caps or exact; 单列 open seats may go to any unit beyond its quota.
+    units_col = list(pool.table["unit"])
+    masks: dict[str, list[bool]] = {}
+
+    def unit_count(award_id: str, group: str, unit: str):
+        """Members of `group` from `unit` in the award's slate (issue 14, 2: per-unit rules)."""
+        if group not in masks:
+            masks[group] = members(ruleset, pool, group)
+        return cp_model.LinearExpr.sum(
+            [v for v, inside, u in zip(x[award_id], masks[group], units_col) if inside and u == unit])
+
+    # S4: unit quotas, caps or exact; 单列 open seats may go to any unit beyond its quota, or, with an
+    # open_group (issue 14, 3), to that group's members only: a unit's excess is at most its members chosen.
     for a in awards:
         by_unit = quotas.of(a.id)
         if a.quota == "none" or by_unit is None:
@@ -180,6 +187,8 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
             if a.open_seats:
                 e = m.new_int_var(0, a.open_seats, f"open[{a.id},{u}]")
                 excess.append(e)
+                if a.open_group is not None:
+                    m.add(e <= unit_count(a.id, a.open_group, u))
                 post(rid, m.add(filled <= q + e + give(rid, a.seats)))
             else:
                 post(rid, m.add(filled <= q + give(rid, a.seats)))
@@ -198,6 +207,11 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
         if not r.hard:
             slack = slacks[r.id] = m.new_int_var(0, seats, f"short[{r.id}]")
             weights.append(Decimal(str(r.weight)))
+        if r.scoped:  # issue 14, 2: the rule within each of its units
+            for u in r.applies_in(quotas.units):
+                for ct in _rule_constraints(m, r, lambda aw, g, u=u: unit_count(aw, g, u), slack, unit=u):
+                    post(r.id, ct)
+            continue
         for ct in _rule_constraints(m, r, count, slack):
             if r.hard:
                 post(r.id, ct)
@@ -216,13 +230,17 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
         weight = [0] * n
         for rank, i in enumerate(order):
             weight[i] = n - rank
+    preferred = [(p.id, count(p.award, p.group), int(p.tolerance_value * scale))
+                 for p in ruleset.preferences_of_pool(pool.kind)]
     return SelectionModel(m, pool, awards, x, counts, scale, scaled, merit,
                           sum(penalty_terms) if penalty_terms else cp_model.LinearExpr.constant(0),
-                          weight, literals, slacks, relaxed, count)
+                          weight, literals, slacks, relaxed, count, preferred)
 
 
-def _rule_constraints(m: cp_model.CpModel, r: Rule, count, slack) -> list[cp_model.Constraint]:
-    """The linear constraints of one structural rule; `slack` (people short) only for soft rules."""
+def _rule_constraints(m: cp_model.CpModel, r: Rule, count, slack, unit: str | None = None
+                      ) -> list[cp_model.Constraint]:
+    """The linear constraints of one structural rule; `slack` (people short) only for soft rules.
+    `unit`: a per-unit rule's bounds in that unit (its own entry of min_by_unit / max_by_unit)."""
     part = count(r.award, r.group)
     s = slack if slack is not None else 0
     if r.kind == "share":
@@ -231,10 +249,13 @@ def _rule_constraints(m: cp_model.CpModel, r: Rule, count, slack) -> list[cp_mod
         num, den = f.numerator, f.denominator
         if r.op == ">=":
             return [m.add(den * (part + s) >= num * whole)]
+        if r.op == "=":  # issue 14, 9: an exact share (a relaxation may miss it either way)
+            return [m.add(den * (part + s) >= num * whole), m.add(den * (part - s) <= num * whole)]
         return [m.add(den * (part - s) <= num * whole)]
+    lo, hi = r.unit_bounds(unit) if unit is not None else (r.min, r.max)
     out = []
-    if r.min is not None:
-        out.append(m.add(part + s >= r.min))
-    if r.max is not None:
-        out.append(m.add(part - s <= r.max))
+    if lo is not None:
+        out.append(m.add(part + s >= lo))
+    if hi is not None:
+        out.append(m.add(part - s <= hi))
     return out

@@ -17,7 +17,7 @@ from selector.pool import Pool, Quotas, default_quota_path, read_pool, read_quot
 from selector.prune import solve_pool
 from selector.rules import RuleSet, load_ruleset
 from selector.solve import PoolSolution, SolverSettings
-from selector.supply import SupplyCheck, supply_findings
+from selector.supply import SupplyCheck, submission_findings, supply_findings
 from selector.verify import verify_slate
 
 _STATUS_ORDER = ["optimal", "feasible", "unknown", "infeasible"]
@@ -65,8 +65,65 @@ def load_inputs(rules: Path | str, pools: dict[str, Path | str], quotas: Path | 
     if problems:
         raise InputErrors(problems)
     assert quota_table is not None
+    try:
+        ruleset = resolve_unit_columns(ruleset, quota_path)
+    except InputErrors as e:
+        problems += e.problems
+    problems += unit_name_problems(ruleset, rules, quota_table)
+    if problems:
+        raise InputErrors(problems)
     files = {"rules": rules, "quotas": quota_path} | {kind: Path(str(p)) for kind, p in pools.items()}
     return Inputs(ruleset, rules, loaded, quota_table, files)
+
+
+def resolve_unit_columns(ruleset: RuleSet, quota_path: Path) -> RuleSet:
+    """Per-unit bounds named as a column of the quota table (`max_by_unit = "企业负责人控制数"`) read into
+    unit -> number (issue 14, 2): a 控制数 or a track's seats drafted with the quota table itself."""
+    wanted = {t for r in ruleset.rules for t in (r.min_by_unit, r.max_by_unit) if isinstance(t, str)}
+    if not wanted:
+        return ruleset
+    from selector.pool import _QUOTA_UNIT_HEADERS, _find_header, header_key, read_table, split_sheet
+
+    path, sheet = split_sheet(quota_path)
+    table = _find_header(read_table(path, sheet), [list(_QUOTA_UNIT_HEADERS)])
+    keys = [header_key(h) for h in table.header]
+    unit_col = next(i for i, k in enumerate(keys) if k in {header_key(n) for n in _QUOTA_UNIT_HEADERS})
+    problems: list[InputProblem] = []
+    columns: dict[str, dict[str, int]] = {}
+    for name in sorted(wanted):
+        hit = [i for i, k in enumerate(keys) if k == header_key(name)]
+        if not hit:
+            problems.append(InputProblem(table.source, f"missing column '{name}' that a per-unit rule reads",
+                                         row=table.header_row, column=name))
+            continue
+        columns[name] = {}
+        for cells, row in zip(table.records, table.rows):
+            text = cells[hit[0]].strip() if hit[0] < len(cells) else ""
+            if not text:
+                continue  # no entry: the rule's uniform bound applies
+            if not text.isdigit():
+                problems.append(InputProblem(table.source, f"'{text}' is not a whole number (0 or more)", row=row,
+                                             column=name))
+                continue
+            columns[name][cells[unit_col].strip()] = int(text)
+    if problems:
+        raise InputErrors(problems)
+    rules = [r.model_copy(update={k: columns[v] for k in ("min_by_unit", "max_by_unit")
+                                  if isinstance(v := getattr(r, k), str)}) for r in ruleset.rules]
+    return ruleset.model_copy(update={"rules": rules})
+
+
+def unit_name_problems(ruleset: RuleSet, rules_path: Path, quotas: Quotas) -> list[InputProblem]:
+    """Unit names a rule set uses (`where = { unit = [...] }`, a rule's `units`, per-unit tables) must be
+    units of the quota table (issue 14, 2): a misspelt unit would silently select nobody."""
+    known = set(quotas.units)
+    used: list[tuple[str, str]] = []
+    for name, g in ruleset.groups.items():
+        used += [(f"groups.{name}", u) for f in g.filters() for u in f.get("unit", [])]
+    for r in ruleset.rules:
+        used += [(r.id, u) for u in [*r.units, *r.min_by_unit, *r.max_by_unit]]
+    return [InputProblem(str(rules_path), f"unit '{u}' is not a unit of the quota table {quotas.source}", rule=where)
+            for where, u in used if u not in known]
 
 
 def _exact(scaled: int | None, scale: int) -> str | None:
@@ -98,7 +155,7 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
             wall_time=round(sol.wall_time, 4), candidates=len(pool),
             eligible=sum(mask) if mask is not None else len(pool))
     status = max((p.status for p in pool_results.values()), key=_STATUS_ORDER.index)
-    report = verify_slate(rs, inputs.pools, inputs.quotas, slate, ineligible) if status in (
+    report = verify_slate(rs, inputs.pools, inputs.quotas, slate, ineligible, fixed=inputs.fixed or None) if status in (
         "optimal", "feasible") else None
     awards = {}
     for a in rs.awards:
@@ -119,7 +176,17 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
         for award_id, fill in report.unit_fill.items():
             for unit, (filled, quota) in fill.items():
                 units_out.append(UnitResult(award=award_id, unit=unit, quota=quota, filled=filled))
+    preferences = []
+    if rs.preferences and report is not None:  # issue 14, 1: what the slate holds, what more would cost
+        from selector.preferences import preference_report
+
+        for kind, pool in inputs.pools.items():
+            top = [a for a in rs.awards_of_pool(kind) if a.parent is None]
+            if top and rs.preferences_of_pool(kind):
+                preferences += preference_report(rs, pool, inputs.quotas, slate.get(top[0].id, []),
+                                                 eligible.get(kind) if eligible else None, inputs.fixed or None)
     return SelectionResult(
+        preferences=preferences,
         status=status, ruleset=rs.id, awards=awards, rules=rules_out, units=units_out, pools=pool_results,
         verified=report.ok if report is not None else False,
         violations=report.violations if report is not None else [],
@@ -142,5 +209,11 @@ def select_screened(inputs: Inputs, settings: SolverSettings = SolverSettings()
 
 def check(inputs: Inputs) -> SupplyCheck:
     """Screen, then the supply arithmetic of every rule against the eligible candidates; no solving."""
+    from selector.feasible import slate_exists
+
     screening = screen_inputs(inputs)
-    return SupplyCheck(screening, supply_findings(inputs.ruleset, inputs.pools, inputs.quotas, screening.masks))
+    rs, masks = inputs.ruleset, screening.masks
+    exact = [slate_exists(rs, pool, inputs.quotas, masks.get(kind), inputs.fixed or None)
+             for kind, pool in inputs.pools.items()]  # the exact test where rules interact (issue 14)
+    return SupplyCheck(screening, supply_findings(rs, inputs.pools, inputs.quotas, masks),
+                       submission_findings(rs, inputs.pools, inputs.quotas, masks), exact)

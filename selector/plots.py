@@ -40,6 +40,15 @@ OK, BAD, PASSED, MUTED, BOUND = "#2e7d32", "#c62828", "#90a4ae", "#cfd8dc", "#21
 _font_family: str | None = None
 
 
+
+def count_bound_text(r) -> str:
+    """A count rule's bound as drawn: '=37' for an exact count (issue 14: not '≥37'), '2–5', '≥3', '≤4'."""
+    if r.min is not None and r.min == r.max:
+        return f"={r.min}"
+    if r.min is not None and r.max is not None:
+        return f"{r.min}–{r.max}"
+    return f"≥{r.min}" if r.min is not None else f"≤{r.max}"
+
 def cjk_font_path() -> Path | None:
     """The CJK font bundled with the mplfonts package, if it is installed."""
     spec = importlib.util.find_spec("mplfonts")
@@ -108,13 +117,12 @@ def plot_composition(inputs: Inputs, result: SelectionResult, folder: Path) -> l
                 share = Fraction(c.count, whole) if whole else Fraction(0)
                 if r.kind == "share":
                     bound = r.fraction
-                    word = "≥" if r.op == ">=" else "≤"
+                    word = {">=": "≥", "<=": "≤", "=": "="}[r.op]  # type: ignore[index]
                     of = rs.group_label(r.of)
                     labels.append(f"{r.id} {rs.group_label(r.group)} {word}{format_fraction(bound)} {of}")
                 else:
                     bound = Fraction(r.min if r.min is not None else (r.max or 0), max(1, award.seats))
-                    labels.append(f"{r.id} {rs.group_label(r.group)} "
-                                  + (f"≥{r.min}" if r.min is not None else f"≤{r.max}") + " 人")
+                    labels.append(f"{r.id} {rs.group_label(r.group)} {count_bound_text(r)} 人")
                 shares.append(float(share) * 100)
                 bounds.append(float(bound) * 100)
                 colors.append(OK if c.ok else BAD)

@@ -59,7 +59,10 @@ def rule_groups(ruleset: RuleSet, pool_kind: str) -> list[str]:
         for g in (r.group, r.of if r.kind == "share" else None):
             if g is not None and g != "all" and g not in groups:
                 groups.append(g)
-    return groups
+    # issue 14: the carve-out seats' group and the preferred groups are counted by the model too
+    extra = [a.open_group for a in ruleset.awards_of_pool(pool_kind)] + [
+        p.group for p in ruleset.preferences_of_pool(pool_kind)]
+    return groups + [g for g in dict.fromkeys(extra) if g is not None and g not in groups]
 
 
 def tie_break_weights(ruleset: RuleSet, pool: Pool) -> list[int]:
@@ -113,7 +116,7 @@ def class_limit(ruleset: RuleSet, award: Award, quotas: Quotas, unit: str, insid
     if award.quota != "none" and by_unit is not None and unit in quotas.units:
         limit = min(limit, by_unit.get(unit, 0) + award.open_seats)
     for r in ruleset.rules:
-        if r.award == award.id and r.kind == "count" and r.hard and r.max is not None:
+        if r.award == award.id and r.kind == "count" and r.hard and r.max is not None and not r.scoped:
             if r.group == "all" or inside.get(r.group, False):
                 limit = min(limit, r.max)
     return max(0, limit)
@@ -520,7 +523,9 @@ def solve_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool
     final = None
     found = None
     lp = None
-    if len(pruned.kept) <= SMALL_POOL:  # small pools: the pruned model as it is, the LP only between stages
+    tolerant = any(p.tolerance_value > 0 for p in ruleset.preferences_of_pool(pool.kind))  # issue 14, 1: LP
+    # fixing keeps only slates of the optimal merit; a preference's tolerance needs the others too
+    if len(pruned.kept) <= SMALL_POOL or tolerant:  # small pools: the pruned model, the LP only between stages
         sm = build_pruned(ruleset, pruned, quotas, fixed)
         t = lap("build", t)
         status, value, values, _ = _stage1(sm, settings, clock.remaining(), first, start)

@@ -156,7 +156,8 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 def format_result(inputs: Inputs, result: SelectionResult) -> str:
     """The terminal view of a result: status, slates, every rule against its bound, every unit."""
     rs = inputs.ruleset
-    out = [f"{rs.title_zh} ({rs.notice}) — status: {result.status}"
+    title = rs.title_zh + (f" ({rs.notice})" if rs.notice else "")  # no empty parentheses (issue 14)
+    out = [f"{title} — status: {result.status}"
            + (", verified by the independent checker" if result.verified else "")]
     for p in result.pools.values():
         gap = f", gap {p.gap:.4%}" if p.gap is not None and (p.gap or p.status == "feasible") else ""
@@ -184,6 +185,8 @@ def format_result(inputs: Inputs, result: SelectionResult) -> str:
         awards = sorted({u.award for u in result.units}, key=[a.id for a in rs.awards].index)
         rows = [[unit, *[cells.get(a, "") for a in awards]] for unit, cells in by_unit.items()]
         out.append(_table(rows, ["unit (filled/quota)", *awards]))
+    if result.preferences:
+        out.append("\n" + format_preferences(result))
     if result.violations:
         out.append("\nVERIFIER FOUND VIOLATIONS:\n" + "\n".join(f"  {v}" for v in result.violations))
     if result.status in ("optimal", "feasible") and any(a.reward_yuan for a in rs.awards):
@@ -231,7 +234,9 @@ def write_check(out: Path, inputs: Inputs, check: SupplyCheck, force: bool = Fal
         write_csv(findings_table(check.findings), tmp / "supply.csv")
         data = {"ruleset": inputs.ruleset.id, "ok": check.ok,
                 "screening": check.screening.summary().model_dump(),
-                "findings": [f.__dict__ for f in check.findings]}
+                "findings": [f.__dict__ for f in check.findings],
+                "submissions": [f.__dict__ for f in check.submissions],
+                "exact": [e.__dict__ for e in check.exact], "necessary_conditions_only": check.necessary_only}
         (tmp / "check.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
@@ -276,4 +281,61 @@ def format_findings(findings: list[Finding]) -> str:
     for f in bad:
         out.append(f"  {f.rule} {f.clause} {f.text}: {f.subject} needs {f.needed}, {f.available} available "
                    f"({f.note})")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- submissions, the exact test, preferences (issue 14)
+def format_submissions(findings: list[Finding]) -> str:
+    """Each unit's submissions against the notice's ratio (按1:2名额推荐), naming the units that fall short."""
+    from selector.i18n import _
+
+    if not findings:
+        return ""
+    bad = [f for f in findings if not f.ok]
+    out = [_("Submissions per unit ({n} rule checks, {bad} short):", n=len(findings), bad=len(bad))]
+    for f in bad:
+        out.append("  " + _("{rule} [{clause}] {text}: {unit} submitted {has}, needs {need} ({note})",
+                            rule=f.rule, clause=f.clause, text=f.text, unit=f.subject, has=f.available,
+                            need=f.needed, note=f.note))
+    if not bad:
+        out.append("  " + _("every unit submitted what the notice asks"))
+    return "\n".join(out)
+
+
+def format_exact(check: SupplyCheck) -> str:
+    """What the exact test said, and plainly whether `check` only tested necessary conditions."""
+    from selector.i18n import _
+
+    out = []
+    for e in check.exact:
+        if e.exists is True:
+            out.append(_("{pool}: exact test (CP-SAT over interchangeable classes): a slate meets every hard rule",
+                         pool=e.pool))
+        elif e.exists is False:
+            out.append(_("{pool}: exact test: NO slate meets every hard rule together (rules interact; see "
+                         "`selector explain`)", pool=e.pool))
+        else:
+            out.append(_("{pool}: the exact test ran out of time", pool=e.pool))
+    if check.necessary_only:
+        out.append(_("Only necessary conditions were tested: passing them does not prove that a slate exists."))
+    return "\n".join(out)
+
+
+def format_preferences(result: SelectionResult) -> str:
+    """Preferences without numbers (优先推荐, 侧重): how many the slate holds, and what more would cost."""
+    from selector.i18n import _
+
+    if not result.preferences:
+        return ""
+    out = [_("Preferences (after merit, in order):")]
+    for p in result.preferences:
+        out.append("  " + _("{id} [{clause}] {text}: the slate holds {held} {group} (any slate at most {most})",
+                            id=p["id"], clause=p["clause"], text=p["text"], held=p["held"], group=p["group"],
+                            most=p["most"]))
+        for extra in p["extra"]:
+            if extra["merit"] is None:
+                out.append("    " + _("{k} more: no slate", k=extra["k"]))
+            else:
+                out.append("    " + _("{k} more: merit {merit} ({cost} less)", k=extra["k"], merit=extra["merit"],
+                                      cost=extra["cost"]))
     return "\n".join(out)

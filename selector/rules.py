@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from selector.errors import InputErrors, ProblemCollector, read_text_file, toml_problem
 
 BASE_COLUMNS = ("id", "name", "unit", "score")
+# Ids no award, group or attribute may take: the quota table's unit column, the pool's base columns, the
+# whole slate ('all') and the summary tables' own columns (issue 14: an award `unit` broke the quota table).
+RESERVED_IDS = frozenset({*BASE_COLUMNS, "all", "seq", "rank"})
 YES = "yes"
 NO = "no"
 
@@ -97,19 +100,34 @@ class Award(_Strict):
     parent: str | None = None  # subset of this award's slate, not extra seats (S2)
     quota: Literal["cap", "exact", "none"] = "cap"  # how the quota table's column for this award binds
     open_seats: int = Field(default=0, ge=0)  # 单列: seats not tied to a unit's quota
+    # 单列表彰 (issue 14, 3): only members of this group may take the open seats; a unit's non-members
+    # never exceed its quota ("10 of the 110 from contest champions, 不占各地名额"). Absent: anyone may.
+    open_group: str | None = None
     reward_yuan: int = Field(default=0, ge=0)  # W1: money per holder (issue: paperwork)
     clause: str = ""
     text: str = ""
 
 
 class Group(_Strict):
-    """A named filter over a pool's attributes: AND across attributes, OR within one attribute's list."""
+    """A named filter over a pool's attributes: AND across attributes, OR within one attribute's list.
+
+    A candidate is a member when every part holds: `where` (the value is one of the listed values; the key
+    may be `unit`, the recommending unit), `where_not` (the value is none of the listed ones: "not in"),
+    `any` (at least one of these filters holds: OR across attributes), `within` (a member of each of these
+    groups) and `not_within` (a member of none of them: NOT). Issue 14, items 2 and 9.
+    """
 
     pool: str
     label_zh: str = ""
     label_en: str = ""
     where: dict[str, list[str]] = Field(default_factory=dict)
     within: list[str] = Field(default_factory=list)  # nest inside other groups (AND)
+    where_not: dict[str, list[str]] = Field(default_factory=dict)  # value not in the list
+    any: list[dict[str, list[str]]] = Field(default_factory=list)  # OR of filters
+    not_within: list[str] = Field(default_factory=list)  # outside these groups
+
+    def filters(self) -> list[dict[str, list[str]]]:
+        return [self.where, self.where_not, *self.any]
 
 
 class Rule(_Strict):
@@ -118,6 +136,11 @@ class Rule(_Strict):
     kind 'share': den*count(group) op num*count(of) with `share` = num/den exact, `of` a group or 'all'.
     kind 'count': min <= count(group) <= max (fixed counts, 控制数 caps).
     A soft rule (hard = false) costs `weight` merit points per person it falls short.
+    op '=' (share): exactly that share, den*count(group) == num*count(of) (issue 14, 9).
+    Per unit (issue 14, 2): with `per_unit = true` the rule holds within each unit's part of the slate
+    separately (counts of the unit's members only); `units` names the units it holds in (implies per_unit;
+    absent: every unit of the quota table). For a count, `max_by_unit` / `min_by_unit` give a unit its own
+    bound (a 控制数 allocated per unit); a unit missing from them takes the uniform `max` / `min`, if any.
     """
 
     id: str
@@ -127,7 +150,7 @@ class Rule(_Strict):
     award: str
     kind: Literal["share", "count"]
     group: str
-    op: Literal[">=", "<="] | None = None
+    op: Literal[">=", "<=", "="] | None = None
     share: str | None = None
     of: str = "all"
     min: int | None = Field(default=None, ge=0)
@@ -135,6 +158,25 @@ class Rule(_Strict):
     hard: bool = True
     weight: float = Field(default=0, ge=0)
     explicit: bool = True  # false for targets the office set where the notice gives no number (R10)
+    per_unit: bool = False
+    units: list[str] = Field(default_factory=list)
+    # unit -> bound, or the name of a column of the quota table holding them (read with the table)
+    min_by_unit: dict[str, int] | str = Field(default_factory=dict)
+    max_by_unit: dict[str, int] | str = Field(default_factory=dict)
+
+    @property
+    def scoped(self) -> bool:
+        """The rule holds within each unit separately (issue 14, 2)."""
+        return self.per_unit or bool(self.units) or bool(self.min_by_unit) or bool(self.max_by_unit)
+
+    def unit_bounds(self, unit: str) -> tuple[int | None, int | None]:
+        """(min, max) of a count rule in one unit: its own entry, else the uniform bound."""
+        assert isinstance(self.min_by_unit, dict) and isinstance(self.max_by_unit, dict), "unresolved column"
+        return self.min_by_unit.get(unit, self.min), self.max_by_unit.get(unit, self.max)
+
+    def applies_in(self, units: list[str]) -> list[str]:
+        """The units a scoped rule holds in, of those given (the quota table's)."""
+        return [u for u in units if u in self.units] if self.units else list(units)
 
     @model_validator(mode="after")
     def _check(self) -> Rule:
@@ -148,12 +190,19 @@ class Rule(_Strict):
             if not 0 <= f <= 1:
                 raise ValueError(f"share '{self.share}' is outside 0..100%")
         else:
-            if self.min is None and self.max is None:
+            if self.min is None and self.max is None and not self.min_by_unit and not self.max_by_unit:
                 raise ValueError("a count rule needs 'min' or 'max'")
+            tables = [t for t in (self.min_by_unit, self.max_by_unit) if isinstance(t, dict)]
+            if any(v < 0 for t in tables for v in t.values()):
+                raise ValueError("a per-unit bound is negative")
             if self.min is not None and self.max is not None and self.min > self.max:
                 raise ValueError(f"min {self.min} is above max {self.max}")
         if not self.hard and self.weight <= 0:
             raise ValueError("a soft rule needs a positive 'weight' (merit points per person short)")
+        if self.scoped and not self.hard:
+            raise ValueError("a per-unit rule must be hard (soft per-unit rules are not supported)")
+        if (self.min_by_unit or self.max_by_unit) and self.kind != "count":
+            raise ValueError("'min_by_unit' / 'max_by_unit' apply to count rules only")
         return self
 
     @property
@@ -162,7 +211,7 @@ class Rule(_Strict):
         return parse_fraction(self.share)
 
     def describe_bound(self) -> str:
-        if self.kind == "share":
+        if self.kind == "share":  # ids, for logs; people read the labels (explain, report)
             of = "all" if self.of == "all" else self.of
             return f"{self.group} {self.op} {format_fraction(self.fraction)} of {of}"
         parts = []
@@ -193,6 +242,8 @@ ELIGIBILITY_PARAMS: dict[str, tuple[set[str], set[str]]] = {  # check -> (requir
     "any_of": ({"conditions"}, set()),
     "requires_all": ({"attribute", "values"}, set()),
     "working_days": ({"start", "end", "min"}, {"holidays", "workdays"}),
+    "not_in": ({"attribute", "values"}, set()),  # issue 14, 9: the value is none of `values`
+    "not_dated_within": ({"attribute", "window"}, set()),  # issue 14, 8: a date inside `window` excludes
 }
 _ELIGIBILITY_COMMON = {"id", "clause", "text", "text_en", "pool", "when", "check"}
 
@@ -207,6 +258,9 @@ class EligibilityRule(_Strict):
       flag_is       `attribute` is not `value` (already_model must be "no");
       any_of        none of `conditions` (attribute -> allowed values) holds: honour basis OR direct;
       requires_all  the set `attribute` lacks one of `values` (clearances; each missing one is named);
+      not_in        the value of `attribute` is one of `values` ("not in": 非 企业负责人);
+      not_dated_within  the date `attribute` lies within `window` = [first, last], both days included
+                    (an award dated 2008-05-01..2013-04-30 excludes); a blank date passes (no such award);
       working_days  `start`..`end`, both days included, has fewer than `min` working days of the Chinese
                     official calendar (chinesecalendar: public holidays off, make-up weekend days on).
                     `holidays` / `workdays` (TOML dates) correct the package, and supply the calendar
@@ -220,7 +274,8 @@ class EligibilityRule(_Strict):
     text_en: str = ""
     pool: str | list[str]
     when: str | dict[str, list[str]] | None = None
-    check: Literal["min_share", "min_number", "flag_is", "any_of", "requires_all", "working_days"]
+    check: Literal["min_share", "min_number", "flag_is", "any_of", "requires_all", "working_days", "not_in",
+                   "not_dated_within"]
     attribute: str | None = None
     min: str | int | float | None = None
     value: str | None = None
@@ -230,6 +285,7 @@ class EligibilityRule(_Strict):
     end: str | None = None
     holidays: list[dt.date] = Field(default_factory=list)
     workdays: list[dt.date] = Field(default_factory=list)
+    window: list[dt.date] = Field(default_factory=list)  # not_dated_within: [first, last]
 
     @model_validator(mode="after")
     def _check(self) -> EligibilityRule:
@@ -243,6 +299,8 @@ class EligibilityRule(_Strict):
             raise ValueError(f"{', '.join(repr(f) for f in unused)} does not apply to check '{self.check}'")
         if not self.pools:
             raise ValueError("'pool' names no pool")
+        if self.check == "not_dated_within" and (len(self.window) != 2 or self.window[0] > self.window[1]):
+            raise ValueError("'window' must be [first day, last day], the first not after the last")
         if self.check in ("min_share", "min_number", "working_days"):
             try:
                 t = self.threshold
@@ -305,12 +363,82 @@ class Paperwork(_Strict):
     subset_reward: Literal["instead", "on_top"] = "instead"  # a subset award's reward replaces its parent's
 
 
+class SubmissionRule(_Strict):
+    """A rule on what each unit submits, checked before selection (issue 14, 6): 按1:2名额推荐.
+
+    Each unit of the quota table submits `ratio` times its seats of `award` (op '>=': at least, '=': exactly),
+    counting every candidate it submitted (`count = "submitted"`) or only the eligible ones ("eligible").
+    """
+
+    id: str
+    clause: str
+    text: str
+    text_en: str = ""
+    award: str
+    ratio: str | int = 2  # '2', 2, '3/2', '150%'
+    op: Literal[">=", "="] = ">="
+    count: Literal["submitted", "eligible"] = "submitted"
+
+    @property
+    def factor(self) -> Fraction:
+        return parse_fraction(self.ratio)
+
+    @model_validator(mode="after")
+    def _check(self) -> SubmissionRule:
+        try:
+            f = self.factor
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(f"ratio '{self.ratio}' is not a number like 2 or 3/2") from None
+        if f <= 0:
+            raise ValueError(f"ratio '{self.ratio}' must be positive")
+        return self
+
+
+class Preference(_Strict):
+    """A preference with no number (issue 14, 1): 优先推荐, 侧重, 应占一定比例.
+
+    Meaning (a lexicographic stage after merit): among the slates of greatest merit — or, with
+    `tolerance` merit points, among the slates whose merit is within that many points of the greatest —
+    the slate holds as many members of `group` as it can; then, among those, the greatest merit again,
+    then the subset awards and the tie-break. Several preferences are taken in the order written.
+    The summary reports how many members the slate holds and what each further one would cost in merit.
+    """
+
+    id: str
+    clause: str
+    text: str
+    text_en: str = ""
+    award: str
+    group: str
+    tolerance: str = "0"  # merit points a slate may give up for this preference (exact decimal)
+
+    @property
+    def tolerance_value(self):
+        from decimal import Decimal
+
+        return Decimal(self.tolerance)
+
+    @model_validator(mode="after")
+    def _check(self) -> Preference:
+        from decimal import Decimal, InvalidOperation
+
+        try:
+            t = Decimal(self.tolerance)
+        except InvalidOperation:
+            raise ValueError(f"tolerance '{self.tolerance}' is not a number of merit points") from None
+        if not t.is_finite() or t < 0:
+            raise ValueError(f"tolerance '{self.tolerance}' must be 0 or more merit points")
+        return self
+
+
 class RuleSet(_Strict):
     id: str
     title_zh: str = ""
     title_en: str = ""
     notice: str = ""
     quotas: str | None = None  # quota table file, relative to the rule-set file
+    quotas_clause: str = ""  # the clause the quota table comes from (e.g. 四(一), 附件1)
+    quotas_text: str = ""  # the notice's words for it (e.g. 名额分配表); default: "quota table"
     pools: dict[str, PoolSpec]
     awards: list[Award]
     groups: dict[str, Group] = Field(default_factory=dict)
@@ -318,6 +446,8 @@ class RuleSet(_Strict):
     tie_break: TieBreak = Field(default_factory=TieBreak)
     eligibility: list[EligibilityRule] = Field(default_factory=list)  # screened before the model
     paperwork: Paperwork = Field(default_factory=Paperwork)  # summary tables and budget (T3, W1)
+    submissions: list[SubmissionRule] = Field(default_factory=list)  # checked before selection (issue 14, 6)
+    preferences: list[Preference] = Field(default_factory=list)  # after merit, in order (issue 14, 1)
 
     @field_validator("awards")
     @classmethod
@@ -356,21 +486,143 @@ class RuleSet(_Strict):
             stack.extend(spec.within)
         return out
 
-    def group_label(self, group: str) -> str:
+    def in_group(self, group: str, row: dict, memo: dict | None = None) -> bool:
+        """Whether a candidate (a row: column -> value, `unit` included) is a member of the group."""
         if group == "all":
-            return "总数"
+            return True
+        memo = {} if memo is None else memo
+        if group in memo:
+            return memo[group]
+        g = self.groups[group]
+        inside = (all(row.get(c) in v for c, v in g.where.items())
+                  and not any(row.get(c) in v for c, v in g.where_not.items())
+                  and (not g.any or any(all(row.get(c) in v for c, v in f.items()) for f in g.any))
+                  and all(self.in_group(h, row, memo) for h in g.within)
+                  and not any(self.in_group(h, row, memo) for h in g.not_within))
+        memo[group] = inside
+        return inside
+
+    def group_mask(self, group: str, table) -> list[bool]:
+        """The members of a group among the rows of a pool's table (pandas), a whole column at a time."""
+        n = len(table)
+        if group == "all":
+            return [True] * n
+        g = self.groups[group]
+
+        def match(filt: dict[str, list[str]]) -> list[bool]:
+            inside = [True] * n
+            for col, vals in filt.items():
+                inside = [a and b for a, b in zip(inside, table[col].isin(list(vals)).tolist())]
+            return inside
+
+        inside = match(g.where)
+        for col, vals in g.where_not.items():
+            inside = [a and not b for a, b in zip(inside, table[col].isin(list(vals)).tolist())]
+        if g.any:
+            either = [False] * n
+            for f in g.any:
+                either = [a or b for a, b in zip(either, match(f))]
+            inside = [a and b for a, b in zip(inside, either)]
+        for h in g.within:
+            inside = [a and b for a, b in zip(inside, self.group_mask(h, table))]
+        for h in g.not_within:
+            inside = [a and not b for a, b in zip(inside, self.group_mask(h, table))]
+        return inside
+
+    def group_label(self, group: str) -> str:
+        """A group's label in the current language (its id only when it has none)."""
+        from selector.i18n import _, label
+
+        if group == "all":
+            return _("the whole slate")
         g = self.groups.get(group)
-        return (g.label_zh or group) if g else group
+        return label(g, group) if g else group
+
+    def quota_wording(self) -> tuple[str, str]:
+        """(clause, words) of the quota table, from the rule set (issue 14: not one notice's clause)."""
+        from selector.i18n import _
+
+        return self.quotas_clause, self.quotas_text or _("quota table")
+
+    def preferences_of_pool(self, pool: str) -> list[Preference]:
+        return [p for p in self.preferences if self.award(p.award).pool == pool]
 
     def rule_ids(self) -> list[str]:
         return [r.id for r in self.rules]
 
 
+def _group_filters(rs: RuleSet, name: str, g: Group, problems: ProblemCollector) -> None:
+    """A group's filters name declared attributes (or `unit`) and their declared values (issue 14, 2 and 9)."""
+    spec = rs.pools[g.pool]
+    for filt in g.filters():
+        for col, vals in filt.items():
+            if col == "unit":
+                continue  # unit names: checked against the quota table when it is read
+            attr = spec.attribute(col)
+            if attr is None:
+                problems.add(f"group '{name}' filters on undeclared attribute '{col}'", rule=f"groups.{name}")
+                continue
+            for v in vals:
+                if v not in attr.allowed:
+                    problems.add(f"group '{name}' uses value '{v}' not declared for attribute '{col}' "
+                                 f"(allowed: {', '.join(attr.allowed)})", rule=f"groups.{name}")
+    for inner in g.not_within:
+        if inner not in rs.groups:
+            problems.add(f"group '{name}' is not_within undeclared group '{inner}'", rule=f"groups.{name}")
+        elif rs.groups[inner].pool != g.pool:
+            problems.add(f"group '{name}' is not_within '{inner}' of another pool", rule=f"groups.{name}")
+
+
+def _group_cycle(rs: RuleSet) -> list[str] | None:
+    """A cycle through `within` / `not_within` (a group defined through itself), or None."""
+    state: dict[str, int] = {}
+
+    def visit(g: str, path: list[str]) -> list[str] | None:
+        state[g] = 1
+        spec = rs.groups[g]
+        for h in [*spec.within, *spec.not_within]:
+            if h not in rs.groups:
+                continue
+            if state.get(h) == 1:
+                return path[path.index(h):] + [h] if h in path else [g, h]
+            if h not in state and (found := visit(h, path + [h])):
+                return found
+        state[g] = 2
+        return None
+
+    for g in rs.groups:
+        if g not in state and (found := visit(g, [g])):
+            return found
+    return None
+
+
+def _reserved(rs: RuleSet, problems: ProblemCollector) -> None:
+    """Ids the tables use themselves: an award `unit` would make the quota table unreadable (issue 14)."""
+    for a in rs.awards:
+        if a.id in RESERVED_IDS:
+            problems.add(f"award id '{a.id}' is reserved ({', '.join(sorted(RESERVED_IDS))}); rename the award",
+                         rule=a.id)
+    for kind, spec in rs.pools.items():
+        for attr in spec.attributes:
+            if attr.column in BASE_COLUMNS:
+                problems.add(f"attribute '{attr.column}' of pool '{kind}' is a base column "
+                             f"({', '.join(BASE_COLUMNS)}); rename it", rule=f"pools.{kind}")
+
+
 def _consistency(rs: RuleSet, problems: ProblemCollector) -> None:
     """Cross-references and arithmetic that pydantic cannot see on one field."""
+    _reserved(rs, problems)
     for a in rs.awards:
         if a.pool not in rs.pools:
             problems.add(f"award '{a.id}' uses undeclared pool '{a.pool}'", rule=a.id)
+        if a.open_group is not None:
+            og = rs.groups.get(a.open_group)
+            if og is None:
+                problems.add(f"award '{a.id}': open_group '{a.open_group}' is not a declared group", rule=a.id)
+            elif og.pool != a.pool:
+                problems.add(f"award '{a.id}': open_group '{a.open_group}' is over another pool", rule=a.id)
+            if not a.open_seats:
+                problems.add(f"award '{a.id}' names an open_group but has no open_seats", rule=a.id)
         if a.parent is not None:
             parents = [p for p in rs.awards if p.id == a.parent]
             if not parents:
@@ -392,16 +644,7 @@ def _consistency(rs: RuleSet, problems: ProblemCollector) -> None:
         if g.pool not in rs.pools:
             problems.add(f"group '{name}' uses undeclared pool '{g.pool}'", rule=f"groups.{name}")
             continue
-        spec = rs.pools[g.pool]
-        for col, vals in g.where.items():
-            attr = spec.attribute(col)
-            if attr is None:
-                problems.add(f"group '{name}' filters on undeclared attribute '{col}'", rule=f"groups.{name}")
-                continue
-            for v in vals:
-                if v not in attr.allowed:
-                    problems.add(f"group '{name}' uses value '{v}' not declared for attribute '{col}' "
-                                 f"(allowed: {', '.join(attr.allowed)})", rule=f"groups.{name}")
+        _group_filters(rs, name, g, problems)
         for inner in g.within:
             if inner not in rs.groups:
                 problems.add(f"group '{name}' is within undeclared group '{inner}'", rule=f"groups.{name}")
@@ -409,7 +652,27 @@ def _consistency(rs: RuleSet, problems: ProblemCollector) -> None:
                 problems.add(f"group '{name}' is within '{inner}' of another pool", rule=f"groups.{name}")
     if problems.problems:
         return  # the checks below need the references to resolve
+    cycle = _group_cycle(rs)
+    if cycle:
+        problems.add(f"groups defined through themselves: {' -> '.join(cycle)}", rule=f"groups.{cycle[0]}")
+        return
     award_ids = {a.id for a in rs.awards}
+    for x in [*rs.submissions, *rs.preferences]:
+        what = "submission rule" if isinstance(x, SubmissionRule) else "preference"
+        if x.award not in award_ids:
+            problems.add(f"{what} uses undeclared award '{x.award}'", rule=x.id)
+        elif isinstance(x, SubmissionRule) and rs.award(x.award).quota == "none":
+            problems.add(f"submission rule on award '{x.award}', which has no unit quotas", rule=x.id)
+        elif isinstance(x, Preference) and rs.award(x.award).parent is not None:
+            problems.add(f"preference on '{x.award}', a subset award: put it on a top-level award", rule=x.id)
+        elif isinstance(x, Preference) and (x.group not in rs.groups
+                                            or rs.groups[x.group].pool != rs.award(x.award).pool):
+            problems.add(f"preference uses group '{x.group}', not a declared group of the award's pool", rule=x.id)
+    seen = {r.id for r in rs.rules}
+    for x in [*rs.submissions, *rs.preferences]:
+        if x.id in seen:
+            problems.add("id repeated across rules, submissions and preferences", rule=x.id)
+        seen.add(x.id)
     seen_ids: set[str] = set()
     for r in rs.rules:
         if r.id in seen_ids:
@@ -426,7 +689,7 @@ def _consistency(rs: RuleSet, problems: ProblemCollector) -> None:
                 problems.add(f"group '{g}' is over pool '{rs.groups[g].pool}' but award '{r.award}' "
                              f"selects from '{pool}'", rule=r.id)
         seats = rs.award(r.award).seats
-        if r.kind == "count" and r.min is not None and r.min > seats:
+        if r.kind == "count" and r.min is not None and r.min > seats and not r.scoped:
             problems.add(f"minimum {r.min} is more than the {seats} seats of '{r.award}'", rule=r.id)
     for pool, keys in rs.tie_break.pools.items():
         if pool not in rs.pools:
@@ -449,11 +712,11 @@ def _minimums_fit_seats(rs: RuleSet, problems: ProblemCollector) -> None:
     for award in rs.awards:
         mins: list[tuple[str, dict[str, set[str]], int]] = []
         for r in rs.rules:
-            if r.award != award.id or not r.hard:
+            if r.award != award.id or not r.hard or r.scoped:
                 continue
             if r.kind == "count" and r.min:
                 need = r.min
-            elif r.kind == "share" and r.op == ">=" and r.of == "all":
+            elif r.kind == "share" and r.op in (">=", "=") and r.of == "all":
                 f = r.fraction
                 need = -(-f.numerator * award.seats // f.denominator)  # ceil
             else:
@@ -485,7 +748,8 @@ def _declared(problems: ProblemCollector, rule_id: str, pool: str, spec: PoolSpe
 
 
 _CHECK_TYPES = {"min_share": ("share",), "min_number": ("number",), "flag_is": ("flag", "category"),
-                "requires_all": ("set",), "working_days": ("date",)}
+                "requires_all": ("set",), "working_days": ("date",), "not_in": ("flag", "category"),
+                "not_dated_within": ("date",)}
 
 
 def _eligibility_consistency(rs: RuleSet, problems: ProblemCollector) -> None:
@@ -523,7 +787,7 @@ def _eligibility_consistency(rs: RuleSet, problems: ProblemCollector) -> None:
                                  f"{' or '.join(_CHECK_TYPES[e.check])}; '{col}' is {attr.type}", rule=e.id)
             if e.check == "flag_is":
                 declared(e.attribute, [e.value], "'value'")  # type: ignore[arg-type, list-item]
-            elif e.check == "requires_all":
+            elif e.check in ("requires_all", "not_in"):
                 declared(e.attribute, e.values, "'values'")  # type: ignore[arg-type]
 
 

@@ -172,8 +172,14 @@ def _after_stage1(sm: SelectionModel, settings: SolverSettings, clock: _Clock, t
     """Stages 2 and 3, the uniqueness proof and the tie-break, once stage 1 is proven optimal at `best`."""
     m = sm.model
     subsets = sm.awards[1:]
-    if narrow is not None:
-        values = narrow(sm, 1, stage1, best, values) or values
+    tolerance = max((t for _, _, t in sm.preferred), default=0)
+    if narrow is not None:  # a preference's merit tolerance widens what may not be cut off
+        values = narrow(sm, 1, stage1, best - tolerance, values) or values
+    if sm.preferred:
+        got = _preference_stages(sm, settings, clock, times, stage1, best, tolerance, values)
+        if got is None:
+            return _finish(sm, values, "feasible", best, bound, None, clock, times)
+        values, best = got
     m.add(stage1 == best)
 
     # Stage 2: merit of the subset awards (S2: the special class chosen on merit from the slate).
@@ -218,6 +224,35 @@ def _after_stage1(sm: SelectionModel, settings: SolverSettings, clock: _Clock, t
     if unique is False:
         values = _lexicographic_first(sm, values, settings, clock)
     return _finish(sm, values, "optimal", best, bound, unique, clock, times)
+
+
+def _preference_stages(sm: SelectionModel, settings: SolverSettings, clock: _Clock, times: list[float], stage1,
+                       best: int, tolerance: int, values) -> tuple[dict[str, list[int]], int] | None:
+    """Issue 14, 1 (rules.Preference): among slates with merit >= best - tolerance (the largest tolerance of
+    the pool's preferences), the most members of each preferred group in turn, then the greatest merit
+    among those. (values, that merit), or None when a stage is not solved to optimality in time."""
+    m = sm.model
+    m.add(stage1 >= best - tolerance)
+    for _pid, count, _t in sm.preferred:
+        _hint(sm, values)
+        m.maximize(count)
+        solver = _solver(settings, clock)
+        status = solver.solve(m)
+        times.append(solver.wall_time)
+        if status != cp_model.OPTIMAL:
+            return None
+        values = _values(sm, solver)
+        m.add(count >= int(solver.value(count)))
+    if not tolerance:
+        return values, best
+    _hint(sm, values)
+    m.maximize(stage1)
+    solver = _solver(settings, clock)
+    status = solver.solve(m)
+    times.append(solver.wall_time)
+    if status != cp_model.OPTIMAL:
+        return None
+    return _values(sm, solver), int(solver.value(stage1))
 
 
 def _is_only_solution(sm: SelectionModel, values, settings: SolverSettings, clock: _Clock) -> bool | None:

@@ -44,11 +44,19 @@ class SupplyCheck:
 
     screening: Screening
     findings: list[Finding] = field(default_factory=list)
+    submissions: list[Finding] = field(default_factory=list)  # rules on the submissions (issue 14, 6)
+    exact: list = field(default_factory=list)  # feasible.Feasibility per pool: the exact test (issue 14)
 
     @property
     def ok(self) -> bool:
-        """Nothing rules a slate out (the solver may still find none: these are necessary conditions)."""
-        return not any(f.fatal for f in self.findings)
+        """Nothing rules a slate out, and every unit submitted what the notice asks."""
+        return (not any(f.fatal for f in self.findings) and all(f.ok for f in self.submissions)
+                and not any(e.exists is False for e in self.exact))
+
+    @property
+    def necessary_only(self) -> bool:
+        """True when only the necessary conditions were tested (the exact test did not decide every pool)."""
+        return not self.exact or any(e.exists is None for e in self.exact)
 
 
 def _ceil(f: Fraction) -> int:
@@ -60,10 +68,7 @@ def _floor(f: Fraction) -> int:
 
 
 def _members(ruleset: RuleSet, rows: list[dict], group: str) -> list[bool]:
-    if group == "all":
-        return [True] * len(rows)
-    filt = ruleset.resolved_filter(group)
-    return [all(r.get(col) in vals for col, vals in filt.items()) for r in rows]
+    return [ruleset.in_group(group, r) for r in rows]
 
 
 def _ancestors(ruleset: RuleSet, group: str) -> set[str]:
@@ -84,11 +89,11 @@ def forced_minimums(ruleset: RuleSet, award: Award) -> dict[str, int]:
     Followed to a fixed point through nested shares (R1 -> R2), count minimums and `within` nesting.
     """
     forced = {"all": award.seats}
-    rules = [r for r in ruleset.rules if r.award == award.id and r.hard]
+    rules = [r for r in ruleset.rules if r.award == award.id and r.hard and not r.scoped]
     for _ in range(len(rules) + len(ruleset.groups) + 2):
         changed = False
         for r in rules:
-            if r.kind == "share" and r.op == ">=":
+            if r.kind == "share" and r.op in (">=", "="):
                 need = _ceil(r.fraction * forced.get(r.of, 0))
             elif r.kind == "count" and r.min:
                 need = r.min
@@ -108,8 +113,10 @@ def forced_minimums(ruleset: RuleSet, award: Award) -> dict[str, int]:
 class _Supply:
     """Eligible candidates of a set, and how many of them fit within the unit quotas."""
 
-    def __init__(self, units: list[str], ok: list[bool], by_unit: dict[str, int] | None, open_seats: int):
+    def __init__(self, units: list[str], ok: list[bool], by_unit: dict[str, int] | None, open_seats: int,
+                 open_members: list[bool] | None = None):
         self.units, self.ok, self.by_unit, self.open_seats = units, ok, by_unit, open_seats
+        self.open_members = open_members  # issue 14, 3: who may take the open seats (None: anyone)
 
     def __call__(self, members: list[bool]) -> tuple[int, int]:
         per = Counter(u for u, m, e in zip(self.units, members, self.ok) if m and e)
@@ -117,7 +124,11 @@ class _Supply:
         if self.by_unit is None:
             return total, total
         within = sum(min(self.by_unit.get(u, 0), k) for u, k in per.items())
-        beyond = sum(max(0, k - self.by_unit.get(u, 0)) for u, k in per.items())
+        if self.open_members is None:
+            beyond = sum(max(0, k - self.by_unit.get(u, 0)) for u, k in per.items())
+        else:  # beyond a unit's quota only the open group's members count (at most all of them)
+            group = Counter(u for u, m, e, g in zip(self.units, members, self.ok, self.open_members) if m and e and g)
+            beyond = sum(min(max(0, k - self.by_unit.get(u, 0)), group[u]) for u, k in per.items())
         return total, within + min(self.open_seats, beyond)
 
 
@@ -136,7 +147,8 @@ def pool_findings(ruleset: RuleSet, pool: Pool, quotas: Quotas | None, eligible:
         return []
     top = awards[0]
     by_unit = quotas.of(top.id) if quotas is not None and top.quota != "none" else None
-    supply = _Supply(units, ok, by_unit, top.open_seats)
+    open_members = _members(ruleset, rows, top.open_group) if top.open_group else None
+    supply = _Supply(units, ok, by_unit, top.open_seats, open_members)
     everyone = [True] * len(rows)
     out: list[Finding] = []
     for award in awards:
@@ -144,20 +156,42 @@ def pool_findings(ruleset: RuleSet, pool: Pool, quotas: Quotas | None, eligible:
         seats_ok = usable >= award.seats
         out.append(Finding(f"seats:{award.id}", award.clause, award.text, award.id, "all", award.seats, usable,
                            seats_ok, not seats_ok, note=_counted(total, usable)))
-        if award is top and by_unit is not None:
+        award_quota = quotas.of(award.id) if quotas is not None and award.quota != "none" else None
+        if award_quota is not None:  # the top award's quotas and a subset award's own (issue 14)
             per = Counter(u for u, e in zip(units, ok) if e)
             for u in quotas.units:  # type: ignore[union-attr]
-                q = by_unit.get(u, 0)
+                q = award_quota.get(u, 0)
                 short = per[u] < q
+                rid = f"quota:{u}" if award is top else f"quota:{award.id}:{u}"
                 out.append(Finding(
-                    f"quota:{u}", award.clause, award.text, award.id, u, q, per[u], not short,
+                    rid, award.clause, award.text, award.id, u, q, per[u], not short,
                     short and (award.quota == "exact" or not seats_ok),
                     note=f"quota {q} ({award.quota}); {per[u]} eligible" + (
                         f", {q - per[u]} short" if short else "")))
         forced = forced_minimums(ruleset, award)
         for r in ruleset.rules:
-            if r.award == award.id:
+            if r.award == award.id and r.scoped:
+                out += _unit_rule_findings(ruleset, r, award, rows, units, ok, quotas)
+            elif r.award == award.id:
                 out.append(_rule_finding(ruleset, r, award, forced, rows, supply))
+    return out
+
+
+def _unit_rule_findings(ruleset: RuleSet, r: Rule, award: Award, rows: list[dict], units: list[str],
+                        ok: list[bool], quotas: Quotas | None) -> list[Finding]:
+    """A per-unit count minimum (issue 14, 2) against each unit's eligible members of the group."""
+    if r.kind != "count" or quotas is None:
+        return []  # per-unit shares: left to the exact test
+    group = _members(ruleset, rows, r.group)
+    per = Counter(u for u, g, e in zip(units, group, ok) if g and e)
+    out = []
+    for u in r.applies_in(quotas.units):
+        lo, _hi = r.unit_bounds(u)
+        if not lo:
+            continue
+        short = per[u] < lo
+        out.append(Finding(f"{r.id}@{u}", r.clause, r.text, r.award, f"{u} {ruleset.group_label(r.group)}", lo,
+                           per[u], not short, short, note=f"at least {lo} in {u}; {per[u]} eligible"))
     return out
 
 
@@ -166,16 +200,17 @@ def _rule_finding(ruleset: RuleSet, r: Rule, award: Award, forced: dict[str, int
     label = ruleset.group_label
     group = _members(ruleset, rows, r.group)
     cap_broken = ""
-    if r.kind == "share" and r.op == ">=":
+    if r.kind == "share" and r.op in (">=", "="):  # '=': its minimum side (the cap side needs no supply)
         base = forced.get(r.of, 0)
         needed = _ceil(r.fraction * base)
         subject, members = label(r.group), group
         note = (f"{format_fraction(r.fraction)} of {base} seats" if r.of == "all" else
                 f"{format_fraction(r.fraction)} of {label(r.of)}, which the rules force to at least {base}" if base
                 else f"{format_fraction(r.fraction)} of {label(r.of)}, which no rule forces into the slate")
-    elif r.kind == "count" and r.max is None:
+    elif r.kind == "count" and (r.max is None or (r.min and supply(group)[1] < r.min)):
+        # a minimum, or min and max where the minimum is what the supply fails (issue 14: the right side)
         needed, subject, members = r.min or 0, label(r.group), group
-        note = f"at least {needed}"
+        note = f"at least {needed}" + (f" and at most {r.max}" if r.max is not None else "")
     else:  # a cap: the rest of the denominator must come from outside the group
         of = "all" if r.kind == "count" else r.of
         base = forced.get(of, 0)
@@ -196,7 +231,7 @@ def _rule_finding(ruleset: RuleSet, r: Rule, award: Award, forced: dict[str, int
         if r.kind == "count" and r.min is not None and r.min > 0:
             note += f"; and at least {r.min} {label(r.group)}"
     total, usable = supply(members)
-    if r.kind == "count" and r.min and r.max is not None:  # both bounds: the minimum also needs supply
+    if r.kind == "count" and r.min and r.max is not None and members is not group:  # both: the min too
         gt, gu = supply(group)
         if gu < r.min:
             cap_broken += f"; only {gu} eligible {label(r.group)} for the minimum {r.min}"
@@ -205,6 +240,30 @@ def _rule_finding(ruleset: RuleSet, r: Rule, award: Award, forced: dict[str, int
         note += f"; more than the {award.seats} seats"
     return Finding(r.id, r.clause, r.text, r.award, subject, needed, usable, ok, r.hard and not ok, r.hard,
                    note + "; " + _counted(total, usable) + cap_broken)
+
+
+def submission_findings(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas | None,
+                        eligible: dict[str, list[bool]] | None = None) -> list[Finding]:
+    """Each unit's submissions against the rule set's submission rules (issue 14, 6: 按1:2名额推荐), one
+    finding per rule and unit, naming the unit; checked before selection."""
+    out: list[Finding] = []
+    for s in ruleset.submissions:
+        award = ruleset.award(s.award)
+        by_unit = quotas.of(award.id) if quotas is not None else None
+        pool = pools.get(award.pool)
+        if by_unit is None or pool is None:
+            continue
+        mask = (eligible or {}).get(award.pool) or [True] * len(pool)
+        counted = Counter(u for u, e in zip(pool.table["unit"], mask) if e or s.count == "submitted")
+        for u in quotas.units:  # type: ignore[union-attr]
+            need = s.factor * by_unit.get(u, 0)
+            has = counted[u]
+            ok = has >= need if s.op == ">=" else has == need
+            word = "at least" if s.op == ">=" else "exactly"
+            out.append(Finding(s.id, s.clause, s.text, award.id, u, _ceil(need), has, ok, False,
+                               note=f"{word} {format_fraction(s.factor) if s.factor.denominator > 1 else s.factor} x "
+                                    f"quota {by_unit.get(u, 0)}; {has} {s.count}"))
+    return out
 
 
 def supply_findings(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas | None,

@@ -40,14 +40,23 @@ class VerificationReport:
         return not self.violations
 
 
+def _holds(filt: dict[str, list[str]], row: dict) -> bool:
+    return all(row.get(col) in allowed for col, allowed in filt.items())
+
+
 def _in_group(ruleset: RuleSet, group: str, row: dict, memo: dict) -> bool:
+    """Membership walked here, not through RuleSet.in_group: `where` (incl. unit), `where_not`, `any`,
+    `within` and `not_within` (issue 14)."""
     if group == "all":
         return True
     if group in memo:
         return memo[group]
     spec = ruleset.groups[group]
-    inside = all(row.get(col) in allowed for col, allowed in spec.where.items()) and all(
-        _in_group(ruleset, g, row, memo) for g in spec.within)
+    inside = (_holds(spec.where, row)
+              and all(row.get(col) not in banned for col, banned in spec.where_not.items())
+              and (not spec.any or any(_holds(f, row) for f in spec.any))
+              and all(_in_group(ruleset, g, row, memo) for g in spec.within)
+              and not any(_in_group(ruleset, g, row, memo) for g in spec.not_within))
     memo[group] = inside
     return inside
 
@@ -56,12 +65,29 @@ def _ceil(f: Fraction) -> int:
     return -((-f.numerator) // f.denominator)
 
 
+def _floor(f: Fraction) -> int:
+    return f.numerator // f.denominator
+
+
 def verify_slate(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas, slate: dict[str, list[str]],
-                 ineligible: set[str] | frozenset[str] = frozenset()) -> VerificationReport:
-    """Check a slate (award id -> selected candidate ids) against every hard rule of the rule set."""
+                 ineligible: set[str] | frozenset[str] = frozenset(),
+                 fixed: dict[str, bool] | None = None) -> VerificationReport:
+    """Check a slate (award id -> selected candidate ids) against every hard rule of the rule set, and
+    (what-if) that every candidate `fixed` forces in is in its pool's top award and every one forced out
+    is not (issue 14)."""
     report = VerificationReport()
     rows: dict[str, dict[str, dict]] = {
         kind: {str(r["id"]): r for r in pool.table.to_dict("records")} for kind, pool in pools.items()}
+    for cid, forced in (fixed or {}).items():
+        kind = next((k for k, rs_ in rows.items() if cid in rs_), None)
+        tops = [a for a in ruleset.awards if a.pool == kind and a.parent is None]
+        if kind is None or not tops:
+            report.violations.append(f"fixed:{cid}: forced {'in' if forced else 'out'}, but not in any pool")
+            continue
+        inside = cid in slate.get(tops[0].id, [])
+        if inside != forced:
+            report.violations.append(f"fixed:{cid}: forced {'in' if forced else 'out'} of {tops[0].id}, "
+                                     f"but the slate {'holds' if inside else 'leaves out'} this candidate")
     for award in ruleset.awards:
         chosen = slate.get(award.id, [])
         pool_rows = rows.get(award.pool, {})
@@ -89,6 +115,14 @@ def verify_slate(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas, slate
                     filled[u] = filled.get(u, 0) + 1
             report.unit_fill[award.id] = {u: (filled.get(u, 0), by_unit.get(u)) for u in filled}
             over = sum(max(0, f - by_unit.get(u, 0)) for u, f in filled.items())
+            if award.open_group is not None:  # 单列 (issue 14, 3): a unit's excess only from the group
+                for u, f in filled.items():
+                    members = sum(1 for c in chosen if c in pool_rows and pool_rows[c]["unit"] == u
+                                  and _in_group(ruleset, award.open_group, pool_rows[c], {}))
+                    if f - by_unit.get(u, 0) > members:
+                        report.violations.append(
+                            f"quota:{u}: {f} selected for {award.id}, quota {by_unit.get(u, 0)}; only {members} "
+                            f"of them are {ruleset.group_label(award.open_group)}, who alone may take open seats")
             if over > award.open_seats:
                 for u, f in filled.items():
                     if f > by_unit.get(u, 0):
@@ -102,34 +136,65 @@ def verify_slate(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas, slate
     for rule in ruleset.rules:
         award = ruleset.award(rule.award)
         chosen = [rows[award.pool][c] for c in slate.get(award.id, []) if c in rows.get(award.pool, {})]
-        memos = [{} for _ in chosen]
-        n_part = sum(_in_group(ruleset, rule.group, r, memo) for r, memo in zip(chosen, memos))
-        if rule.kind == "share":
-            f = rule.fraction
-            whole = sum(_in_group(ruleset, rule.of, r, memo) for r, memo in zip(chosen, memos))
-            pct = f"{100 * n_part / whole:.1f}%" if whole else "-"
-            of_label = "all" if rule.of == "all" else rule.of
-            if rule.op == ">=":
-                need = _ceil(f * whole)
-                ok = Fraction(n_part) >= f * whole
-                short = max(0, need - n_part)
-                required = f">= {format_fraction(f)} of {of_label} ({whole}) = at least {need}"
-            else:
-                cap = (f * whole).numerator // (f * whole).denominator
-                ok = Fraction(n_part) <= f * whole
-                short = max(0, n_part - cap)
-                required = f"<= {format_fraction(f)} of {of_label} ({whole}) = at most {cap}"
-            achieved = f"{n_part} of {whole} ({pct})"
-        else:
-            whole = None
-            ok = (rule.min is None or n_part >= rule.min) and (rule.max is None or n_part <= rule.max)
-            short = max(0, (rule.min or 0) - n_part) + max(0, n_part - (rule.max if rule.max is not None else n_part))
-            bounds = ([f">= {rule.min}"] if rule.min is not None else []) + (
-                [f"<= {rule.max}"] if rule.max is not None else [])
-            required = " and ".join(bounds)
-            achieved = str(n_part)
-        report.checks.append(RuleCheck(rule.id, rule.award, rule.hard, n_part, whole, required, achieved, ok, short))
-        if rule.hard and not ok:
+        if rule.scoped:  # issue 14, 2: the rule in each of its units, on that unit's part of the slate
+            units = [u for u in quotas.units if not rule.units or u in rule.units]
+            checks = [_check_rule(ruleset, rule, [r for r in chosen if r["unit"] == u], u) for u in units]
+            bad = [c for c in checks if not c.ok]
+            worst = max(checks, key=lambda c: c.short, default=None)
+            if worst is None:
+                continue
+            report.checks.append(RuleCheck(rule.id, rule.award, rule.hard, worst.count, worst.whole,
+                                           worst.required, f"{len(checks) - len(bad)}/{len(checks)} units ok; "
+                                           f"worst {worst.achieved}", not bad, sum(c.short for c in bad)))
+            for c in bad:
+                report.violations.append(f"{rule.id} ({rule.clause} {rule.text}): required {c.required}, "
+                                         f"slate has {c.achieved}")
+            continue
+        check = _check_rule(ruleset, rule, chosen)
+        report.checks.append(check)
+        if rule.hard and not check.ok:
             report.violations.append(
-                f"{rule.id} ({rule.clause} {rule.text}): required {required}, slate has {achieved}")
+                f"{rule.id} ({rule.clause} {rule.text}): required {check.required}, slate has {check.achieved}")
     return report
+
+
+def _check_rule(ruleset: RuleSet, rule, chosen: list[dict], unit: str | None = None) -> RuleCheck:
+    """One rule counted on `chosen` (the rows of the award's slate, or of one unit's part of it)."""
+    memos = [{} for _ in chosen]
+    n_part = sum(_in_group(ruleset, rule.group, r, memo) for r, memo in zip(chosen, memos))
+    if rule.kind == "share":
+        f = rule.fraction
+        whole = sum(_in_group(ruleset, rule.of, r, memo) for r, memo in zip(chosen, memos))
+        pct = f"{100 * n_part / whole:.1f}%" if whole else "-"
+        of_label = ruleset.group_label(rule.of)
+        if rule.op == "=":  # issue 14, 9
+            ok = Fraction(n_part) == f * whole
+            exact = f * whole
+            short = _ceil(exact) - n_part if n_part < exact else max(0, n_part - _floor(exact))
+            required = f"= {format_fraction(f)} of {of_label} ({whole}) = exactly {exact}"
+        elif rule.op == ">=":
+            need = _ceil(f * whole)
+            ok = Fraction(n_part) >= f * whole
+            short = max(0, need - n_part)
+            required = f">= {format_fraction(f)} of {of_label} ({whole}) = at least {need}"
+        else:
+            cap = (f * whole).numerator // (f * whole).denominator
+            ok = Fraction(n_part) <= f * whole
+            short = max(0, n_part - cap)
+            required = f"<= {format_fraction(f)} of {of_label} ({whole}) = at most {cap}"
+        achieved = f"{n_part} of {whole} ({pct})"
+    else:
+        whole = None
+        lo, hi = (rule.min_by_unit.get(unit, rule.min), rule.max_by_unit.get(unit, rule.max)) if unit else (
+            rule.min, rule.max)
+        ok = (lo is None or n_part >= lo) and (hi is None or n_part <= hi)
+        short = max(0, (lo or 0) - n_part) + max(0, n_part - (hi if hi is not None else n_part))
+        if lo is not None and lo == hi:
+            required = f"= {lo}"
+        else:
+            required = " and ".join(([f">= {lo}"] if lo is not None else []) + (
+                [f"<= {hi}"] if hi is not None else [])) or "-"
+        achieved = str(n_part)
+    if unit is not None:
+        required, achieved = f"{unit}: {required}", f"{unit}: {achieved}"
+    return RuleCheck(rule.id, rule.award, rule.hard, n_part, whole, required, achieved, ok, short)

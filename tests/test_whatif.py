@@ -274,7 +274,9 @@ def test_sample_agriculture_18pct_raises_the_count():
 
 def test_every_scenario_file_runs(tmp_path):
     """STYLE.md: every scenario in scenarios/ executed — all of them in one `selector whatif`."""
-    files = [SAMPLE] + sorted(p for p in (ROOT / "scenarios").rglob("*.toml") if p != SAMPLE)
+    # the Fuxin scenarios; the other notices' scenarios (issue 14) are run by tests/test_examples.py
+    files = [SAMPLE] + sorted(p for p in (ROOT / "scenarios").rglob("*.toml") if p != SAMPLE and (
+        p.parent.name in ("whatif", "fuxin-2021")))
     assert len(files) >= 5
     out = tmp_path / "whatif"
     res = CliRunner().invoke(app, ["whatif", *map(str, files), "--out", str(out)])

@@ -1,0 +1,47 @@
+"""The exact test behind `selector check` (issue 14): does any slate meet every hard rule together?
+
+supply.py's arithmetic tests necessary conditions one rule at a time: rules that interact (a frontline
+share and a leader cap that together need 75 non-leaders of 60) pass it and still rule every slate out.
+This asks CP-SAT for any slate, with no objective, on the model of interchangeable classes (prune.py:
+candidates with the same unit and the same membership in every group a rule reads are alike, so keeping
+`class_limit` of each class keeps a slate if one exists). The model is model.build_model's, so it is
+the very set of rules `select` solves. A small pool answers in well under a second; when the time
+limit runs out the answer is None and `check` says it tested necessary conditions only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from selector.pool import Pool, Quotas
+from selector.prune import build_pruned, prune
+from selector.rules import RuleSet
+from selector.solve import InterruptibleSolver
+
+TIME_LIMIT = 10.0  # seconds per pool
+
+
+@dataclass(frozen=True)
+class Feasibility:
+    pool: str
+    exists: bool | None  # True: a slate meets every hard rule; False: none can; None: not decided in time
+    candidates: int  # in the class model
+    wall_time: float
+
+
+def slate_exists(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None = None,
+                 fixed: dict[str, bool] | None = None, time_limit: float = TIME_LIMIT) -> Feasibility:
+    """Whether some slate meets every hard rule of the pool's awards (soft rules never rule one out)."""
+    if fixed and eligible is not None and any(fixed.get(i) is True and not e for i, e in zip(pool.ids, eligible)):
+        return Feasibility(pool.kind, False, 0, 0.0)  # a what-if forces in a candidate the notice excludes
+    pruned = prune(ruleset, pool, quotas, eligible, fixed or None)
+    sm = build_pruned(ruleset, pruned, quotas, fixed or None)
+    solver = InterruptibleSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = time_limit
+    status = solver.solve(sm.model)
+    exists = True if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else False if status == cp_model.INFEASIBLE \
+        else None
+    return Feasibility(pool.kind, exists, len(pruned.kept), solver.wall_time)

@@ -1,0 +1,84 @@
+"""Issue 14: on random tiny pools, the model (plain and fast path) and the independent verifier agree on
+the new rule kinds: the best merit the solver proves equals the best merit over every slate the verifier
+accepts (all slates enumerated), and no slate exists exactly when the verifier accepts none.
+Kinds: exact share, not-in / OR / NOT groups, groups on the unit, per-unit counts from a table, a share
+within named units, carve-out seats for a category."""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+from conftest import count, ruleset_data, share, toml_dumps, write_pool, write_quotas
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from selector.pipeline import load_inputs
+from selector.prune import solve_pool
+from selector.solve import SolverSettings
+from selector.verify import verify_slate
+
+GROUPS = {
+    "women": {"where": {"gender": ["female"]}},
+    "enterprise": {"where": {"sector": ["enterprise"]}},
+    "non_leader": {"where_not": {"role": ["leader"]}},
+    "either": {"any": [{"role": ["frontline"]}, {"gender": ["female"]}]},
+    "outside": {"not_within": ["enterprise"]},
+    "from_u2": {"where": {"unit": ["U2"]}},
+    "champion": {"where": {"craftsman": ["liaoning"]}},
+    "leader": {"where": {"role": ["leader"]}},
+}
+
+row = st.fixed_dictionaries({
+    "unit": st.sampled_from(["U1", "U2"]), "score": st.integers(1, 9).map(str),
+    "gender": st.sampled_from(["female", "male"]), "sector": st.sampled_from(["enterprise", "other"]),
+    "role": st.sampled_from(["frontline", "leader", "staff"]), "craftsman": st.sampled_from(["none", "liaoning"])})
+
+RULES = [
+    share("K-eq", "women", "=", "1/2"),
+    count("K-nl", "non_leader", min=2),
+    count("K-or", "either", min=1, max=2),
+    count("K-not", "outside", max=1),
+    count("K-u2", "from_u2", min=1),
+    count("K-ctl", "leader", max=1) | {"per_unit": True, "max_by_unit": {"U2": 0}},
+    share("K-in", "enterprise", ">=", "1/2") | {"units": ["U1"]},
+]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(row, min_size=3, max_size=7), chosen=st.lists(st.integers(0, len(RULES) - 1), max_size=3),
+       seats=st.integers(2, 3), carve=st.booleans(), q1=st.integers(0, 3))
+def test_model_and_verifier_agree(rows, chosen, seats, carve, q1):
+    rules = [RULES[i] for i in sorted(set(chosen))]
+    for i, r in enumerate(rows):
+        r["id"] = f"c{i}"
+    with tempfile.TemporaryDirectory() as d:
+        folder = Path(d)
+        data = ruleset_data(rules, seats=seats, groups=GROUPS)
+        open_seats = 1 if carve else 0  # carve-out: one seat outside the quotas, for champions only
+        quotas = {"U1": q1, "U2": max(0, seats - q1 - open_seats)}  # the caps hold the seats less the open one
+        if carve:
+            data["awards"][0].update({"open_seats": 1, "open_group": "champion"})
+        (folder / "rules.toml").write_text(toml_dumps(data), encoding="utf-8")
+        write_quotas(folder / "quotas.csv", quotas)
+        write_pool(folder / "individuals.csv", rows)
+        inputs = load_inputs(folder / "rules.toml", {"individuals": folder / "individuals.csv"})
+        pool = inputs.pools["individuals"]
+        ids = pool.ids
+        scores = dict(zip(ids, pool.table["score"]))
+        best = None
+        for slate in itertools.combinations(ids, seats):
+            if verify_slate(inputs.ruleset, inputs.pools, inputs.quotas, {"labour_model": list(slate)}).ok:
+                merit = sum((Decimal(str(scores[c])) for c in slate), Decimal(0))
+                best = merit if best is None or merit > best else best
+        for fast in (False, True):
+            sol = solve_pool(inputs.ruleset, pool, inputs.quotas, settings=SolverSettings(fast=fast))
+            if best is None:
+                assert sol.status == "infeasible", (fast, rules, rows, quotas)
+                continue
+            assert sol.status == "optimal", (fast, rules, rows, quotas)
+            got = [ids[i] for i in sol.selected["labour_model"]]
+            assert verify_slate(inputs.ruleset, inputs.pools, inputs.quotas, {"labour_model": got}).ok
+            assert sum((Decimal(str(scores[c])) for c in got), Decimal(0)) == best, (fast, rules, rows, quotas)
