@@ -213,9 +213,11 @@ def write_quota_table(path: Path, award: str, a: Apportionment, into: Path | Non
             raise InputErrors([InputProblem(str(into), f"units not in both tables: {', '.join(missing)}")])
         header = [h[i] for i in keep] + [award]
         rows = [[by_unit[u][i] if i < len(by_unit[u]) else "" for i in keep] + [str(a.result[u])] for u in by_unit]
+    from selector.sheets import csv_safe
+
     buf = io.StringIO()
     buf.write(f"# drafted by selector apportion: {a.method}, {a.seats} seats ({award})\n")
-    csv.writer(buf, lineterminator="\n").writerows([header, *rows])
+    csv.writer(buf, lineterminator="\n").writerows([[csv_safe(c) for c in r] for r in [header, *rows]])
     fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(buf.getvalue())
