@@ -7,13 +7,14 @@ import functools
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from typer.exceptions import TyperException
 
-from selector.errors import InputErrors
+from selector.errors import InputErrors, Terminated, handle_sigterm
 from selector.explain import explain_inputs, explanation_json, format_explanation
+from selector.i18n import _
 from selector.pipeline import Inputs, load_inputs, screen_inputs, select_screened
 from selector.pipeline import check as run_check
 from selector.report import (
@@ -43,6 +44,24 @@ EXIT_NO_SLATE = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+MAX_WORKERS = 64  # more CP-SAT workers than this only slow a run down (and give the same slate)
+
+
+def _check_workers(value: int) -> int:
+    if not 1 <= value <= MAX_WORKERS:
+        raise typer.BadParameter(_("{value} workers: give a whole number from 1 to {most} (the slate is the "
+                                   "same for any number; 1 is fastest on most machines)", value=value,
+                                   most=MAX_WORKERS))
+    return value
+
+
+def _interrupted(e: BaseException) -> NoReturn:
+    if isinstance(e, Terminated):
+        typer.echo(_("Stopped by SIGTERM: nothing was written."), err=True)
+        raise typer.Exit(EXIT_TERMINATED) from None
+    typer.echo("Interrupted: nothing was written.", err=True)
+    raise typer.Exit(EXIT_INTERRUPTED) from None
 
 ScenarioArg = Annotated[Optional[Path], typer.Argument(help="A scenario file naming rules and pools.")]
 RulesOpt = Annotated[Optional[Path], typer.Option("--rules", help="Rule-set TOML (models/).")]
@@ -50,7 +69,8 @@ IndividualsOpt = Annotated[Optional[Path], typer.Option("--individuals", help="I
 CollectivesOpt = Annotated[Optional[Path], typer.Option("--collectives", help="Collectives pool (CSV/XLSX).")]
 QuotasOpt = Annotated[Optional[Path], typer.Option("--quotas", help="Quota table; replaces the rule set's.")]
 OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (written whole or not at all).")]
-WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="CP-SAT workers (the slate is the same).")]
+WorkersOpt = Annotated[int, typer.Option("--workers", callback=_check_workers,
+                                          help="CP-SAT workers, 1 to 64 (the slate is the same).")]
 TimeOpt = Annotated[Optional[float], typer.Option("--time-limit", min=0.01, help="Seconds per pool.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output folder.")]
 PlotsOpt = Annotated[bool, typer.Option("--plots/--no-plots", help="Write the PNG and SVG plots.")]
@@ -85,7 +105,7 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
     (with composition, unit_fill and merit plots as PNG and SVG unless --no-plots)."""
     try:
         inputs = _inputs(scenario, rules, individuals, collectives, quotas)
-        check_output_dir(out, force, inputs.files.values())  # refuse before solving, not after
+        check_output_dir(out, force, inputs.all_files())  # refuse before solving, not after
         screening, result = select_screened(inputs, SolverSettings(workers=workers, time_limit=time_limit))
         if result.status in ("optimal", "feasible") and not result.verified:
             typer.echo("Internal error: the solver's slate failed independent verification; nothing written.",
@@ -111,9 +131,8 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
                         settings=SolverSettings(workers=workers, time_limit=time_limit))  # for audit.json
     except InputErrors as e:
         _fail_input(e)
-    except KeyboardInterrupt:
-        typer.echo("Interrupted: nothing was written.", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except KeyboardInterrupt as e:  # Ctrl-C 130, SIGTERM 143: the temporary folder is already gone
+        _interrupted(e)
     typer.echo(format_screening(inputs, screening) + "\n")
     typer.echo(format_result(inputs, result))
     if explanation is not None:
@@ -144,15 +163,14 @@ def explain(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: I
     costs in merit. Writes explanation.json to --out. Exit 0 when every pool has a slate, 1 otherwise."""
     try:
         inputs = _inputs(scenario, rules, individuals, collectives, quotas)
-        check_output_dir(out, force, inputs.files.values())  # refuse before solving, not after
+        check_output_dir(out, force, inputs.all_files())  # refuse before solving, not after
         explanation = explain_inputs(inputs, eligible=screen_inputs(inputs).masks, prices=True)
         with atomic_output_dir(out, force) as tmp:
             _write_explanation(explanation)(tmp)
     except InputErrors as e:
         _fail_input(e)
-    except KeyboardInterrupt:
-        typer.echo("Interrupted: nothing was written.", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except KeyboardInterrupt as e:  # Ctrl-C 130, SIGTERM 143: the temporary folder is already gone
+        _interrupted(e)
     typer.echo(format_explanation(explanation))
     typer.echo(f"\nWritten to {out}/explanation.json")
     if not all(e.feasible for e in explanation.values()):
@@ -168,14 +186,13 @@ def check(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: Ind
     1 when something does (a unit short of its quota, a group short of what the rules force), 2 bad input."""
     try:
         inputs = _inputs(scenario, rules, individuals, collectives, quotas)
-        check_output_dir(out, force, inputs.files.values())  # refuse before solving, not after
+        check_output_dir(out, force, inputs.all_files())  # refuse before solving, not after
         result = run_check(inputs)
         write_check(out, inputs, result, force=force)
     except InputErrors as e:
         _fail_input(e)
-    except KeyboardInterrupt:
-        typer.echo("Interrupted: nothing was written.", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except KeyboardInterrupt as e:  # Ctrl-C 130, SIGTERM 143: the temporary folder is already gone
+        _interrupted(e)
     typer.echo(format_screening(inputs, result.screening) + "\n")
     typer.echo(format_findings(result.findings))
     from selector.report import format_exact, format_submissions
@@ -212,7 +229,8 @@ def template(rules: Annotated[Path, typer.Option("--rules", help="Rule-set TOML 
                 units = read_quotas(quota_path, ruleset).units  # the unit drop-down offers these
             except InputErrors:
                 units = None
-        with atomic_output_dir(out, force) as tmp:
+        used = [rules, *([quota_path] if quota_path is not None else [])]  # never inside --out
+        with atomic_output_dir(out, force, used, marker=True) as tmp:
             written = write_templates(ruleset, tmp, units)
     except InputErrors as e:
         _fail_input(e)
@@ -238,8 +256,7 @@ def verify(folder: Annotated[Path, typer.Argument(help="A result folder written 
 
 # ---------------------------------------------------------------- what-if and sweeps (issue 5)
 def _scenario_files(loaded) -> list[Path]:
-    return [sc.path for sc in loaded] + [f for sc in loaded for f in sc.chain] + [
-        f for sc in loaded for f in sc.inputs.files.values()]
+    return [f for sc in loaded for f in [sc.path, *sc.chain, *sc.inputs.all_files()]]
 
 
 @app.command()
@@ -389,9 +406,8 @@ def _guarded(command):
             raise
         except InputErrors as e:
             _fail_input(e)
-        except KeyboardInterrupt:
-            typer.echo("Interrupted: nothing was written.", err=True)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except KeyboardInterrupt as e:
+            _interrupted(e)
         except OSError as e:
             typer.echo(f"Cannot read or write a file: {e}", err=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -411,6 +427,7 @@ for _command in app.registered_commands:  # every command above, and any added l
 
 
 def main() -> None:
+    handle_sigterm()  # SIGTERM as Ctrl-C: clean up, exit 143 (the console script's selector.launch does it first)
     app()
 
 

@@ -86,3 +86,22 @@ def toml_problem(path: Path | str, error: Exception) -> InputProblem:
     if m is None:
         return InputProblem(str(path), f"not valid TOML: {text}")
     return InputProblem(str(path), f"not valid TOML: {text[:m.start()]}", row=int(m[1]), column=m[2])
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`, a service manager stopping the run): handled as Ctrl-C is, so every `finally`
+    runs and the temporary output folder is removed; the CLI then exits 143."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
+
+
+def handle_sigterm() -> None:
+    """Turn SIGTERM into Terminated in the main thread (a no-op anywhere else)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) not in (
+            signal.SIG_IGN, _on_sigterm):
+        signal.signal(signal.SIGTERM, _on_sigterm)

@@ -34,6 +34,11 @@ class Inputs:
     files: dict[str, Path] = field(default_factory=dict)  # role -> path, for the audit record
     fixed: dict[str, bool] = field(default_factory=dict)  # what-if: candidate id -> forced in (True) / out (False)
     scenario: Path | None = None  # the scenario file these came through (its overrides are applied above)
+    read_files: tuple[Path, ...] = ()  # every other file read: the scenario's bases, its extra candidates
+
+    def all_files(self) -> list[Path]:
+        """Every file this run read (an output folder must never hold one of them)."""
+        return [*self.files.values(), *([self.scenario] if self.scenario is not None else []), *self.read_files]
 
 
 def load_inputs(rules: Path | str, pools: dict[str, Path | str], quotas: Path | str | None = None) -> Inputs:

@@ -207,7 +207,7 @@ def load_scenario_inputs(path: Path | str, rules: Path | None = None, pools: dic
     changes: list[Change] = []
     for p, sc in chain:
         inputs = apply_overrides(inputs, sc, p, changes)
-    inputs = dataclasses.replace(inputs, scenario=path)
+    inputs = dataclasses.replace(inputs, scenario=path, read_files=(*inputs.read_files, *[p for p, _ in chain]))
     title = chain[-1][1].title or (path.stem if len(chain) > 1 else path.parent.name)  # a base's title is not ours
     return LoadedScenario(path, title, chain[-1][1].description, inputs, changes, [p for p, _ in chain])
 
@@ -232,6 +232,7 @@ def apply_overrides(inputs: Inputs, sc: Scenario, path: Path | str, changes: lis
     changes = [] if changes is None else changes
     problems: list[InputProblem] = []
     rs, quotas, pools, fixed = inputs.ruleset, inputs.quotas, dict(inputs.pools), dict(inputs.fixed)
+    read: list[Path] = []  # extra candidate files
 
     def note(key: str, text: str) -> None:
         changes.append(Change(str(path), key, text))
@@ -242,6 +243,7 @@ def apply_overrides(inputs: Inputs, sc: Scenario, path: Path | str, changes: lis
         if kind not in rs.pools:
             problems.append(_problem(path, key, f"the rule set has no pool '{kind}' (pools: {', '.join(rs.pools)})"))
             continue
+        read.append(_resolve(path, file))
         try:
             more = read_pool(_resolve(path, file), rs.pools[kind], kind, quotas.units)
         except InputErrors as e:
@@ -375,7 +377,8 @@ def apply_overrides(inputs: Inputs, sc: Scenario, path: Path | str, changes: lis
                                      f"seats of {top.id}"))
     if problems:
         raise InputErrors(problems)
-    return dataclasses.replace(inputs, ruleset=rs, quotas=quotas, pools=pools, fixed=fixed)
+    return dataclasses.replace(inputs, ruleset=rs, quotas=quotas, pools=pools, fixed=fixed,
+                               read_files=(*inputs.read_files, *read))
 
 
 def _show(v: Any) -> str:

@@ -79,7 +79,7 @@ def test_an_existing_folder_is_refused_and_untouched_without_force(tmp_path, mon
 
 def test_force_replaces_the_folder_whole(tmp_path):
     out = tmp_path / "out"
-    out.mkdir()
+    assert run(out).exit_code == 0  # --force replaces only a folder this tool wrote (issue 11 item 3)
     (out / "old.txt").write_text("old\n", encoding="utf-8")
     result = run(out, "--force")
     assert result.exit_code == 0, result.output

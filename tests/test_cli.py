@@ -147,7 +147,10 @@ def test_exit_2_lists_every_problem_at_once(tmp_path):
 @pytest.mark.parametrize("force", [False, True])
 def test_existing_output_folder(tmp_path, force):
     out = tmp_path / "out"
-    out.mkdir()
+    if force:  # --force replaces only a folder this tool wrote (issue 11 item 3): an earlier run's
+        _exited(runner.invoke(app, ["select", str(SCENARIO), "--out", str(out), "--no-plots"]), 0)
+    else:
+        out.mkdir()
     (out / "keep.txt").write_text("an earlier run\n", encoding="utf-8")
     before = _digest(out)
     siblings = sorted(p.name for p in tmp_path.iterdir())
