@@ -328,7 +328,7 @@ def test_ctrl_c_while_starting_exits_130_without_a_traceback(tmp_path, delay):
         return
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
-    assert "中断" in err
+    assert "中断" in err or "Interrupted: nothing was written." in err  # while importing, or in the CLI after
     assert not (tmp_path / "out").exists() and hidden(tmp_path) == []
 
 
