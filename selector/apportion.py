@@ -24,6 +24,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from selector.errors import InputErrors, InputProblem
+from selector.i18n import _
 
 METHODS = ("hamilton", "sainte_lague", "dhondt")
 
@@ -48,19 +49,18 @@ def _divisor(method: str, s: int) -> int:
 def apportion(weights: dict[str, Fraction | int | str], seats: int, method: str = "hamilton",
               minimum: int | dict[str, int] = 0) -> Apportionment:
     """Apportion `seats` among the units in proportion to `weights` (any non-negative numbers)."""
-    from selector.i18n import _
-
     if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+        raise ValueError(_("unknown method {method}: use one of {methods}", method=method, methods=", ".join(METHODS)))
     units = list(weights)
     w = {u: Fraction(str(v)) if not isinstance(v, Fraction) else v for u, v in weights.items()}
     total = sum(w.values())
     if total <= 0 or any(v < 0 for v in w.values()):
-        raise ValueError("weights must be non-negative and not all zero")
+        raise ValueError(_("weights must be non-negative and not all zero"))
     w = {u: v / total for u, v in w.items()}
     mins = {u: (minimum.get(u, 0) if isinstance(minimum, dict) else minimum) for u in units}
     if sum(mins.values()) > seats:
-        raise ValueError(f"the minimums add up to {sum(mins.values())}, more than the {seats} seats")
+        raise ValueError(_("the minimums add up to {n}, more than the {seats} seats", n=sum(mins.values()),
+                           seats=seats))
     order = {u: k for k, u in enumerate(units)}
     steps: dict[str, list[str]] = {u: [_("weight {w}", w=_fmt(w[u]))] for u in units}
     if method == "hamilton":
@@ -112,13 +112,14 @@ def parse_indicators(specs: list[str]) -> dict[str, Fraction]:
     for s in specs:
         name, sep, share = s.partition("=")
         if not sep or not name.strip():
-            raise ValueError(f"indicator '{s}' is not NAME=SHARE (e.g. 在岗职工=50%)")
+            raise ValueError(_("indicator '{spec}' is not NAME=SHARE (e.g. 在岗职工=50%)", spec=s))
         try:
             out[name.strip()] = parse_fraction(share)
         except (ValueError, ZeroDivisionError):
-            raise ValueError(f"indicator '{s}': '{share}' is not a share like 50% or 1/2") from None
+            raise ValueError(_("indicator '{spec}': '{share}' is not a share like 50% or 1/2", spec=s,
+                               share=share)) from None
     if sum(out.values()) != 1:
-        raise ValueError(f"the indicator shares add up to {float(sum(out.values())):.2%}, not 100%")
+        raise ValueError(_("the indicator shares add up to {total}, not 100%", total=f"{float(sum(out.values())):.2%}"))
     return out
 
 
@@ -132,12 +133,13 @@ def weights_from_statistics(path: Path | str, indicators: dict[str, Fraction]) -
     problems: list[InputProblem] = []
     unit_col = next((i for i, k in enumerate(keys) if k in {header_key(n) for n in _QUOTA_UNIT_HEADERS}), None)
     if unit_col is None:
-        problems.append(InputProblem(str(path), "missing column 'unit' (or 单位 / 推荐单位)", row=table.header_row))
+        problems.append(InputProblem(str(path), _("missing column 'unit' (or 单位 / 推荐单位)"), row=table.header_row))
     cols = {}
     for name in indicators:
         hit = [i for i, k in enumerate(keys) if k == header_key(name)]
         if not hit:
-            problems.append(InputProblem(str(path), f"missing indicator column '{name}'", row=table.header_row,
+            problems.append(InputProblem(str(path), _("missing indicator column '{name}'", name=name),
+                                         row=table.header_row,
                                          column=name))
         else:
             cols[name] = hit[0]
@@ -147,10 +149,10 @@ def weights_from_statistics(path: Path | str, indicators: dict[str, Fraction]) -
     for cells, row in zip(table.records, table.rows):
         unit = cells[unit_col].strip() if unit_col < len(cells) else ""  # type: ignore[operator]
         if not unit:
-            problems.append(InputProblem(str(path), "empty unit", row=row))
+            problems.append(InputProblem(str(path), _("empty unit"), row=row))
             continue
         if unit in values:
-            problems.append(InputProblem(str(path), f"unit '{unit}' appears twice", row=row))
+            problems.append(InputProblem(str(path), _("unit '{unit}' appears twice", unit=unit), row=row))
             continue
         values[unit] = {}
         for name, i in cols.items():
@@ -160,19 +162,20 @@ def weights_from_statistics(path: Path | str, indicators: dict[str, Fraction]) -
             except InvalidOperation:
                 d = None
             if d is None or not d.is_finite() or d < 0:
-                problems.append(InputProblem(str(path), f"'{text}' is not a number (0 or more)", row=row,
+                problems.append(InputProblem(str(path), _("'{text}' is not a number (0 or more)", text=text), row=row,
                                              column=table.header[i].strip()))
                 continue
             values[unit][name] = Fraction(d)
     if not values and not problems:
-        problems.append(InputProblem(str(path), "no units: the file has a header row only"))
+        problems.append(InputProblem(str(path), _("no units: the file has a header row only")))
     if problems:
         raise InputErrors(problems)
     weights = {u: Fraction(0) for u in values}
     for name, share in indicators.items():
         total = sum(v[name] for v in values.values())
         if total == 0:
-            raise InputErrors([InputProblem(str(path), f"indicator '{name}' is 0 for every unit", column=name)])
+            raise InputErrors([InputProblem(str(path), _("indicator '{name}' is 0 for every unit", name=name),
+                                            column=name)])
         for u, v in values.items():
             weights[u] += share * v[name] / total
     return weights
@@ -180,8 +183,6 @@ def weights_from_statistics(path: Path | str, indicators: dict[str, Fraction]) -
 
 def format_apportionment(a: Apportionment) -> str:
     """How each unit's number was reached, unit by unit."""
-    from selector.i18n import _
-
     names = {"hamilton": _("largest remainder (Hamilton)"), "dhondt": _("D'Hondt (divisors 1, 2, 3, ...)"),
              "sainte_lague": _("Sainte-Laguë (divisors 1, 3, 5, ...)")}
     out = [_("{seats} seats by {method}:", seats=a.seats, method=names[a.method])]
@@ -201,7 +202,7 @@ def write_quota_table(path: Path, award: str, a: Apportionment, into: Path | Non
     from selector.pool import _QUOTA_UNIT_HEADERS, _find_header, read_table
 
     if path.exists() and not force and path != into:
-        raise InputErrors([InputProblem(str(path), "the file exists: pass --force to replace it")])
+        raise InputErrors([InputProblem(str(path), _("the file exists: pass --force to replace it"))])
     header, rows = ["unit", award], [[u, str(n)] for u, n in a.result.items()]
     if into is not None:
         t = _find_header(read_table(into), [list(_QUOTA_UNIT_HEADERS)])
@@ -210,7 +211,8 @@ def write_quota_table(path: Path, award: str, a: Apportionment, into: Path | Non
         by_unit = {r[0].strip(): r for r in t.records}
         missing = sorted(set(a.result) ^ set(by_unit))
         if missing:
-            raise InputErrors([InputProblem(str(into), f"units not in both tables: {', '.join(missing)}")])
+            raise InputErrors([InputProblem(str(into), _("units not in both tables: {units}",
+                                                         units=", ".join(missing)))])
         header = [h[i] for i in keep] + [award]
         rows = [[by_unit[u][i] if i < len(by_unit[u]) else "" for i in keep] + [str(a.result[u])] for u in by_unit]
     from selector.sheets import csv_safe

@@ -22,6 +22,7 @@ import chinese_calendar
 
 from selector.domain import ScreenedOut, ScreeningSummary, UnitScreening
 from selector.errors import InputErrors, InputProblem
+from selector.i18n import _
 from selector.pool import Pool, Quotas
 from selector.rules import Attribute, EligibilityRule, PoolSpec, RuleSet
 
@@ -196,12 +197,14 @@ def _failure(rule: EligibilityRule, spec: PoolSpec, row: dict) -> str | None:
     if rule.check == "not_in":  # issue 14, 9
         if v not in rule.values:
             return None
-        return f"{label} = {_value_zh(attr, v)}, must not be {' / '.join(_value_zh(attr, x) for x in rule.values)}"
+        return _("{label} = {value}, must not be {banned}", label=label, value=_value_zh(attr, v),
+                 banned=" / ".join(_value_zh(attr, x) for x in rule.values))
     if rule.check == "not_dated_within":  # issue 14, 8: a blank date is no such award, and passes
         first, last = rule.window
         if v is None or not first <= v <= last:
             return None
-        return f"{label} {v.isoformat()} within {first.isoformat()}..{last.isoformat()}"
+        return _("{label} {date} within {first}..{last}", label=label, date=v.isoformat(), first=first.isoformat(),
+                 last=last.isoformat())
     if rule.check == "requires_all":
         have = v or frozenset()
         missing = [d for d in rule.values if d not in have]

@@ -13,6 +13,7 @@ from pathlib import Path
 from selector.domain import AwardResult, PoolResult, RuleResult, SelectionResult, UnitResult
 from selector.eligibility import Screening, screen
 from selector.errors import InputErrors, InputProblem
+from selector.i18n import _
 from selector.pool import Pool, Quotas, default_quota_path, read_pool, read_quotas
 from selector.prune import solve_pool
 from selector.rules import RuleSet, load_ruleset
@@ -98,7 +99,8 @@ def resolve_unit_columns(ruleset: RuleSet, quota_path: Path) -> RuleSet:
     for name in sorted(wanted):
         hit = [i for i, k in enumerate(keys) if k == header_key(name)]
         if not hit:
-            problems.append(InputProblem(table.source, f"missing column '{name}' that a per-unit rule reads",
+            problems.append(InputProblem(table.source, _("missing column '{name}' that a per-unit rule reads",
+                                                         name=name),
                                          row=table.header_row, column=name))
             continue
         columns[name] = {}
@@ -107,8 +109,8 @@ def resolve_unit_columns(ruleset: RuleSet, quota_path: Path) -> RuleSet:
             if not text:
                 continue  # no entry: the rule's uniform bound applies
             if not text.isdigit():
-                problems.append(InputProblem(table.source, f"'{text}' is not a whole number (0 or more)", row=row,
-                                             column=name))
+                problems.append(InputProblem(table.source, _("'{text}' is not a whole number (0 or more)", text=text),
+                                             row=row, column=name))
                 continue
             columns[name][cells[unit_col].strip()] = int(text)
     if problems:
@@ -127,7 +129,8 @@ def unit_name_problems(ruleset: RuleSet, rules_path: Path, quotas: Quotas) -> li
         used += [(f"groups.{name}", u) for f in g.filters() for u in f.get("unit", [])]
     for r in ruleset.rules:
         used += [(r.id, u) for u in [*r.units, *r.min_by_unit, *r.max_by_unit]]
-    return [InputProblem(str(rules_path), f"unit '{u}' is not a unit of the quota table {quotas.source}", rule=where)
+    return [InputProblem(str(rules_path), _("unit '{unit}' is not a unit of the quota table {file}", unit=u,
+                                            file=quotas.source), rule=where)
             for where, u in used if u not in known]
 
 

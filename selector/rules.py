@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from selector.errors import InputErrors, ProblemCollector, read_text_file, toml_problem
+from selector.i18n import _
 
 BASE_COLUMNS = ("id", "name", "unit", "score")
 # Ids no award, group or attribute may take: the quota table's unit column, the pool's base columns, the
@@ -194,15 +195,15 @@ class Rule(_Strict):
                 raise ValueError("a count rule needs 'min' or 'max'")
             tables = [t for t in (self.min_by_unit, self.max_by_unit) if isinstance(t, dict)]
             if any(v < 0 for t in tables for v in t.values()):
-                raise ValueError("a per-unit bound is negative")
+                raise ValueError(_("a per-unit bound is negative"))
             if self.min is not None and self.max is not None and self.min > self.max:
                 raise ValueError(f"min {self.min} is above max {self.max}")
         if not self.hard and self.weight <= 0:
             raise ValueError("a soft rule needs a positive 'weight' (merit points per person short)")
         if self.scoped and not self.hard:
-            raise ValueError("a per-unit rule must be hard (soft per-unit rules are not supported)")
+            raise ValueError(_("a per-unit rule must be hard (soft per-unit rules are not supported)"))
         if (self.min_by_unit or self.max_by_unit) and self.kind != "count":
-            raise ValueError("'min_by_unit' / 'max_by_unit' apply to count rules only")
+            raise ValueError(_("'min_by_unit' / 'max_by_unit' apply to count rules only"))
         return self
 
     @property
@@ -300,7 +301,7 @@ class EligibilityRule(_Strict):
         if not self.pools:
             raise ValueError("'pool' names no pool")
         if self.check == "not_dated_within" and (len(self.window) != 2 or self.window[0] > self.window[1]):
-            raise ValueError("'window' must be [first day, last day], the first not after the last")
+            raise ValueError(_("'window' must be [first day, last day], the first not after the last"))
         if self.check in ("min_share", "min_number", "working_days"):
             try:
                 t = self.threshold
@@ -388,9 +389,9 @@ class SubmissionRule(_Strict):
         try:
             f = self.factor
         except (ValueError, ZeroDivisionError):
-            raise ValueError(f"ratio '{self.ratio}' is not a number like 2 or 3/2") from None
+            raise ValueError(_("ratio '{ratio}' is not a number like 2 or 3/2", ratio=self.ratio)) from None
         if f <= 0:
-            raise ValueError(f"ratio '{self.ratio}' must be positive")
+            raise ValueError(_("ratio '{ratio}' must be positive", ratio=self.ratio))
         return self
 
 
@@ -425,9 +426,9 @@ class Preference(_Strict):
         try:
             t = Decimal(self.tolerance)
         except InvalidOperation:
-            raise ValueError(f"tolerance '{self.tolerance}' is not a number of merit points") from None
+            raise ValueError(_("tolerance '{t}' is not a number of merit points", t=self.tolerance)) from None
         if not t.is_finite() or t < 0:
-            raise ValueError(f"tolerance '{self.tolerance}' must be 0 or more merit points")
+            raise ValueError(_("tolerance '{t}' must be 0 or more merit points", t=self.tolerance))
         return self
 
 
@@ -568,9 +569,11 @@ def _group_filters(rs: RuleSet, name: str, g: Group, problems: ProblemCollector)
                                  f"(allowed: {', '.join(attr.allowed)})", rule=f"groups.{name}")
     for inner in g.not_within:
         if inner not in rs.groups:
-            problems.add(f"group '{name}' is not_within undeclared group '{inner}'", rule=f"groups.{name}")
+            problems.add(_("group '{name}' is not_within undeclared group '{inner}'", name=name, inner=inner),
+                         rule=f"groups.{name}")
         elif rs.groups[inner].pool != g.pool:
-            problems.add(f"group '{name}' is not_within '{inner}' of another pool", rule=f"groups.{name}")
+            problems.add(_("group '{name}' is not_within '{inner}' of another pool", name=name, inner=inner),
+                         rule=f"groups.{name}")
 
 
 def _group_cycle(rs: RuleSet) -> list[str] | None:
@@ -600,13 +603,14 @@ def _reserved(rs: RuleSet, problems: ProblemCollector) -> None:
     """Ids the tables use themselves: an award `unit` would make the quota table unreadable (issue 14)."""
     for a in rs.awards:
         if a.id in RESERVED_IDS:
-            problems.add(f"award id '{a.id}' is reserved ({', '.join(sorted(RESERVED_IDS))}); rename the award",
+            problems.add(_("award id '{id}' is reserved ({ids}); rename the award", id=a.id,
+                           ids=", ".join(sorted(RESERVED_IDS))),
                          rule=a.id)
     for kind, spec in rs.pools.items():
         for attr in spec.attributes:
             if attr.column in BASE_COLUMNS:
-                problems.add(f"attribute '{attr.column}' of pool '{kind}' is a base column "
-                             f"({', '.join(BASE_COLUMNS)}); rename it", rule=f"pools.{kind}")
+                problems.add(_("attribute '{column}' of pool '{pool}' is a base column ({columns}); rename it",
+                               column=attr.column, pool=kind, columns=", ".join(BASE_COLUMNS)), rule=f"pools.{kind}")
 
 
 def _consistency(rs: RuleSet, problems: ProblemCollector) -> None:
@@ -618,11 +622,13 @@ def _consistency(rs: RuleSet, problems: ProblemCollector) -> None:
         if a.open_group is not None:
             og = rs.groups.get(a.open_group)
             if og is None:
-                problems.add(f"award '{a.id}': open_group '{a.open_group}' is not a declared group", rule=a.id)
+                problems.add(_("award '{id}': open_group '{group}' is not a declared group", id=a.id,
+                               group=a.open_group), rule=a.id)
             elif og.pool != a.pool:
-                problems.add(f"award '{a.id}': open_group '{a.open_group}' is over another pool", rule=a.id)
+                problems.add(_("award '{id}': open_group '{group}' is over another pool", id=a.id, group=a.open_group),
+                             rule=a.id)
             if not a.open_seats:
-                problems.add(f"award '{a.id}' names an open_group but has no open_seats", rule=a.id)
+                problems.add(_("award '{id}' names an open_group but has no open_seats", id=a.id), rule=a.id)
         if a.parent is not None:
             parents = [p for p in rs.awards if p.id == a.parent]
             if not parents:
@@ -654,24 +660,26 @@ def _consistency(rs: RuleSet, problems: ProblemCollector) -> None:
         return  # the checks below need the references to resolve
     cycle = _group_cycle(rs)
     if cycle:
-        problems.add(f"groups defined through themselves: {' -> '.join(cycle)}", rule=f"groups.{cycle[0]}")
+        problems.add(_("groups defined through themselves: {cycle}", cycle=" -> ".join(cycle)),
+                     rule=f"groups.{cycle[0]}")
         return
     award_ids = {a.id for a in rs.awards}
     for x in [*rs.submissions, *rs.preferences]:
-        what = "submission rule" if isinstance(x, SubmissionRule) else "preference"
         if x.award not in award_ids:
-            problems.add(f"{what} uses undeclared award '{x.award}'", rule=x.id)
+            problems.add(_("uses undeclared award '{award}'", award=x.award), rule=x.id)
         elif isinstance(x, SubmissionRule) and rs.award(x.award).quota == "none":
-            problems.add(f"submission rule on award '{x.award}', which has no unit quotas", rule=x.id)
+            problems.add(_("submission rule on award '{award}', which has no unit quotas", award=x.award), rule=x.id)
         elif isinstance(x, Preference) and rs.award(x.award).parent is not None:
-            problems.add(f"preference on '{x.award}', a subset award: put it on a top-level award", rule=x.id)
+            problems.add(_("preference on '{award}', a subset award: put it on a top-level award", award=x.award),
+                         rule=x.id)
         elif isinstance(x, Preference) and (x.group not in rs.groups
                                             or rs.groups[x.group].pool != rs.award(x.award).pool):
-            problems.add(f"preference uses group '{x.group}', not a declared group of the award's pool", rule=x.id)
+            problems.add(_("preference uses group '{group}', not a declared group of the award's pool",
+                           group=x.group), rule=x.id)
     seen = {r.id for r in rs.rules}
     for x in [*rs.submissions, *rs.preferences]:
         if x.id in seen:
-            problems.add("id repeated across rules, submissions and preferences", rule=x.id)
+            problems.add(_("id repeated across rules, submissions and preferences"), rule=x.id)
         seen.add(x.id)
     seen_ids: set[str] = set()
     for r in rs.rules:

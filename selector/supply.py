@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from selector.eligibility import Screening
+from selector.i18n import _
 from selector.pool import Pool, Quotas
 from selector.rules import Award, Rule, RuleSet, format_fraction
 
@@ -90,7 +91,7 @@ def forced_minimums(ruleset: RuleSet, award: Award) -> dict[str, int]:
     """
     forced = {"all": award.seats}
     rules = [r for r in ruleset.rules if r.award == award.id and r.hard and not r.scoped]
-    for _ in range(len(rules) + len(ruleset.groups) + 2):
+    for _round in range(len(rules) + len(ruleset.groups) + 2):
         changed = False
         for r in rules:
             if r.kind == "share" and r.op in (">=", "="):
@@ -191,7 +192,8 @@ def _unit_rule_findings(ruleset: RuleSet, r: Rule, award: Award, rows: list[dict
             continue
         short = per[u] < lo
         out.append(Finding(f"{r.id}@{u}", r.clause, r.text, r.award, f"{u} {ruleset.group_label(r.group)}", lo,
-                           per[u], not short, short, note=f"at least {lo} in {u}; {per[u]} eligible"))
+                           per[u], not short, short, note=_("at least {n} in {unit}; {k} eligible", n=lo, unit=u,
+                                                            k=per[u])))
     return out
 
 
@@ -259,10 +261,12 @@ def submission_findings(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas
             need = s.factor * by_unit.get(u, 0)
             has = counted[u]
             ok = has >= need if s.op == ">=" else has == need
-            word = "at least" if s.op == ">=" else "exactly"
-            out.append(Finding(s.id, s.clause, s.text, award.id, u, _ceil(need), has, ok, False,
-                               note=f"{word} {format_fraction(s.factor) if s.factor.denominator > 1 else s.factor} x "
-                                    f"quota {by_unit.get(u, 0)}; {has} {s.count}"))
+            ratio = format_fraction(s.factor) if s.factor.denominator > 1 else str(s.factor)
+            what = _("submitted") if s.count == "submitted" else _("eligible")
+            note = (_("at least {r} x quota {q}; {n} {what}", r=ratio, q=by_unit.get(u, 0), n=has, what=what)
+                    if s.op == ">=" else _("exactly {r} x quota {q}; {n} {what}", r=ratio, q=by_unit.get(u, 0),
+                                           n=has, what=what))
+            out.append(Finding(s.id, s.clause, s.text, award.id, u, _ceil(need), has, ok, False, note=note))
     return out
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from selector.i18n import _
 from selector.pool import Pool, Quotas
 from selector.rules import RuleSet, format_fraction
 
@@ -82,12 +83,14 @@ def verify_slate(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas, slate
         kind = next((k for k, rs_ in rows.items() if cid in rs_), None)
         tops = [a for a in ruleset.awards if a.pool == kind and a.parent is None]
         if kind is None or not tops:
-            report.violations.append(f"fixed:{cid}: forced {'in' if forced else 'out'}, but not in any pool")
+            report.violations.append(_("fixed:{id}: forced in or out, but not in any pool", id=cid))
             continue
         inside = cid in slate.get(tops[0].id, [])
         if inside != forced:
-            report.violations.append(f"fixed:{cid}: forced {'in' if forced else 'out'} of {tops[0].id}, "
-                                     f"but the slate {'holds' if inside else 'leaves out'} this candidate")
+            report.violations.append(
+                _("fixed:{id}: forced into {award}, but the slate leaves this candidate out", id=cid, award=tops[0].id)
+                if forced else _("fixed:{id}: kept out of {award}, but the slate holds this candidate", id=cid,
+                                 award=tops[0].id))
     for award in ruleset.awards:
         chosen = slate.get(award.id, [])
         pool_rows = rows.get(award.pool, {})
@@ -120,9 +123,10 @@ def verify_slate(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas, slate
                     members = sum(1 for c in chosen if c in pool_rows and pool_rows[c]["unit"] == u
                                   and _in_group(ruleset, award.open_group, pool_rows[c], {}))
                     if f - by_unit.get(u, 0) > members:
-                        report.violations.append(
-                            f"quota:{u}: {f} selected for {award.id}, quota {by_unit.get(u, 0)}; only {members} "
-                            f"of them are {ruleset.group_label(award.open_group)}, who alone may take open seats")
+                        report.violations.append(_(
+                            "quota:{unit}: {n} selected for {award}, quota {q}; only {k} of them are {group}, who "
+                            "alone may take open seats", unit=u, n=f, award=award.id, q=by_unit.get(u, 0), k=members,
+                            group=ruleset.group_label(award.open_group)))
             if over > award.open_seats:
                 for u, f in filled.items():
                     if f > by_unit.get(u, 0):
@@ -144,8 +148,9 @@ def verify_slate(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas, slate
             if worst is None:
                 continue
             report.checks.append(RuleCheck(rule.id, rule.award, rule.hard, worst.count, worst.whole,
-                                           worst.required, f"{len(checks) - len(bad)}/{len(checks)} units ok; "
-                                           f"worst {worst.achieved}", not bad, sum(c.short for c in bad)))
+                                           worst.required, _("{ok}/{n} units ok; worst {worst}",
+                                                             ok=len(checks) - len(bad), n=len(checks),
+                                                             worst=worst.achieved), not bad, sum(c.short for c in bad)))
             for c in bad:
                 report.violations.append(f"{rule.id} ({rule.clause} {rule.text}): required {c.required}, "
                                          f"slate has {c.achieved}")
@@ -160,7 +165,7 @@ def verify_slate(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas, slate
 
 def _check_rule(ruleset: RuleSet, rule, chosen: list[dict], unit: str | None = None) -> RuleCheck:
     """One rule counted on `chosen` (the rows of the award's slate, or of one unit's part of it)."""
-    memos = [{} for _ in chosen]
+    memos = [{} for _row in chosen]
     n_part = sum(_in_group(ruleset, rule.group, r, memo) for r, memo in zip(chosen, memos))
     if rule.kind == "share":
         f = rule.fraction

@@ -48,7 +48,7 @@ def test_minimums(method):
     assert apportion({"A": 90, "B": 9, "C": 1}, 10, method).result["C"] == 0
     got = apportion({"A": 90, "B": 9, "C": 1}, 10, method, minimum=1)
     assert got.result == {"A": 8, "B": 1, "C": 1} and sum(got.result.values()) == 10
-    with pytest.raises(ValueError, match="minimums"):
+    with pytest.raises(ValueError, match="保底"):
         apportion({"A": 1, "B": 1}, 3, method, minimum=2)
 
 

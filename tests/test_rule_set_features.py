@@ -203,7 +203,7 @@ def test_carve_out_seats_only_for_the_category(tmp_path):
     out = _solve(inputs)
     assert out.slate["labour_model"] == ["U1a", "U1c", "U2a"] and out.merit["labour_model"] == Decimal("189")
     bad = _verify(inputs, ["U1a", "U1b", "U2a"])
-    assert not bad.ok and any("quota:U1" in v and "only 0" in v for v in bad.violations)
+    assert not bad.ok and any("quota:U1" in v and "只有 0 人" in v for v in bad.violations)
     # without open_group the old open seat goes to anyone: U1a U1b U2a
     anyone = _case(tmp_path / "any", CARVE, seats=3, quotas={"U1": 1, "U2": 1}, award_extra={"open_seats": 1})
     assert _solve(anyone).slate["labour_model"] == ["U1a", "U1b", "U2a"]
@@ -263,7 +263,7 @@ def test_reserved_award_id_is_refused(tmp_path):
     data = ruleset_data([], seats=1)
     data["awards"][0]["id"] = "unit"
     (tmp_path / "r.toml").write_text(toml_dumps(data), encoding="utf-8")
-    with pytest.raises(InputErrors, match="reserved"):
+    with pytest.raises(InputErrors, match="保留字"):
         load_ruleset(tmp_path / "r.toml")
 
 
@@ -271,7 +271,7 @@ def test_group_cycle_through_not_within_is_refused(tmp_path):
     groups = {"a": {"not_within": ["b"]}, "b": {"within": ["a"]}}
     data = ruleset_data([], seats=1, groups=groups)
     (tmp_path / "r.toml").write_text(toml_dumps(data), encoding="utf-8")
-    with pytest.raises(InputErrors, match="through themselves"):
+    with pytest.raises(InputErrors, match="循环定义"):
         load_ruleset(tmp_path / "r.toml")
 
 
