@@ -214,12 +214,15 @@ def _collective(rng: random.Random, unit: dict) -> dict[str, str]:
     return row
 
 
-def ruleset_text(size: Size, seed: int) -> str:
-    """models/fuxin-2021.toml with its id, quota file and seats scaled; everything else as it is."""
+def ruleset_text(size: Size, seed: int, special: int | None = None, world: str | None = None) -> str:
+    """models/fuxin-2021.toml with its id, quota file and seats scaled (`special`: the special class's seats,
+    by default the notice's 10 in 180); everything else as it is."""
     text = BASE_RULES.read_text(encoding="utf-8")
-    text = re.sub(r'(?m)^id = "fuxin-2021"$', f'id = "bench-{size.name}-{seed}"', text, count=1)
+    name = size.name if world is None else f"{world}-{size.name}"
+    text = re.sub(r'(?m)^id = "fuxin-2021"$', f'id = "bench-{name}-{seed}"', text, count=1)
     text = re.sub(r'(?m)^quotas = ".*"$', 'quotas = "quotas.csv"', text, count=1)
-    seats = {"labour_model": size.seats, "special": size.special, "collective": size.collective_seats}
+    seats = {"labour_model": size.seats, "special": size.special if special is None else special,
+             "collective": size.collective_seats}
 
     def award(m: re.Match) -> str:
         block = m.group(0)

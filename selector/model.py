@@ -80,6 +80,13 @@ class SelectionModel:
     count_of: Callable[[str, str], cp_model.IntVar] | None = None  # (award, group) -> count, made on demand
     # issue 14, 1: per preference (rule set order): (id, count of its group in its award, tolerance scaled)
     preferred: list[tuple[str, cp_model.IntVar, int]] = field(default_factory=list)
+    can_hold: dict[str, list[bool]] = field(default_factory=dict)  # award id -> who the model lets hold it
+    # subset awards of the top award that nothing but their seats constrains (no rule, no quota, no literal,
+    # no relaxation): their best slate for a given top slate is its best `seats` candidates (selector/solve.py)
+    free_subsets: list[str] = field(default_factory=list)
+    special_by_argument: bool | None = None  # set by selector/solve.py: stage 2 settled without a search
+    out_at_optimum: set[int] = field(default_factory=set)  # top-award positions proven out of every slate
+    # of the proven stage-1 optimum (selector/prune.py's LP fixing adds them; selector/solve.py reads them)
 
     @property
     def top(self) -> Award:
@@ -124,25 +131,33 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
 
     # Variables: one Boolean per candidate per award; ineligible candidates can never be chosen.
     x: dict[str, list[cp_model.IntVar]] = {}
+    can_hold: dict[str, list[bool]] = {}
+    ids = [str(i) for i in pool.table["id"]]  # a whole column: .at per cell was slow at scale
     for a in awards:
-        x[a.id] = [m.new_bool_var(f"{a.id}[{pool.table.at[i, 'id']}]") for i in range(n)]
+        x[a.id] = [m.new_bool_var(f"{a.id}[{ids[i]}]") for i in range(n)]
+        can = can_hold[a.id] = [True] * n
         if eligible is not None:
             for i in range(n):
                 if not eligible[i]:
                     m.add(x[a.id][i] == 0)
+                    can[i] = False
         if allowed is not None and a.id in allowed:
             for i in range(n):
                 if not allowed[a.id][i]:
                     m.add(x[a.id][i] == 0)
+                    can[i] = False
         for chain in chains or []:
             for before, after in zip(chain, chain[1:]):
                 m.add_implication(x[a.id][after], x[a.id][before])
     for i, cid in enumerate(pool.table["id"]):  # what-if: forced in / out of the top award's slate
         if fixed and cid in fixed:
             post(f"fixed:{cid}", m.add(x[awards[0].id][i] == int(fixed[cid])))
+            if not fixed[cid] and not with_literals:
+                can_hold[awards[0].id][i] = False
     for a in awards[1:]:  # S2: a subset award is chosen from among its parent's slate
         for i in range(n):
             m.add_implication(x[a.id][i], x[a.parent][i])  # type: ignore[index]
+            can_hold[a.id][i] = can_hold[a.id][i] and can_hold[a.parent][i]  # type: ignore[index]
 
     # Counts per (award, group): fixed by unconditional equalities, so rules compare counts. This lets
     # the solver prove infeasibility quickly when rules are assumed (measured in the explanation issue).
@@ -232,9 +247,13 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
             weight[i] = n - rank
     preferred = [(p.id, count(p.award, p.group), int(p.tolerance_value * scale))
                  for p in ruleset.preferences_of_pool(pool.kind)]
+    ruled = {r.award for r in ruleset.rules_of_pool(pool.kind)} | \
+        {p.award for p in ruleset.preferences_of_pool(pool.kind)}
+    free = [a.id for a in awards[1:] if a.parent == awards[0].id and a.id not in ruled and not with_literals
+            and not relax and (a.quota == "none" or quotas.of(a.id) is None)]
     return SelectionModel(m, pool, awards, x, counts, scale, scaled, merit,
                           sum(penalty_terms) if penalty_terms else cp_model.LinearExpr.constant(0),
-                          weight, literals, slacks, relaxed, count, preferred)
+                          weight, literals, slacks, relaxed, count, preferred, can_hold, free)
 
 
 def _rule_constraints(m: cp_model.CpModel, r: Rule, count, slack, unit: str | None = None

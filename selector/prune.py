@@ -349,9 +349,10 @@ def _proto_rows(proto) -> list[tuple]:
     return rows
 
 
-def narrow_by_lp(sm: SelectionModel, objective, value: int, candidates_only: bool = True) -> int:
+def narrow_by_lp(sm: SelectionModel, objective, value: int, candidates_only: bool = True, stage1: bool = False) -> int:
     """Fix, in `sm.model`, every Boolean that has the same value in every solution whose `objective` is at
-    least `value`, as far as the LP relaxation (exact Lagrangian bound) shows it. Returns how many."""
+    least `value`, as far as the LP relaxation (exact Lagrangian bound) shows it. Returns how many. With
+    `stage1` (the objective is stage 1's), top-award candidates fixed out go to `sm.out_at_optimum`."""
     m = sm.model
     m.maximize(objective)
     proto = m.proto
@@ -372,6 +373,7 @@ def narrow_by_lp(sm: SelectionModel, objective, value: int, candidates_only: boo
     target = value * _K
     fixed = 0
     variables = [v for a in sm.awards for v in sm.x[a.id]] if candidates_only else None
+    top_index = {v.index: k for k, v in enumerate(sm.x[sm.top.id])} if stage1 else {}
     for v in variables:
         i = v.index
         if lo[i] == hi[i]:
@@ -380,6 +382,8 @@ def narrow_by_lp(sm: SelectionModel, objective, value: int, candidates_only: boo
         if r != 0 and bound - abs(r) * int(hi[i] - lo[i]) < target:
             m.add(v == (int(hi[i]) if r > 0 else int(lo[i])))
             fixed += 1
+            if r < 0 and v.index in top_index:
+                sm.out_at_optimum.add(top_index[v.index])
     return fixed
 
 
@@ -407,7 +411,7 @@ def _lagrangian(y, rows, objective, lo, hi, offset) -> tuple[int, np.ndarray]:
 SMALL_POOL = 1500  # up to this many kept candidates the pruned model is solved as it is (city: 0.06 s against
 # 0.17 s through the LP rounds); above, the LP bound settles candidates first. Tests set it to 0 to check that path.
 def _stage1(sm: SelectionModel, settings: SolverSettings, time_limit: float | None, first: list[float],
-            start: float):
+            start: float, work_limit: float | None = None):
     """Stage 1 alone on a (small) model: (status, value, values). `first` gets the time of the first slate."""
 
     class _First(cp_model.CpSolverSolutionCallback):
@@ -418,6 +422,8 @@ def _stage1(sm: SelectionModel, settings: SolverSettings, time_limit: float | No
     stage1 = sm.merit[sm.top.id] - sm.penalty
     sm.model.maximize(stage1)
     solver = _solve._solver(settings, _Clock(time_limit))
+    if work_limit is not None:  # CP-SAT's deterministic time: the same cut-off however loaded the machine is
+        solver.parameters.max_deterministic_time = work_limit
     status = solver.solve(sm.model, _First())
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return status, int(solver.value(stage1)), _values(sm, solver), solver
@@ -479,6 +485,26 @@ def _subset_start(sm: SelectionModel, slate: dict[str, list[int]], settings: Sol
     for a in subsets:
         out[a.id] = [int(solver.boolean_value(probe.get_bool_var_from_proto_index(v.index))) for v in sm.x[a.id]]
     return out
+
+
+def _fix_at_optimum(sm: SelectionModel, small: Pruned, pruned: Pruned, lp: LpBound, optimum: int) -> int:
+    """Fix in `sm` (the model of `small`, a part of `pruned`) the top-award choice of every candidate that the
+    LP bound of `pruned` settles for slates reaching `optimum` (stage 1, proven): the rounds fixed them only
+    for their own, lower, threshold. Returns how many were fixed."""
+    keep, force = lp.threshold_fixing(optimum * (lp.scale // sm.scale))
+    where = {p: j for j, p in enumerate(pruned.kept)}
+    fixed = 0
+    x = sm.x[sm.top.id]
+    for k, p in enumerate(small.kept):
+        j = where[p]
+        if not keep[j]:
+            sm.model.add(x[k] == 0)
+            sm.out_at_optimum.add(k)
+            fixed += 1
+        elif force[j]:
+            sm.model.add(x[k] == 1)
+            fixed += 1
+    return fixed
 
 
 def solve_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None = None,
@@ -554,8 +580,12 @@ def solve_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool
             exact = exact or not settled  # nothing settled: this is the pruned model itself
             t = lap("build", t)
             left = clock.remaining()
-            cap = left if exact else (1.0 if left is None else min(1.0, left))
-            status, value, values, _ = _stage1(sm, settings, cap, first, start)
+            # A round that is not exact only looks for a floor: a short cap in CP-SAT's deterministic time
+            # (wall-clock caps made the path depend on the machine's load: at national size with ties, a
+            # loaded machine found no slate within 1 s and the rounds fell through to the whole pruned
+            # model, 41-160 s instead of 4), longer for a larger model.
+            work = None if exact else 1.0 + min(7.0, (len(small.kept) - n_forced) / 4000)
+            status, value, values, _ = _stage1(sm, settings, left, first, start, work)
             t = lap("search", t)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 z = Fraction(value, sm.scale) * lp.scale  # exact: sm.scale divides lp.scale
@@ -576,7 +606,7 @@ def solve_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool
                 break  # out of time: the pruned model below
             if clock.remaining() is not None and clock.remaining() < 0.01:
                 break
-            delta *= 8
+            delta *= 4
             timings["rounds"] = timings.get("rounds", 0) + 1
     if final is None and lp is not None and found is not None and clock.remaining() is not None \
             and clock.remaining() <= 0.01:  # out of time: the best slate seen, with the LP's bound (gap)
@@ -604,13 +634,17 @@ def solve_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool
 
     def narrow(sm_: SelectionModel, stage: int, objective, optimum: int, slate):
         if stage > 1 or lp is None:
-            timings[f"fixed{stage}"] = narrow_by_lp(sm_, objective, optimum)
+            timings[f"fixed{stage}"] = narrow_by_lp(sm_, objective, optimum, stage1=stage == 1)
+        elif stage == 1:  # the whole pool's LP bound at the proven optimum: what every optimal slate holds
+            timings["fixed1"] = _fix_at_optimum(sm_, small, pruned, lp, optimum)
         if stage == 1 and len(sm_.awards) > 1:
             return _subset_start(sm_, slate, settings, clock)
         return None
 
     sol = solve_model(sm, replace(settings, time_limit=clock.remaining()), (value, values), narrow)
     lap("stages", t)
+    if sm.special_by_argument is not None:
+        timings["special_by_argument"] = int(sm.special_by_argument)
     sol.selected = {a: [small.kept[j] for j in pos] for a, pos in sol.selected.items()}
     sol.wall_time = time.perf_counter() - start
     sol.timings = timings

@@ -6,6 +6,13 @@ the merit of the subset awards (the special class); stage 3, with both fixed, th
 other slate with the same three objectives; if one exists, the lexicographically first slate in
 tie-break order is fixed candidate by candidate. Hence the same inputs give the same slate whatever
 the number of workers. Optimality is claimed only when CP-SAT proved it.
+
+On the fast path (SolverSettings(fast=True)), a subset award that no rule or quota constrains (Fuxin's
+special class, S2) has its stage 2 settled by an exact argument when it can be (_best_k_of_selected: the
+best k of those who can be in a merit-optimal slate, if one slate holds them all) instead of a search with
+stage 1 held as an equality; measured on the `ties` benchmark world (benchmarks/worlds.py) at national size,
+stage 2 took 54 s as a search. The definition of the slate is unchanged; the plain model
+(SolverSettings(fast=False)) always searches, and tests/test_fast_path.py compares the two.
 """
 
 from __future__ import annotations
@@ -183,7 +190,13 @@ def _after_stage1(sm: SelectionModel, settings: SolverSettings, clock: _Clock, t
     m.add(stage1 == best)
 
     # Stage 2: merit of the subset awards (S2: the special class chosen on merit from the slate).
-    if subsets:
+    settled = False
+    if settings.fast and len(subsets) == 1 and subsets[0].id in sm.free_subsets:
+        got = _best_k_of_selected(sm, values, best, settings, clock, times)
+        sm.special_by_argument = got is not None
+        if got is not None:
+            settled, values = True, got
+    if subsets and not settled:
         stage2 = sum(sm.merit[a.id] for a in subsets)
         _hint(sm, values)
         m.maximize(stage2)
@@ -211,12 +224,19 @@ def _after_stage1(sm: SelectionModel, settings: SolverSettings, clock: _Clock, t
     values = _values(sm, solver)
     if narrow is not None:
         narrow(sm, 3, stage3, solver.value(stage3), values)
-    m.add(stage3 == solver.value(stage3))
+    top3 = int(solver.value(stage3))
+    before = m.clone() if settings.fast and UNIQUENESS == "second-best" else None
+    m.add(stage3 == top3)
     m.clear_objective()
 
     # Uniqueness: is there any other slate with the same three objectives?
     if settings.fast:  # the same answers, asked as optimisations (measured far faster: benchmark issue)
-        unique = _is_only_solution_by_search(sm, values, settings, clock)
+        t0 = time.perf_counter()
+        if UNIQUENESS == "second-best":
+            unique = _is_only_solution_by_second_best(sm, before, stage3, top3, values, settings, clock)
+        else:
+            unique = _is_only_solution_by_search(sm, values, settings, clock)
+        times.append(time.perf_counter() - t0)
         if unique is False:
             values = _lexicographic_first_by_blocks(sm, values, settings, clock)
         return _finish(sm, values, "optimal", best, bound, unique, clock, times)
@@ -253,6 +273,102 @@ def _preference_stages(sm: SelectionModel, settings: SolverSettings, clock: _Clo
     if status != cp_model.OPTIMAL:
         return None
     return _values(sm, solver), int(solver.value(stage1))
+
+
+UNIQUENESS = "most-changed"  # or "second-best" (_is_only_solution_by_second_best); the same verdict
+PROBES = 3  # at most this many solves settle stage 2 by the argument below, else the usual stage 2
+PROBE_WORK = 0.3  # each within this much of CP-SAT's deterministic time
+
+
+def _best_k_of_selected(sm: SelectionModel, values, best: int, settings: SolverSettings, clock: _Clock,
+                        times: list[float]):
+    """Stage 2 for a subset award that nothing but its seats constrains (model.free_subsets), settled by an
+    exact argument instead of a search with stage 1 held as an equality.
+
+    Let A be who may hold the subset award and may be in some slate of merit `best`, k its seats, T the best k
+    of A (by score), v the k-th score, A> those of A scoring more than v (all in T) and m = k - |A>| the
+    number of T scoring exactly v. No optimal slate's subset merit exceeds T's. A subset choice of k reaches
+    it exactly when its multiset of scores is T's: it takes all of A>, m of A scoring v and nobody else. So
+    if some slate of merit `best` holds A> and at least m of A scoring v (the stage-1 slate, or a stage-1
+    solve with that required, which CP-SAT proves reaches `best`), stage 2's optimum is T's merit, and the
+    slates optimal so far are exactly those of merit `best` whose subset choice is as described: posted here
+    as constraints, in place of stage 2's equality. A starts as the subset's holders less those the LP bound
+    proved out (`sm.out_at_optimum`); a candidate of A> (else of those scoring v) that no slate of merit
+    `best` holds (asked one by one, a solve each, proven) leaves A and T is taken again. At most PROBES
+    solves, each cut short at PROBE_WORK (deterministic time, so the path taken does not depend on the
+    machine's load): the argument is worth trying only while it is cheap. Returns a slate
+    meeting the constraints (its subset choice the best k of it, tie-break order among equal scores), or
+    None when this does not settle it within a few rounds (stage 2 is then solved as usual)."""
+    top, sub = sm.top, sm.awards[1]
+    k = sub.seats
+    score = sm.scaled_scores
+    weight = sm.tie_break_weight
+    x, y = sm.x[top.id], sm.x[sub.id]
+    stage1 = sm.merit[top.id] - sm.penalty  # sm.model already holds stage1 == best
+    out = set(sm.out_at_optimum)
+    asked = len(times)
+
+    def slate_with(required: list[int], at_least: tuple[list[int], int] | None = None):
+        """A slate of merit `best` holding `required` (and at least n of a list), or None if none exists."""
+        probe = sm.model.clone()
+        for i in required:
+            probe.add(probe.get_bool_var_from_proto_index(x[i].index) == 1)
+        if at_least is not None:
+            probe.add(sum(probe.get_bool_var_from_proto_index(x[i].index) for i in at_least[0]) >= at_least[1])
+        probe.maximize(stage1)  # the same expression: its variables have the same indices in the clone
+        if len(times) - asked >= PROBES:
+            raise TimeoutError
+        solver = _solver(settings, clock)
+        solver.parameters.max_deterministic_time = PROBE_WORK  # a short cut-off, the same on any machine
+        status = solver.solve(probe)
+        times.append(solver.wall_time)
+        if status == cp_model.INFEASIBLE:
+            return None
+        if status != cp_model.OPTIMAL or int(solver.value(stage1)) != best:
+            raise TimeoutError
+        return {a.id: [int(solver.boolean_value(probe.get_bool_var_from_proto_index(v_.index)))
+                       for v_ in sm.x[a.id]] for a in sm.awards}
+
+    for _ in range(4):
+        pool = [i for i in range(len(score)) if sm.can_hold[sub.id][i] and i not in out]
+        if len(pool) < k or k == 0:
+            return None
+        pool.sort(key=lambda i: (-score[i], -weight[i]))
+        v = score[pool[k - 1]]
+        above = [i for i in pool if score[i] > v]
+        at = [i for i in pool if score[i] == v]
+        m = k - len(above)
+        try:
+            if not (all(values[top.id][i] for i in above) and sum(values[top.id][i] for i in at) >= m):
+                got = slate_with(above, (at, m))
+                if got is None:
+                    missing = ([i for i in above if not values[top.id][i]]
+                               or [i for i in at if not values[top.id][i]])[:PROBES]
+                    for i in missing:  # which of them no optimal slate holds
+                        got = slate_with([i])
+                        if got is None:
+                            out.add(i)
+                        else:
+                            values = got
+                    if not out.intersection(missing):
+                        return None
+                    continue
+                values = got
+        except TimeoutError:
+            return None
+        m_ = sm.model
+        keep = set(above) | set(at)
+        for i in range(len(score)):
+            if i in above:
+                m_.add(y[i] == 1)
+            elif i not in keep:
+                m_.add(y[i] == 0)
+        m_.add(sum(y[i] for i in at) == m)
+        chosen = set(above) | set(sorted((i for i in at if values[top.id][i]), key=lambda i: -weight[i])[:m])
+        values = dict(values)
+        values[sub.id] = [int(i in chosen) for i in range(len(score))]
+        return values
+    return None
 
 
 def _is_only_solution(sm: SelectionModel, values, settings: SolverSettings, clock: _Clock) -> bool | None:
@@ -326,6 +442,40 @@ def _is_only_solution_by_search(sm: SelectionModel, values, settings: SolverSett
     if status == cp_model.OPTIMAL:
         return round(solver.objective_value) == 0
     return None  # not decided in time
+
+
+def _is_only_solution_by_second_best(sm: SelectionModel, before: cp_model.CpModel, stage3, top3: int, values,
+                                     settings: SolverSettings, clock: _Clock) -> bool | None:
+    """Is the stage-3 optimum `top3` reached by `values` alone? Asked as: the best stage-3 value of any other
+    slate optimal for stages 1 and 2 (`before`: the model before stage 3 was fixed). Stopped as soon as a
+    slate reaches `top3` (not unique) or the proven bound falls below it (unique)."""
+    probe = before.clone()
+    probe.add(_differs_in(probe, sm, values) >= 1)
+    probe.maximize(stage3)
+    probe.clear_hints()
+    solver = _solver(settings, clock)
+    verdict: dict[str, bool] = {}
+
+    class _Stop(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            if self.objective_value >= top3 - 0.5:
+                verdict["tie"] = True
+                self.stop_search()
+
+    def bound(b: float) -> None:
+        if b < top3 - 0.5:
+            verdict["below"] = True
+            solver.stop_search()
+
+    solver.best_bound_callback = bound
+    status = solver.solve(probe, _Stop())
+    if verdict.get("tie"):
+        return False
+    if verdict.get("below") or status == cp_model.INFEASIBLE:
+        return True
+    if status == cp_model.OPTIMAL:
+        return solver.objective_value < top3 - 0.5
+    return None
 
 
 def _can_any_be_one(probe: cp_model.CpModel, variables: list, settings: SolverSettings, clock: _Clock):

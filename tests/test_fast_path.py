@@ -12,6 +12,7 @@ from __future__ import annotations
 import tempfile
 from decimal import Decimal
 
+import pytest
 from conftest import count, make_case, share
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -181,3 +182,55 @@ def test_tied_slates_give_the_first_in_tie_break_order(tmp_path):
     assert plain.unique is False and fast.unique is False
     assert _outcome(case, fast) == _outcome(case, plain)
     assert _outcome(case, fast)["labour_model"] == ["G0P0", "G0P2", "G1P0", "G1P3", "G2P1", "G2P3"]
+
+
+# ------------------------------------------------------------------ every benchmark world, in miniature
+# benchmarks/worlds.py: the generators the speed work is measured on (base, heavy ties with slack quota caps,
+# many small units with tight quotas, a large special class), under the whole Fuxin 2021 rule set (R1-R10,
+# S1-S4, the eligibility rules E2-E9 screened first). The fast path must give the plain model's answer on
+# small pools of each: status, merit, special class, the canonical slate and the uniqueness verdict.
+def _world_case(world: str, seed: int, candidates: int, seats: int, units: int, folder: str):
+    import sys
+    from pathlib import Path
+
+    bench = str(Path(__file__).resolve().parent.parent / "benchmarks")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    from generate import Size
+    from worlds import generate_world
+
+    from selector.eligibility import screen
+    from selector.pipeline import load_inputs
+
+    paths = generate_world(world, Size("tiny", candidates, seats, units), seed, folder)
+    inputs = load_inputs(paths.rules, {"individuals": paths.individuals, "collectives": paths.collectives})
+    pool = inputs.pools["individuals"]
+    mask = screen(inputs.ruleset, {"individuals": pool}).masks["individuals"]
+    return inputs.ruleset, pool, inputs.quotas, mask
+
+
+@pytest.mark.parametrize("world", ["base", "ties", "small-units", "big-special"])
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(1, 10**6), candidates=st.integers(24, 70), seats=st.integers(8, 16),
+       units=st.integers(2, 5), through_lp=st.booleans())
+def test_fast_path_gives_the_plain_models_slate_on_every_world(world, seed, candidates, seats, units, through_lp):
+    seats = min(seats, candidates // 2)
+    with tempfile.TemporaryDirectory() as folder:
+        rs, pool, quotas, mask = _world_case(world, seed, candidates, seats, units, folder)
+        plain = solve_model(build_model(rs, pool, quotas, eligible=mask), SolverSettings(fast=False))
+        small = prune_module.SMALL_POOL
+        prune_module.SMALL_POOL = 0 if through_lp else small
+        try:
+            fast = solve_pool(rs, pool, quotas, mask, SolverSettings())
+        finally:
+            prune_module.SMALL_POOL = small
+        event(f"{world}: {plain.status}, unique={plain.unique}, special by argument: "
+              f"{fast.timings.get('special_by_argument')}")
+        assert fast.status == plain.status
+        if plain.status != "optimal":
+            return
+        assert Decimal(fast.objective) / fast.scale == Decimal(plain.objective) / plain.scale
+        ids = pool.ids
+        assert {a: sorted(ids[i] for i in p) for a, p in fast.selected.items()} == \
+            {a: sorted(ids[i] for i in p) for a, p in plain.selected.items()}  # special class included
+        assert fast.unique == plain.unique
