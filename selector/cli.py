@@ -115,7 +115,7 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
             raise typer.Exit(EXIT_INTERNAL)
         explanation = None
         if result.status == "infeasible":  # say why, in the notice's words, and what would work
-            explanation = explain_inputs(inputs, eligible=screening.masks, prices=False)
+            explanation = explain_inputs(inputs, eligible=screening.masks, prices=False, screening=screening)
         write_explanation = _write_explanation(explanation)
 
         def extra(folder: Path) -> None:
@@ -139,8 +139,13 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
         typer.echo("\n" + format_explanation(explanation))
     typer.echo(f"\nWritten to {out}/")
     if result.status not in ("optimal", "feasible"):
-        typer.echo("No slate: " + ("no slate can meet every rule." if result.status == "infeasible"
-                                   else "none was found within the time limit."))
+        forced = [c for e in (explanation or {}).values() for c in e.forced_ineligible]
+        if forced:  # the forcing, not the rules, rules every slate out (issue 11, 16)
+            typer.echo(_("No slate: {ids} forced in but ineligible (see the reasons above).",
+                         ids=", ".join(f"{c['id']} {c['name']}" for c in forced)))
+        else:
+            typer.echo("No slate: " + ("no slate can meet every rule." if result.status == "infeasible"
+                                       else "none was found within the time limit."))
         raise typer.Exit(EXIT_NO_SLATE)
 
 
@@ -164,7 +169,8 @@ def explain(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: I
     try:
         inputs = _inputs(scenario, rules, individuals, collectives, quotas)
         check_output_dir(out, force, inputs.all_files())  # refuse before solving, not after
-        explanation = explain_inputs(inputs, eligible=screen_inputs(inputs).masks, prices=True)
+        screening = screen_inputs(inputs)
+        explanation = explain_inputs(inputs, eligible=screening.masks, prices=True, screening=screening)
         with atomic_output_dir(out, force) as tmp:
             _write_explanation(explanation)(tmp)
     except InputErrors as e:

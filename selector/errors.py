@@ -62,10 +62,41 @@ class ProblemCollector:
             raise InputErrors(list(self.problems))
 
 
+MAX_INPUT_BYTES = 512 << 20  # a pool or quota table: 512 MB (200,000 candidates are about 40 MB)
+MAX_TEXT_BYTES = 16 << 20  # a rule set or scenario written by hand: 16 MB
+
+
+def check_input_file(path: Path | str, limit: int = MAX_INPUT_BYTES) -> None:
+    """Refuse, before reading a byte, an input that is not a regular file (a device such as /dev/zero,
+    a pipe, a socket: reading one may never end) or is larger than `limit` bytes."""
+    import stat
+
+    from selector.i18n import _
+
+    path = Path(path)
+    try:
+        st = path.stat()  # a link to a regular file is read as that file
+    except FileNotFoundError:
+        raise InputErrors([InputProblem(str(path), "file not found")]) from None
+    except OSError as e:
+        raise InputErrors([InputProblem(str(path), f"cannot be read: {e.strerror or e}")]) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputErrors([InputProblem(str(path), "this is a folder, not a file")])
+    if not stat.S_ISREG(st.st_mode):
+        raise InputErrors([InputProblem(str(path), _(
+            "is not a regular file (a device, pipe or socket, which may never end): give a CSV, XLSX or TOML "
+            "file"))])
+    if st.st_size > limit:
+        raise InputErrors([InputProblem(str(path), _(
+            "is {size:,} bytes, more than the {limit:,} bytes an input file may have: is it the right file?",
+            size=st.st_size, limit=limit))])
+
+
 def read_text_file(path: Path | str) -> str:
     """A hand-edited text file (rule set, scenario): UTF-8, with or without the BOM Notepad writes.
-    Raises InputErrors when it is missing, a folder, unreadable or not UTF-8."""
+    Raises InputErrors when it is missing, a folder, not a regular file, too large, unreadable or not UTF-8."""
     path = Path(path)
+    check_input_file(path, MAX_TEXT_BYTES)
     try:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

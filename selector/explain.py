@@ -70,6 +70,7 @@ class PoolExplanation:
     prices: list[Price] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     arithmetic: list = field(default_factory=list)  # supply.Finding that failed: demand beyond eligible supply
+    forced_ineligible: list[dict] = field(default_factory=list)  # forced in, screened out: id, name, unit, reasons
 
 
 def rule_texts(ruleset: RuleSet, pool: Pool, quotas: Quotas) -> dict[str, RuleText]:
@@ -565,13 +566,29 @@ def clash_in_words(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
     return lines
 
 
-def explain_inputs(inputs, eligible: dict[str, list[bool]] | None = None, prices: bool = True
+def forced_ineligible(inputs, screening) -> dict[str, list[dict]]:
+    """Per pool, the candidates a what-if forces in although screening excludes them (issue 11, 16): no
+    slate can hold them, whatever the rules. Each: id, name, unit and the screening's reasons."""
+    out: dict[str, list[dict]] = {}
+    for c in screening.screened_out:
+        if inputs.fixed.get(c.id) is True:
+            out.setdefault(c.pool, []).append({"id": c.id, "name": c.name, "unit": c.unit,
+                                               "reasons": [str(r) for r in c.reasons]})
+    return out
+
+
+def explain_inputs(inputs, eligible: dict[str, list[bool]] | None = None, prices: bool = True, screening=None
                    ) -> dict[str, PoolExplanation]:
-    """explain_pool for every pool of a run (Inputs from selector.pipeline)."""
+    """explain_pool for every pool of a run (Inputs from selector.pipeline). With the run's `screening`, a
+    pool where a forced-in candidate is ineligible is explained by that candidate and its reasons."""
     out = {}
+    forced = forced_ineligible(inputs, screening) if screening is not None else {}
     for kind, pool in inputs.pools.items():
         mask = eligible.get(kind) if eligible else None
         exp = explain_pool(inputs.ruleset, pool, inputs.quotas, mask, prices=prices)
+        if forced.get(kind):
+            exp.feasible = False
+            exp.forced_ineligible = forced[kind]
         if not exp.feasible:
             exp.notes = [line for c in exp.conflicts
                          for line in [f"conflict {exp.conflicts.index(c) + 1}:"]
@@ -591,7 +608,9 @@ def explanation_json(explanations: dict[str, PoolExplanation]) -> dict:
         "relaxations": [relax(r, k) for k, e in explanations.items() for r in e.relaxations],
         "prices": [{"pool": k, **p.__dict__} for k, e in explanations.items() for p in e.prices],
         "arithmetic": [{"pool": k, **f.__dict__} for k, e in explanations.items() for f in e.arithmetic],
+        "forced_ineligible": [{"pool": k, **c} for k, e in explanations.items() for c in e.forced_ineligible],
         "pools": {k: {"feasible": e.feasible, "conflicts": e.conflicts, "clash": e.notes,
+                      "forced_ineligible": e.forced_ineligible,
                       "rules": {rid: t.__dict__ for rid, t in e.rules.items()
                                 if any(rid in c for c in e.conflicts) or any(p.rule == rid for p in e.prices)}}
                   for k, e in explanations.items()},
@@ -600,6 +619,8 @@ def explanation_json(explanations: dict[str, PoolExplanation]) -> dict:
 
 def format_explanation(explanations: dict[str, PoolExplanation]) -> str:
     """The terminal view: each conflict in the notice's words, the relaxations that work, the prices."""
+    from selector.i18n import _
+
     out = []
     for kind, e in explanations.items():
         if e.feasible:
@@ -610,6 +631,14 @@ def format_explanation(explanations: dict[str, PoolExplanation]) -> str:
                     out.append(f"  {p.rule:<14} {p.cost:>8}  {t.text}"
                                + (f"  (+{len(p.enter)} in / -{len(p.leave)} out)" if Decimal(p.cost) else ""))
             continue
+        if e.forced_ineligible:  # the cause is the forcing, not the rules
+            out.append(_("{pool}: NO SLATE: forced in (force_in), but ineligible under the notice, so no slate can "
+                         "hold them:", pool=kind))
+            for c in e.forced_ineligible:
+                out.append(f"    {c['id']} {c['name']} ({c['unit']}): " + "; ".join(c["reasons"]))
+            out.append("  " + _("Remove them from force_in, or correct their data if the screening is wrong."))
+            if not e.conflicts:
+                continue
         out.append(f"{kind}: NO SLATE CAN MEET THESE RULES TOGETHER ({len(e.conflicts)} minimal conflict(s); "
                    "dropping any one rule of a conflict removes that conflict)")
         if e.arithmetic:

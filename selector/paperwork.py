@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from selector.domain import SelectionResult
+from selector.i18n import _
 from selector.pipeline import Inputs
 from selector.pool import Pool, Quotas, normalise_header
 from selector.rules import (
@@ -234,7 +235,7 @@ def template_columns(spec: PoolSpec, units: list[str] | None = None) -> list[Tem
         cols.append(TemplateColumn(a.column, zh, a.label_en or a.column, a.type,
                                    a.required and a.default is None and not a.allow_blank, choices))
     # every header must map back to its own column; otherwise fall back to the English column name
-    for _ in range(2):
+    for _attempt in range(2):
         problems = ProblemCollector("template")
         found = _match_columns(Table("template", [c.header for c in cols], [], []), spec, problems)
         wrong = {c.column for i, c in enumerate(cols) if found.get(c.column) != i}
@@ -871,6 +872,13 @@ def _explanation_blocks(doc: Doc, inputs: Inputs, folder: Path) -> None:
                      for rid in conflict]
             items.append(f"冲突 {i}：" + "；".join(parts))
         doc.add("ul", items)
+    forced = data.get("forced_ineligible") or []
+    if forced:  # issue 11, 16: the forcing rules every slate out, not the rules
+        doc.add("p", _("These candidates are forced in (force_in) but ineligible under the notice, so no slate "
+                       "can hold them; remove them from force_in or correct their data:"))
+        doc.add("table", ([_("id"), _("name"), _("unit"), _("why ineligible")],
+                          [[c.get("id", ""), c.get("name", ""), c.get("unit", ""), "；".join(c.get("reasons") or [])]
+                           for c in forced]))
     relax = data.get("relaxations") or []
     if relax:
         doc.add("h3", "可使名单成立的最小调整（均已求解验证）")
@@ -989,26 +997,39 @@ def build_report(inputs: Inputs, result: SelectionResult, folder: Path, budget: 
     return doc
 
 
+def _md_text(text: object) -> str:
+    """Text for report.md that a Markdown viewer shows as it is (issue 11, 7): no raw HTML (`<script>`,
+    `<img onerror=...>` become &lt;script&gt; ...) and no link or image syntax from a candidate's name."""
+    t = html.escape(str(text), quote=False)
+    for ch in "[]":
+        t = t.replace(ch, "\\" + ch)
+    return t.replace("\n", " ")
+
+
 def _md_cell(text: object) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """A table cell or list item: as _md_text, and no emphasis, code or column breaks either."""
+    t = str(text).replace("\\", "\\\\")
+    for ch in "|`*_":
+        t = t.replace(ch, "\\" + ch)
+    return _md_text(t)
 
 
 def render_markdown(doc: Doc) -> str:
     out: list[str] = []
     for kind, content in doc.blocks:
         if kind in ("h1", "h2", "h3"):
-            out.append("#" * int(kind[1]) + " " + str(content) + "\n")
+            out.append("#" * int(kind[1]) + " " + _md_text(content) + "\n")
         elif kind == "p":
-            out.append(str(content) + "\n")
+            out.append(_md_text(content) + "\n")  # our own `code` spans are kept
         elif kind == "ul":
-            out.append("\n".join(f"- {item}" for item in content) + "\n")  # type: ignore[attr-defined]
+            out.append("\n".join(f"- {_md_cell(item)}" for item in content) + "\n")  # type: ignore[attr-defined]
         elif kind == "table":
             heads, rows = content  # type: ignore[misc]
             lines = ["| " + " | ".join(_md_cell(h) for h in heads) + " |", "|" + "---|" * len(heads)]
             lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
             out.append("\n".join(lines) + "\n")
         elif kind == "img":
-            name, _ = content  # type: ignore[misc]
+            name, _png = content  # type: ignore[misc]
             out.append(f"![{name}]({name})\n")
     return "\n".join(out)
 

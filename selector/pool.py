@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from selector.errors import InputErrors, InputProblem, ProblemCollector
+from selector.errors import InputErrors, InputProblem, ProblemCollector, check_input_file
 from selector.rules import BASE_COLUMNS, NO, YES, Attribute, PoolSpec, RuleSet, ruleset_dir_path
 
 _YES_WORDS = {"yes", "y", "true", "t", "1", "是", "有", "√"}
@@ -137,6 +137,7 @@ def read_table(path: Path | str, sheet: str | None = None) -> Table:
         raise _fail(path, "file not found")
     if path.is_dir():
         raise _fail(path, "this is a folder, not a file")
+    check_input_file(path)  # not /dev/zero, a pipe, or a file of gigabytes (issue 11, 11)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path, sheet)

@@ -280,7 +280,7 @@ def apply_overrides(inputs: Inputs, sc: Scenario, path: Path | str, changes: lis
     new_rules = list(rs.rules)
     for rule_id, change in sc.rule_overrides.items():
         key = f"rules.{rule_id}"
-        idx = next((i for i, r in enumerate(new_rules) if r.id == rule_id), None)
+        idx = next((i for i, r in enumerate(new_rules) if r is not None and r.id == rule_id), None)
         if idx is None:
             problems.append(_problem(path, key, f"no rule '{rule_id}' (rules: {', '.join(rs.rule_ids())})"))
             continue
