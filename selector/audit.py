@@ -301,6 +301,10 @@ def verify_folder(folder: Path | str) -> VerifyReport:
         return report
     _check_slate(report, folder, inputs, result, audit)
     _check_regenerated(report, folder, inputs, result, audit)
+    if "adjustment" in audit:  # a folder of `selector adjust`: its link to the published one (issue 15)
+        from selector.adjust import check_adjustment
+
+        check_adjustment(report, folder, audit, result)
     return report
 
 

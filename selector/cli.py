@@ -120,6 +120,11 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
 
         def extra(folder: Path) -> None:
             write_screening(folder, inputs, screening)
+            if result.status in ("optimal", "feasible"):  # 候补名单 for the leadership group (issue 15)
+                from selector.reserve import reserve_list, write_reserve
+
+                write_reserve(folder, inputs, reserve_list(inputs, result, screening.masks,
+                                                           SolverSettings(workers=workers)))
             if write_explanation is not None:
                 write_explanation(folder)
             if plots:
@@ -397,6 +402,39 @@ def apportion(statistics: Annotated[Path, typer.Argument(help="Unit statistics (
     write_quota_table(out, award, result, into=into, force=force or (into is not None and out == into))
     typer.echo(format_apportionment(result))
     typer.echo(_("Written to {path}", path=out))
+
+
+# ---------------------------------------------------------------- adjusting a published slate (issue 15)
+@app.command()
+def adjust(result_dir: Annotated[Path, typer.Argument(help="A published result folder (of `selector select`).")],
+           remove: Annotated[Optional[list[str]], typer.Option("--remove", help="A candidate to take out (repeat).")
+                             ] = None,
+           add: Annotated[Optional[list[str]], typer.Option("--add", help="A candidate to bring in (repeat).")] = None,
+           out: OutOpt = Path("out/adjusted"), workers: WorkersOpt = 1, time_limit: TimeOpt = None,
+           force: ForceOpt = False) -> None:
+    """After the public notice: the slate with the removed candidates out (and the added in) that changes the
+    fewest published seats, then the most merit, the special class, the tie-break; who leaves, who enters and
+    why, against a full re-selection. Written like a select folder with audit.json linking to the published
+    one. Exit 0 a slate, 1 no slate (why, and the smallest changes that would let one exist), 2 bad input."""
+    from selector.adjust import adjust as run_adjust
+    from selector.adjust import format_adjustment, load_published, write_adjustment
+    from selector.i18n import _
+
+    pub = load_published(result_dir)
+    check_output_dir(out, force, list(pub.inputs.files.values()) + [result_dir / "audit.json"])
+    settings = SolverSettings(workers=workers, time_limit=time_limit, seed=pub.settings.seed)
+    adj = run_adjust(result_dir, remove or [], add or [], settings)
+    if adj.has_slate and (not adj.result.verified or not adj.forced_ok):
+        typer.echo(_("Internal error: the adjusted slate failed independent verification; nothing written."),
+                   err=True)
+        for v in adj.result.violations:
+            typer.echo(f"  {v}", err=True)
+        raise typer.Exit(EXIT_INTERNAL)
+    write_adjustment(out, adj, force=force)
+    typer.echo(format_adjustment(adj))
+    typer.echo("\n" + _("Written to {path}", path=str(out) + "/"))
+    if not adj.has_slate:
+        raise typer.Exit(EXIT_NO_SLATE)
 
 
 def _guarded(command):

@@ -278,3 +278,18 @@ def _rule_constraints(m: cp_model.CpModel, r: Rule, count, slack, unit: str | No
     if hi is not None:
         out.append(m.add(part - s <= hi))
     return out
+
+
+def changes_from(sm: SelectionModel, base: dict[str, set[str]]) -> dict[str, cp_model.LinearExpr]:
+    """Per award of the model: how many candidates leave or enter it against a base slate (award id ->
+    the ids that held it, e.g. the published slate), as a linear expression on the model's variables.
+    Used first in the objective order of `selector adjust` and of the stable what-ifs (issue 15): a
+    1-for-1 replacement counts 2 (one leaves, one enters)."""
+    ids = [str(i) for i in sm.pool.table["id"]]
+    out: dict[str, cp_model.LinearExpr] = {}
+    for a in sm.awards:
+        held = base.get(a.id, set())
+        coef = [-1 if cid in held else 1 for cid in ids]
+        # leaving: held before and not now (1 - x); entering: not held before and now (x)
+        out[a.id] = cp_model.LinearExpr.weighted_sum(sm.x[a.id], coef) + sum(1 for cid in ids if cid in held)
+    return out

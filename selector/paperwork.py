@@ -1126,13 +1126,14 @@ def write_tables_and_budget(folder: Path, inputs: Inputs, result: SelectionResul
     return sheets, budget
 
 
-def write_paperwork(folder: Path, inputs: Inputs, result: SelectionResult, settings=None) -> None:
+def write_paperwork(folder: Path, inputs: Inputs, result: SelectionResult, settings=None,
+                    audit_extra: dict | None = None) -> None:
     """Summary tables, budget, report and audit.json into a result folder, after everything else is in it
     (the report reads screening.csv, explanation.json and *.png; the audit hashes every file)."""
     from selector.audit import build_audit, write_audit
 
     folder = Path(folder)
     sheets, budget = write_tables_and_budget(folder, inputs, result)
-    audit = build_audit(inputs, result, settings)
+    audit = build_audit(inputs, result, settings) | (audit_extra or {})
     write_report(folder, inputs, result, budget, audit, sheets)
     write_audit(folder, audit)

@@ -139,8 +139,9 @@ def _exact(scaled: int | None, scale: int) -> str | None:
 
 
 def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
-           eligible: dict[str, list[bool]] | None = None) -> SelectionResult:
-    """Solve every pool for the slate of greatest merit and verify it independently."""
+           eligible: dict[str, list[bool]] | None = None, pool_solver=None) -> SelectionResult:
+    """Solve every pool for the slate of greatest merit and verify it independently. `pool_solver` (same
+    arguments as prune.solve_pool) replaces the objective order, e.g. fewest changes first (selector/adjust.py)."""
     start = time.perf_counter()
     rs = inputs.ruleset
     pool_results: dict[str, PoolResult] = {}
@@ -152,7 +153,7 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
         if mask is not None:
             ineligible |= {pool.table.at[i, "id"] for i in range(len(pool)) if not mask[i]}
         # the exact fast path (selector/prune.py); SolverSettings(fast=False) solves the plain model
-        sol = solve_pool(rs, pool, inputs.quotas, mask, settings, fixed=inputs.fixed or None)
+        sol = (pool_solver or solve_pool)(rs, pool, inputs.quotas, mask, settings, fixed=inputs.fixed or None)
         solutions[kind] = sol
         ids = list(pool.table["id"])
         for award_id, positions in sol.selected.items():
@@ -207,11 +208,11 @@ def screen_inputs(inputs: Inputs) -> Screening:
     return screen(inputs.ruleset, inputs.pools, inputs.quotas)
 
 
-def select_screened(inputs: Inputs, settings: SolverSettings = SolverSettings()
+def select_screened(inputs: Inputs, settings: SolverSettings = SolverSettings(), pool_solver=None
                     ) -> tuple[Screening, SelectionResult]:
     """Screen, then select among the eligible only; the result carries the screening summary."""
     screening = screen_inputs(inputs)
-    result = select(inputs, settings, eligible=screening.masks)
+    result = select(inputs, settings, eligible=screening.masks, pool_solver=pool_solver)
     return screening, result.model_copy(update={"screening": screening.summary()})
 
 

@@ -287,10 +287,12 @@ def slate_tables(inputs: Inputs, result: SelectionResult) -> dict[str, pd.DataFr
 
 
 def write_selection(out: Path, inputs: Inputs, result: SelectionResult, force: bool = False,
-                    extra: Callable[[Path], None] | None = None, settings=None, paperwork: bool = True) -> None:
+                    extra: Callable[[Path], None] | None = None, settings=None, paperwork: bool = True,
+                    audit_extra: dict | None = None) -> None:
     """Write the slates (CSV and one XLSX), summary.json and anything `extra` adds, atomically; then
     (`paperwork`) the summary tables, budget, report and audit.json, which read and hash all the rest.
-    `settings` (solve.SolverSettings) go into the audit record."""
+    `settings` (solve.SolverSettings) go into the audit record, and so do the entries of `audit_extra`
+    (an adjusted slate's link to the published one, selector/adjust.py)."""
     with atomic_output_dir(out, force) as tmp:
         tables = slate_tables(inputs, result) if result.status in ("optimal", "feasible") else {}
         for award_id, frame in tables.items():
@@ -304,7 +306,7 @@ def write_selection(out: Path, inputs: Inputs, result: SelectionResult, force: b
         if paperwork:  # last: the report reads what `extra` wrote (screening, plots), the audit hashes it all
             from selector.paperwork import write_paperwork
 
-            write_paperwork(tmp, inputs, result, settings)
+            write_paperwork(tmp, inputs, result, settings, audit_extra)
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
