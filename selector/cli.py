@@ -74,6 +74,8 @@ WorkersOpt = Annotated[int, typer.Option("--workers", callback=_check_workers,
 TimeOpt = Annotated[Optional[float], typer.Option("--time-limit", min=0.01, help="Seconds per pool.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output folder.")]
 PlotsOpt = Annotated[bool, typer.Option("--plots/--no-plots", help="Write the PNG and SVG plots.")]
+ReserveOpt = Annotated[bool, typer.Option("--reserve/--no-reserve", help="Write reserve.xlsx (候补名单): each seat's "
+                                          "replacement with the fewest changes, and per unit a ranked reserve.")]
 
 
 def _fail_input(e: InputErrors) -> None:
@@ -100,7 +102,7 @@ def _inputs(scenario: Path | None, rules: Path | None, individuals: Path | None,
 def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: IndividualsOpt = None,
            collectives: CollectivesOpt = None, quotas: QuotasOpt = None, out: OutOpt = Path("out"),
            workers: WorkersOpt = 1, time_limit: TimeOpt = None, force: ForceOpt = False,
-           plots: PlotsOpt = True) -> None:
+           plots: PlotsOpt = True, reserve: ReserveOpt = True) -> None:
     """Select the slate of greatest merit meeting every rule, verify it, and write it to --out
     (with composition, unit_fill and merit plots as PNG and SVG unless --no-plots)."""
     try:
@@ -120,7 +122,7 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
 
         def extra(folder: Path) -> None:
             write_screening(folder, inputs, screening)
-            if result.status in ("optimal", "feasible"):  # 候补名单 for the leadership group (issue 15)
+            if reserve and result.status in ("optimal", "feasible"):  # 候补名单 (issue 15)
                 from selector.reserve import reserve_list, write_reserve
 
                 write_reserve(folder, inputs, reserve_list(inputs, result, screening.masks,

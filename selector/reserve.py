@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
+
 from selector.domain import SelectionResult
 from selector.i18n import _
 from selector.model import members
@@ -267,22 +269,10 @@ def _solved(inputs: Inputs, kind: str, seat: str, result: SelectionResult, masks
 
 
 # ------------------------------------------------------------------------------------------ XLSX
-def _safe(value: object) -> object:
-    """A cell value that a spreadsheet shows as text, never runs as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def write_reserve(folder: Path, inputs: Inputs, reserve: Reserve) -> str:
-    """reserve.xlsx: sheet 逐席候补 (each seat, its replacement, what else moves, how it was found) and
-    sheet 单位候补名单 (per unit, the eligible candidates not selected, best first)."""
-    import openpyxl
-
-    from selector.paperwork import _styles, _width, save_workbook
-
+def reserve_frames(inputs: Inputs, reserve: Reserve) -> dict[str, pd.DataFrame]:
+    """The two sheets of reserve.xlsx, headers in the current language (Chinese by default): each seat with
+    its replacement and what else moves, and per unit the eligible candidates not selected, best first."""
     rs = inputs.ruleset
-    st = _styles()
     info = {}
     for pool in inputs.pools.values():
         for cid, name, unit, score in zip(pool.ids, pool.table["name"], pool.table["unit"], pool.table["score"]):
@@ -292,9 +282,6 @@ def write_reserve(folder: Path, inputs: Inputs, reserve: Reserve) -> str:
               "swap": _("1-for-1 swap checked by the independent verifier"),
               "solve": _("solved: fewest changes, then merit (CP-SAT)"),
               "mirror": _("as the solved seat of the same unit and groups (exchange argument)")}
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = _("Replacement per seat")
     head = [_("award name"), _("seat holder's id"), _("seat holder's name"), _("seat holder's unit"),
             _("seat holder's score"), _("holds a special-class seat"), _("replacement id"), _("replacement name"),
             _("replacement unit"), _("replacement score"), _("special seat goes to"), _("also leave"),
@@ -310,8 +297,6 @@ def write_reserve(folder: Path, inputs: Inputs, reserve: Reserve) -> str:
                      "、".join(f"{c} {info[c][0]}" for c in r.also_enter), r.changes,
                      float(Decimal(r.merit_delta)) if r.merit_delta is not None else None,
                      method[r.method] + ("" if r.proven else _(" (not proven within the time limit)"))])
-    _sheet(ws, head, rows, st, _width)
-    ws2 = wb.create_sheet(_("Reserve per unit"))
     head2 = [_("award name"), _("recommending unit"), _("reserve rank"), _("candidate id"), _("candidate name"),
              _("candidate score"), _("first replacement for")]
     replaces: dict[str, list[str]] = {}
@@ -323,18 +308,13 @@ def write_reserve(folder: Path, inputs: Inputs, reserve: Reserve) -> str:
         award = names[rs.top_award(kind).id]
         for unit, rank, cid in ranked:
             rows2.append([award, unit, rank, cid, info[cid][0], info[cid][2], "、".join(replaces.get(cid, []))])
-    _sheet(ws2, head2, rows2, st, _width)
-    save_workbook(wb, Path(folder) / RESERVE_FILE)
+    return {_("Replacement per seat"): pd.DataFrame(rows, columns=head),
+            _("Reserve per unit"): pd.DataFrame(rows2, columns=head2)}
+
+
+def write_reserve(folder: Path, inputs: Inputs, reserve: Reserve) -> str:
+    """reserve.xlsx (sheets 逐席候补 and 单位候补名单) through selector/sheets.py, the formula-safe writer."""
+    from selector.sheets import write_xlsx
+
+    write_xlsx(Path(folder) / RESERVE_FILE, reserve_frames(inputs, reserve))
     return RESERVE_FILE
-
-
-def _sheet(ws, head: list[str], rows: list[list], st, width) -> None:
-    for j, h in enumerate(head, start=1):
-        c = ws.cell(1, j, _safe(h))
-        c.font, c.fill, c.border, c.alignment = st["bold"], st["fill"], st["border"], st["center"]
-        ws.column_dimensions[c.column_letter].width = max(8.0, min(40.0, width(h)))
-    for i, row in enumerate(rows, start=2):
-        for j, v in enumerate(row, start=1):
-            c = ws.cell(i, j, _safe(v))
-            c.font, c.border = st["body"], st["border"]
-    ws.freeze_panes = "A2"

@@ -20,13 +20,12 @@ from hypothesis import strategies as st
 from mip_reference import Instance, ReferenceMip, brute_force_slates, preferred_slate
 from typer.testing import CliRunner
 
-from selector.adjust import adjust, write_adjustment
+from selector.adjust import adjust
 from selector.audit import verify_folder
 from selector.cli import app
 from selector.pipeline import load_inputs, select_screened
 from selector.report import write_screening, write_selection
 from selector.reserve import reserve_list
-from selector.solve import SolverSettings
 
 WOMEN = share("R-women", "women", ">=", "1/3")
 
@@ -283,23 +282,36 @@ def test_fewest_changes_against_an_independent_mip(case, first, second):
 
 
 # ---------------------------------------------------------------------------------------- reserve list
-def test_reserve_replacement_of_each_seat_is_what_adjust_gives(tmp_path):
-    rows = [{"id": "A", "unit": "U1", "score": 90, "gender": "female"},
-            {"id": "B", "unit": "U1", "score": 85}, {"id": "C", "unit": "U2", "score": 80},
-            {"id": "D", "unit": "U1", "score": 79}, {"id": "F", "unit": "U2", "score": 70, "gender": "female"},
-            {"id": "G", "unit": "U2", "score": 77}, {"id": "H", "unit": "U1", "score": 60, "gender": "female"}]
-    pub = publish(tmp_path, rows, [WOMEN], quotas={"U1": 3, "U2": 2}, seats=4, special=1)
+RESERVE_CASES = {
+    "swaps": ([{"id": "A", "unit": "U1", "score": 90, "gender": "female"},
+               {"id": "B", "unit": "U1", "score": 85}, {"id": "C", "unit": "U2", "score": 80},
+               {"id": "D", "unit": "U1", "score": 79}, {"id": "F", "unit": "U2", "score": 70, "gender": "female"},
+               {"id": "G", "unit": "U2", "score": 77}, {"id": "H", "unit": "U1", "score": 60, "gender": "female"}],
+              [WOMEN], {"U1": 3, "U2": 2}, 4, 1, {"class", "swap"}),
+    # A and A2 alike: neither has a 1-for-1 swap (D breaks R-women, F U2's quota): A is solved, A2 mirrors it
+    "mirror": ([{"id": "A", "unit": "U1", "score": 90, "gender": "female"},
+                {"id": "A2", "unit": "U1", "score": 89, "gender": "female"},
+                {"id": "B", "unit": "U1", "score": 85}, {"id": "C", "unit": "U2", "score": 80},
+                {"id": "D", "unit": "U1", "score": 79}, {"id": "F", "unit": "U2", "score": 70, "gender": "female"}],
+               [share("R-women", "women", ">=", "1/2")], {"U1": 3, "U2": 1}, 4, 0, {"solve", "mirror"}),
+}
+
+
+@pytest.mark.parametrize("name", list(RESERVE_CASES))
+def test_reserve_replacement_of_each_seat_is_what_adjust_gives(tmp_path, name):
+    rows, rules, quotas, seats, special, methods = RESERVE_CASES[name]
+    pub = publish(tmp_path, rows, rules, quotas=quotas, seats=seats, special=special)
     inputs = load_inputs(tmp_path / "case" / "rules.toml", {"individuals": tmp_path / "case" / "individuals.csv"})
     screening, result = select_screened(inputs)
     res = reserve_list(inputs, result, screening.masks)
-    methods = {r.method for r in res.replacements}
-    assert "class" in methods or "swap" in methods
+    assert methods <= {r.method for r in res.replacements}
     for r in res.replacements:
         adj = adjust(pub, remove=[r.seat], compare_full=False)
         ch = adj.awards["labour_model"]
         assert ch.changes == r.changes, r
         assert {p.id for p in ch.enter} == {r.replacement, *r.also_enter}, r
         assert {p.id for p in ch.leave} == {r.seat, *r.also_leave}, r
+        assert Decimal(ch.merit_after) - Decimal(ch.merit_before) == Decimal(r.merit_delta), r
         for a, who in r.subset_entrant.items():
             assert [p.id for p in adj.awards[a].enter] == [who]
 
@@ -335,5 +347,7 @@ def test_reserve_sheet_is_written_by_select(tmp_path):
     assert r.exit_code == 0, r.output
     wb = openpyxl.load_workbook(out / "reserve.xlsx")
     assert wb.sheetnames == ["逐席候补", "单位候补名单"]
-    cells = [c.value for row in wb["单位候补名单"].iter_rows() for c in row]
-    assert "P3" in cells and not any(isinstance(c, str) and c.startswith("=") for c in cells)
+    cells = [c for row in wb["单位候补名单"].iter_rows() for c in row]
+    assert "P3" in [c.value for c in cells]
+    formula_like = [c for c in cells if str(c.value).startswith("=")]
+    assert formula_like and all(c.data_type == "s" for c in formula_like)  # text, never a live formula
