@@ -96,10 +96,17 @@ def build_audit(inputs: Inputs, result: SelectionResult, settings=None) -> dict:
     }
 
 
+def output_files(folder: Path) -> list[str]:
+    """Every file of a result folder but audit.json, subfolders included (forms/consultation/x.docx), as
+    relative POSIX paths in sorted order."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.is_file() and p.relative_to(folder).as_posix() != AUDIT_FILE)
+
+
 def write_audit(folder: Path, audit: dict) -> None:
     """audit.json, with the SHA-256 of every other file in the folder (written last)."""
     folder = Path(folder)
-    outputs = {p.name: sha256_file(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != AUDIT_FILE}
+    outputs = {name: sha256_file(folder / name) for name in output_files(folder)}
     data = audit | {"outputs": outputs}
     (folder / AUDIT_FILE).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
@@ -177,8 +184,7 @@ def _check_outputs(report: VerifyReport, folder: Path, audit: dict) -> None:
                            f"{_short(sha256_file(p))})")
     report.add("output files as written", not changed,
                "; ".join(changed) or f"{len(audit['outputs'])} files have their recorded SHA-256")
-    extra = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != AUDIT_FILE
-                   and p.name not in audit["outputs"])
+    extra = [name for name in output_files(folder) if name not in audit["outputs"]]
     if extra:
         report.add("files not in the record", True, "added after the run (not checked): " + ", ".join(extra))
 

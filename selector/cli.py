@@ -14,6 +14,7 @@ from typer.exceptions import TyperException
 
 from selector.errors import InputErrors, Terminated, handle_sigterm
 from selector.explain import explain_inputs, explanation_json, format_explanation
+from selector.forms import FORMS_DIR, format_missing, format_written, has_forms, load_templates, write_forms
 from selector.i18n import _
 from selector.pipeline import Inputs, load_inputs, screen_inputs, select_screened
 from selector.pipeline import check as run_check
@@ -108,6 +109,8 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
     try:
         inputs = _inputs(scenario, rules, individuals, collectives, quotas)
         check_output_dir(out, force, inputs.all_files())  # refuse before solving, not after
+        if has_forms(inputs.ruleset):
+            load_templates(inputs)  # a broken form template is bad input: said before solving
         screening, result = select_screened(inputs, SolverSettings(workers=workers, time_limit=time_limit))
         if result.status in ("optimal", "feasible") and not result.verified:
             typer.echo("Internal error: the solver's slate failed independent verification; nothing written.",
@@ -119,6 +122,7 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
         if result.status == "infeasible":  # say why, in the notice's words, and what would work
             explanation = explain_inputs(inputs, eligible=screening.masks, prices=False, screening=screening)
         write_explanation = _write_explanation(explanation)
+        forms_written = []
 
         def extra(folder: Path) -> None:
             write_screening(folder, inputs, screening)
@@ -133,6 +137,8 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
                 from selector.plots import write_selection_plots
 
                 write_selection_plots(folder, inputs, result, screening.masks)
+            if has_forms(inputs.ruleset):  # issue 17: forms/ (附件2/3, bundles, tracker, 公示名单, 审批表, 承诺书)
+                forms_written.append(write_forms(folder / FORMS_DIR, inputs, result))
 
         write_selection(out, inputs, result, force=force, extra=extra,
                         settings=SolverSettings(workers=workers, time_limit=time_limit))  # for audit.json
@@ -144,6 +150,8 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
     typer.echo(format_result(inputs, result))
     if explanation is not None:
         typer.echo("\n" + format_explanation(explanation))
+    for written in forms_written:
+        typer.echo("\n" + format_written(written, out / FORMS_DIR))
     typer.echo(f"\nWritten to {out}/")
     if result.status not in ("optimal", "feasible"):
         forced = [c for e in (explanation or {}).values() for c in e.forced_ineligible]
@@ -213,6 +221,9 @@ def check(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: Ind
     for extra in (format_submissions(result.submissions), format_exact(result)):  # issue 14
         if extra:
             typer.echo("\n" + extra)
+    missing = format_missing(inputs)  # issue 17: clearances still missing, per department (八.5)
+    if missing:
+        typer.echo("\n" + missing)
     typer.echo(f"\nWritten to {out}/")
     if not result.ok:
         fatal = [f"{f.rule} ({f.subject}: needs {f.needed}, {f.available} available)" for f in result.findings
@@ -437,6 +448,35 @@ def adjust(result_dir: Annotated[Path, typer.Argument(help="A published result f
     typer.echo("\n" + _("Written to {path}", path=str(out) + "/"))
     if not adj.has_slate:
         raise typer.Exit(EXIT_NO_SLATE)
+
+
+# ---------------------------------------------------------------- the other paperwork (issue 17)
+@app.command()
+def forms(source: Annotated[Optional[Path], typer.Argument(
+              help="A scenario file, or a result folder of `selector select` (its inputs and slate).")] = None,
+          rules: RulesOpt = None, individuals: IndividualsOpt = None, collectives: CollectivesOpt = None,
+          quotas: QuotasOpt = None, out: OutOpt = Path("out/forms"), force: ForceOpt = False,
+          slate_only: Annotated[bool, typer.Option("--slate-only", help="Consultation forms and pledges for the "
+                                                   "selected candidates only.")] = False) -> None:
+    """The notice's other paperwork as Word/WPS documents (DOCX, A4) into --out: a consultation form per
+    candidate who needs one (附件2/附件3, departments from the rule set's eligibility rules), a bundle per
+    department, the clearance tracker (XLSX), a 承诺书 per unit and, for a result folder, the 公示名单 and a
+    推荐审批表 per selected candidate. Exit 0 written, 2 bad input."""
+    from selector.errors import InputProblem
+    from selector.forms import result_inputs
+
+    result = None
+    if source is not None and source.is_dir():
+        inputs, result = result_inputs(source)
+    else:
+        inputs = _inputs(source, rules, individuals, collectives, quotas)
+    if not has_forms(inputs.ruleset):
+        raise InputErrors([InputProblem(str(inputs.ruleset_path),
+                                        _("the rule set declares no forms ([paperwork.forms])"))])
+    check_output_dir(out, force, inputs.all_files())
+    with atomic_output_dir(out, force, inputs.all_files(), marker=True) as tmp:
+        written = write_forms(tmp, inputs, result, slate_only=slate_only)
+    typer.echo(format_written(written, out))
 
 
 def _guarded(command):

@@ -357,11 +357,51 @@ class SummaryTable(_Strict):
     columns: list[PaperworkColumn] = Field(default_factory=list)  # default: seq, unit, name, score, subset marks
 
 
+class FormRule(_Strict):
+    """Who gets a consultation form and which departments sign it, from one eligibility rule (E7, E8).
+
+    The rule is a `requires_all` rule: its `values` are the departments. By default the form goes to the
+    candidates the rule applies to (its pool and `when`). With `pool` (and `when`), the rule's departments
+    are asked of that pool instead: the enterprise collectives of 附件3, whose pool the screening rule,
+    written for the leaders, does not cover. `departments` keeps only some of the rule's values (a state
+    enterprise's leader also needs 组织人事, the enterprise itself not)."""
+
+    rule: str
+    pool: str | None = None
+    when: str | dict[str, list[str]] | None = None
+    departments: list[str] = Field(default_factory=list)  # a subset of the rule's values; default all
+
+
+class ConsultationForm(_Strict):
+    """One kind of consultation form (附件2, 附件3): its layout template and the rules that say who needs it."""
+
+    template: str  # a layout TOML in the forms folder (selector/forms.py renders it)
+    rules: list[FormRule]
+
+
+class Forms(_Strict):
+    """The notice's other paperwork (selector/forms.py): consultation forms (附件2/3, 九(二)), the public
+    list for the newspaper (八.3), the approval forms (推荐审批表, 九(三)) and the pledges (承诺书, 九(二)).
+    Wording and layout live in template files in `folder` (relative to the rule-set file)."""
+
+    folder: str = ""  # the templates' folder, relative to the rule-set file
+    post: str = ""  # the pool column holding a candidate's 职务 ({post} in the templates)
+    deeds: str = ""  # the pool column holding the short deeds 简要事迹 ({deeds})
+    clearances: str = "clearances"  # the set attribute that records which departments have signed
+    departments: dict[str, str] = Field(default_factory=dict)  # department value -> its name on the forms
+    consultation: list[ConsultationForm] = Field(default_factory=list)
+    public_list: str = ""  # template of the 公示名单 (one document for the whole slate)
+    approval: dict[str, str] = Field(default_factory=dict)  # pool kind -> template (one per selected)
+    pledge: str = ""  # template of the 承诺书 (one per recommending unit)
+    bundle: str = ""  # template of a department bundle's cover page (every form one department signs)
+
+
 class Paperwork(_Strict):
     """What the office files: the summary tables, and how the reward budget counts subset awards (W1)."""
 
     tables: list[SummaryTable] = Field(default_factory=list)  # default: one table per top-level award
     subset_reward: Literal["instead", "on_top"] = "instead"  # a subset award's reward replaces its parent's
+    forms: Forms = Field(default_factory=Forms)  # selector/forms.py: consultation forms, public list, ...
 
 
 class SubmissionRule(_Strict):
@@ -821,12 +861,70 @@ def _paperwork_consistency(rs: RuleSet, problems: ProblemCollector) -> None:
             if c.column not in known and not c.optional:
                 problems.add(f"column '{c.column}' is not seq, rank, a column of pool '{award.pool}' or a subset "
                              "award; mark it optional = true if it is an extra column some pools carry", rule=where)
+    _forms_consistency(rs, problems)
     files = [t.file for t in rs.paperwork.tables if t.file]
     for f in sorted({f for f in files if files.count(f) > 1}):
         problems.add(f"two summary tables write the same file '{f}'", rule="paperwork.tables")
     for f in files:
         if "/" in f or "\\" in f or not f.lower().endswith(".xlsx"):
             problems.add(f"file '{f}' must be a plain file name ending in .xlsx", rule="paperwork.tables")
+
+
+def _forms_consistency(rs: RuleSet, problems: ProblemCollector) -> None:
+    """Form rules name requires_all eligibility rules on the clearances attribute, declared pools, groups
+    and values; department names are declared values; templates are plain relative file names."""
+    f = rs.paperwork.forms
+    by_id = {e.id: e for e in rs.eligibility}
+    declared_departments: set[str] = set()
+    for spec in rs.pools.values():
+        attr = spec.attribute(f.clearances)
+        if attr is not None:
+            declared_departments |= set(attr.values)
+    for i, form in enumerate(f.consultation):
+        where = f"paperwork.forms.consultation[{i}]"
+        for fr in form.rules:
+            e = by_id.get(fr.rule)
+            if e is None:
+                problems.add(_("form rule names undeclared eligibility rule '{rule}'", rule=fr.rule), rule=where)
+                continue
+            if e.check != "requires_all" or e.attribute != f.clearances:
+                problems.add(_("form rule '{rule}' is not a requires_all rule on '{column}'", rule=fr.rule,
+                               column=f.clearances), rule=where)
+                continue
+            extra = [d for d in fr.departments if d not in e.values]
+            if extra:
+                problems.add(_("form rule '{rule}': departments {extra} are not among the rule's values {values}",
+                               rule=fr.rule, extra=extra, values=e.values), rule=where)
+            pool = fr.pool
+            if pool is None:
+                if fr.when is not None:
+                    problems.add(_("form rule '{rule}': 'when' needs 'pool' (without it the rule's own pool and "
+                                   "'when' apply)", rule=fr.rule), rule=where)
+                continue
+            spec = rs.pools.get(pool)
+            if spec is None:
+                problems.add(_("form rule '{rule}' uses undeclared pool '{pool}'", rule=fr.rule, pool=pool), rule=where)
+                continue
+            if isinstance(fr.when, str):
+                if fr.when not in rs.groups or rs.groups[fr.when].pool != pool:
+                    problems.add(_("'when' names '{group}', not a group of pool '{pool}'", group=fr.when, pool=pool),
+                                 rule=where)
+            elif fr.when:
+                for col, vals in fr.when.items():
+                    _declared(problems, where, pool, spec, col, vals, "'when'")
+    for d in f.departments:
+        if declared_departments and d not in declared_departments:
+            problems.add(_("department '{department}' is not a value of '{column}'", department=d, column=f.clearances),
+                         rule="paperwork.forms.departments")
+    for kind in f.approval:
+        if kind not in rs.pools:
+            problems.add(_("approval template for undeclared pool '{pool}'", pool=kind),
+                         rule="paperwork.forms.approval")
+    names = [c.template for c in f.consultation] + [f.public_list, f.pledge, f.bundle, *f.approval.values()]
+    for n in names:
+        if n and (Path(n).is_absolute() or ".." in Path(n).parts):
+            problems.add(_("template '{name}' must be a file name inside the forms folder", name=n),
+                         rule="paperwork.forms")
 
 
 def _loc_to_rule(data: dict, loc: tuple) -> str:

@@ -23,6 +23,10 @@ united-front clearance; no honour basis and not direct; a notice 2021-04-01..07 
 Four collectives likewise: a county-level administrative unit, review vote 0.55, a safety accident,
 social-insurance arrears. About half of the planted ones score 90+, so screening changes the slate.
 
+Each candidate also gets a post (职务: workplace and title) and short deeds (简要事迹), which the forms print
+(公示名单, 推荐审批表). They come from a random stream of their own, drawn after everything else, so adding
+them changed no other value: the slate is the one the pools gave without them.
+
 Usage: python generate.py [--seed 2021]. The output is byte-for-byte deterministic for a seed.
 """
 import argparse
@@ -107,10 +111,66 @@ COL_DEFECTS = ["admin_county_unit", "review_vote", "safety_accident", "insurance
 IND_COLUMNS = ["id", "name", "unit", "score", "sector", "role", "ownership", "tech_sme",
                "county_cadre", "gender", "minority", "craftsman", "honour_basis", "direct",
                "grassroots_vote", "review_vote", "notice_start", "notice_end", "post_years",
-               "clearances"] + FLAGS
+               "clearances"] + FLAGS + ["post", "deeds"]
 COL_COLUMNS = ["id", "name", "unit", "score", "kind", "ownership", "tech_sme", "new_economy",
                "admin_county_unit", "grassroots_vote", "review_vote", "notice_start",
-               "notice_end"] + FLAGS
+               "notice_end"] + FLAGS + ["deeds"]
+
+# posts and deeds (a stream of their own: see add_texts)
+TITLES = {
+    ("enterprise", "leader"): ["董事长", "总经理", "党委书记、董事长", "执行董事、总经理"],
+    ("enterprise", "technician"): ["高级工程师", "工程师", "技术主管", "质量工程师"],
+    ("enterprise", "frontline"): ["班组长", "操作工", "维修电工", "采煤队长", "车间主任"],
+    ("enterprise", "migrant_worker"): ["农民工、焊工", "农民工、装配工", "农民工、叉车司机"],
+    ("enterprise", "staff"): ["办公室主任", "安全管理员", "人力资源部部长"],
+    ("institution", "leader"): ["局长", "院长", "党委书记", "主任", "副局长"],
+    ("institution", "staff"): ["科员", "护士长", "教师", "一级主任科员", "社区网格员"],
+    ("institution", "technician"): ["主治医师", "高级教师", "高级农艺师", "检验师"],
+    ("agriculture", "leader"): ["村党支部书记、村委会主任", "合作社理事长", "家庭农场负责人"],
+    ("agriculture", "frontline"): ["种植户", "养殖户", "农机手"],
+    ("agriculture", "technician"): ["农技推广员", "畜牧兽医员", "高级农艺师"],
+    ("other", "frontline"): ["快递员", "网约车司机", "环卫工人"],
+    ("other", "staff"): ["社区工作者", "志愿服务队队长", "网格员"],
+    ("other", "technician"): ["技术员", "工程师"],
+}
+AGENCIES = ["教育局", "卫生健康委员会", "人民医院", "实验中学", "自然资源局", "社区卫生服务中心", "行政审批局"]
+DEEDS_PERSON = [
+    "2017年以来扎根一线，带领团队完成技术攻关{n}项，年创效益{m}万元",
+    "坚持岗位创新，累计提出合理化建议{n}条，获国家专利{k}项",
+    "疫情防控中连续奋战{n}天，圆满完成保供保运任务",
+    "带头推进项目建设，助力企业产值增长{k}0%，新增就业岗位{n}个",
+    "热心服务群众，累计帮扶困难家庭{n}户，群众满意度高",
+    "推广新品种新技术{k}项，带动周边{n}户农户增收致富",
+]
+DEEDS_COLLECTIVE = [
+    "2017年以来攻克关键技术难题{n}项，年节约成本{m}万元，连续{k}年安全生产无事故",
+    "创新服务模式，年服务群众{n}0人次，群众满意率98%以上",
+    "推行精益管理，产品合格率提升至99.{k}%，带动就业{n}人",
+    "疫情防控和复工复产中表现突出，组织志愿服务{n}次",
+]
+
+
+def add_texts(seed, individuals, collectives):
+    """A post (workplace and title) and short deeds for every candidate, from a stream of their own."""
+    rng = random.Random(f"texts-{seed}")
+    for row in individuals:
+        titles = TITLES.get((row["sector"], row["role"])) or TITLES[("other", "staff")]
+        if row["sector"] == "enterprise":
+            industry = rng.choice(list(INDUSTRY_TEAMS))
+            place = "阜新" + rng.choice(BRANDS) + industry + (
+                "集团有限责任公司" if row["ownership"] == "state" else "有限公司")
+        elif row["sector"] == "institution":
+            place = ("阜新市" if row["unit"].startswith(("市", "中省")) else row["unit"]) + rng.choice(AGENCIES)
+        elif row["sector"] == "agriculture":
+            place = row["unit"].replace("市农业农村局", "阜新市") + rng.choice(PLACES) + "村"
+        else:
+            place = row["unit"] + rng.choice(PLACES) + "社区"
+        row["post"] = place + rng.choice(titles)
+        row["deeds"] = rng.choice(DEEDS_PERSON).format(n=rng.randint(3, 60), m=rng.randint(20, 900),
+                                                         k=rng.randint(1, 9)) + "。"
+    for row in collectives:
+        row["deeds"] = rng.choice(DEEDS_COLLECTIVE).format(n=rng.randint(3, 60), m=rng.randint(20, 900),
+                                                             k=rng.randint(1, 9)) + "。"
 
 
 def pick(rng, weights):
@@ -262,6 +322,7 @@ def generate(seed):
         row["id"] = f"I{i:04d}"
     for i, row in enumerate(collectives, 1):
         row["id"] = f"C{i:03d}"
+    add_texts(seed, individuals, collectives)
     return individuals, collectives
 
 
