@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from selector.model import build_model
 from selector.pool import Pool, Quotas
 from selector.prune import build_pruned, prune
 from selector.rules import RuleSet
@@ -36,12 +37,17 @@ def slate_exists(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bo
     """Whether some slate meets every hard rule of the pool's awards (soft rules never rule one out)."""
     if fixed and eligible is not None and any(fixed.get(i) is True and not e for i, e in zip(pool.ids, eligible)):
         return Feasibility(pool.kind, False, 0, 0.0)  # a what-if forces in a candidate the notice excludes
-    pruned = prune(ruleset, pool, quotas, eligible, fixed or None)
-    sm = build_pruned(ruleset, pruned, quotas, fixed or None)
+    if len(ruleset.top_awards(pool.kind)) > 1:  # disjoint titles: the plain model (see prune.solve_pool)
+        sm = build_model(ruleset, pool, quotas, eligible, fixed=fixed or None)
+        kept = len(pool)
+    else:
+        pruned = prune(ruleset, pool, quotas, eligible, fixed or None)
+        sm = build_pruned(ruleset, pruned, quotas, fixed or None)
+        kept = len(pruned.kept)
     solver = InterruptibleSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = time_limit
     status = solver.solve(sm.model)
     exists = True if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else False if status == cp_model.INFEASIBLE \
         else None
-    return Feasibility(pool.kind, exists, len(pruned.kept), solver.wall_time)
+    return Feasibility(pool.kind, exists, kept, solver.wall_time)

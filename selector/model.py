@@ -57,7 +57,8 @@ def rule_ids_of_pool(ruleset: RuleSet, pool_kind: str, quotas: Quotas) -> list[s
 
 
 def quota_rule_id(ruleset: RuleSet, award: Award, unit: str) -> str:
-    return f"quota:{unit}" if award.parent is None else f"quota:{award.id}:{unit}"
+    first = award.parent is None and ruleset.top_awards(award.pool)[0].id == award.id  # not a 2nd disjoint title
+    return f"quota:{unit}" if first else f"quota:{award.id}:{unit}"
 
 
 @dataclass
@@ -71,7 +72,8 @@ class SelectionModel:
     counts: dict[tuple[str, str], cp_model.IntVar]  # (award id, group or 'all') -> count in the slate
     scale: int  # scores were multiplied by this to be integers
     scaled_scores: list[int]
-    merit: dict[str, cp_model.LinearExpr]  # award id -> sum of scaled scores selected
+    merit: dict[str, cp_model.LinearExpr]  # award id -> sum of scaled scores selected (the top: stage 1's merit,
+    # which with disjoint titles is the sum over every title)
     penalty: cp_model.LinearExpr  # soft rules: weight x people short, scaled like scores
     tie_break_weight: list[int]  # per candidate, larger = preferred among equals
     literals: dict[str, cp_model.IntVar] = field(default_factory=dict)  # rule id -> enforcement literal
@@ -155,9 +157,15 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
             if not fixed[cid] and not with_literals:
                 can_hold[awards[0].id][i] = False
     for a in awards[1:]:  # S2: a subset award is chosen from among its parent's slate
+        if a.parent is None:
+            continue  # another disjoint title (below)
         for i in range(n):
             m.add_implication(x[a.id][i], x[a.parent][i])  # type: ignore[index]
             can_hold[a.id][i] = can_hold[a.id][i] and can_hold[a.parent][i]  # type: ignore[index]
+    titles = [a for a in awards if a.parent is None]
+    if len(titles) > 1:  # issue 14, 4: disjoint titles from one pool: a candidate holds at most one
+        for i in range(n):
+            m.add(sum(x[a.id][i] for a in titles) <= 1)
 
     # Counts per (award, group): fixed by unconditional equalities, so rules compare counts. This lets
     # the solver prove infeasibility quickly when rules are assumed (measured in the explanation issue).
@@ -238,6 +246,8 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
         if not r.hard:
             penalty_terms.append(int(Decimal(str(r.weight)) * scale) * slacks[r.id])
     merit = {a.id: cp_model.LinearExpr.weighted_sum(x[a.id], scaled) for a in awards}
+    if len(titles) > 1:  # stage 1 maximises merit[top]: with disjoint titles, their merits together
+        merit[awards[0].id] = sum(merit[a.id] for a in titles)
     if tie_break_weight is not None:
         weight = list(tie_break_weight)
     else:

@@ -192,7 +192,7 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
         for kind, pool in inputs.pools.items():
             top = [a for a in rs.awards_of_pool(kind) if a.parent is None]
             if top and rs.preferences_of_pool(kind):
-                preferences += preference_report(rs, pool, inputs.quotas, slate.get(top[0].id, []),
+                preferences += preference_report(rs, pool, inputs.quotas, slate,
                                                  eligible.get(kind) if eligible else None, inputs.fixed or None)
     return SelectionResult(
         preferences=preferences,

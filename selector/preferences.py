@@ -29,17 +29,19 @@ def _solver() -> cp_model.CpSolver:
     return s
 
 
-def preference_report(ruleset: RuleSet, pool: Pool, quotas: Quotas, selected: list[str],
+def preference_report(ruleset: RuleSet, pool: Pool, quotas: Quotas, slate: dict[str, list[str]],
                       eligible: list[bool] | None = None, fixed: dict[str, bool] | None = None) -> list[dict]:
     """Per preference of the pool: {id, clause, text, group (label), held, most, merit, extra: [{k, merit,
-    cost}]}; merit exact as text; an extra's merit None when no slate holds that many (or not proven in time)."""
+    cost}]}; merit exact as text (stage 1's: every top-level award of the pool, as selector/solve.py counts it);
+    an extra's merit None when no slate holds that many (or not proven in time)."""
     out = []
     top = ruleset.top_award(pool.kind)
     ids = list(pool.table["id"])
     scores = dict(zip(ids, pool.table["score"]))
-    merit = sum((Decimal(str(scores[c])) for c in selected), Decimal(0))
-    chosen = set(selected)
+    merit = sum((Decimal(str(scores[c])) for t in ruleset.top_awards(pool.kind) for c in slate.get(t.id, [])),
+                Decimal(0))
     for p in ruleset.preferences_of_pool(pool.kind):
+        chosen = set(slate.get(p.award, []))
         mask = ruleset.group_mask(p.group, pool.table)
         held = sum(1 for i, c in enumerate(ids) if mask[i] and c in chosen)
         sm = build_model(ruleset.model_copy(update={"preferences": []}), pool, quotas, eligible, fixed=fixed)
@@ -58,8 +60,8 @@ def preference_report(ruleset: RuleSet, pool: Pool, quotas: Quotas, selected: li
             if solver.solve(trial.model) != cp_model.OPTIMAL:
                 extra.append({"k": k, "merit": None, "cost": None})
                 continue
-            best = Decimal(sum(trial.scaled_scores[i] for i, v in enumerate(trial.x[top.id])
-                               if solver.boolean_value(v))) / trial.scale
+            best = Decimal(sum(trial.scaled_scores[i] for t in ruleset.top_awards(pool.kind)
+                               for i, v in enumerate(trial.x[t.id]) if solver.boolean_value(v))) / trial.scale
             extra.append({"k": k, "merit": str(best), "cost": str(merit - best)})
         out.append({"id": p.id, "clause": p.clause, "text": p.text, "group": ruleset.group_label(p.group),
                     "held": held, "most": most, "merit": str(merit), "extra": extra})

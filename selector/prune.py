@@ -513,7 +513,8 @@ def solve_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool
     """The canonical slate of one pool: the exact fast path by default, the plain model with fast=False.
     Positions in the returned solution are those of `pool`, whichever path ran. `merit_only` (fast path,
     for sweeps): stop once the merit is proven optimal, with a slate reaching it (not the tie-break's)."""
-    if not settings.fast:
+    if not settings.fast or len(ruleset.top_awards(pool.kind)) > 1:  # disjoint titles (issue 14, 4): the classes'
+        # limits assume one top award, so these pools take the plain model
         return solve_model(build_model(ruleset, pool, quotas, eligible=eligible, fixed=fixed), settings)
     start = time.perf_counter()
     clock = _Clock(settings.time_limit)

@@ -104,6 +104,9 @@ class Award(_Strict):
     # 单列表彰 (issue 14, 3): only members of this group may take the open seats; a unit's non-members
     # never exceed its quota ("10 of the 110 from contest champions, 不占各地名额"). Absent: anyone may.
     open_group: str | None = None
+    # issue 14, 4: one of several top-level awards of one pool (劳动模范 and 先进工作者); a candidate holds at
+    # most one of them, each has its own seats, quotas and rules; their merits count together
+    disjoint: bool = False
     reward_yuan: int = Field(default=0, ge=0)  # W1: money per holder (issue: paperwork)
     clause: str = ""
     text: str = ""
@@ -505,6 +508,10 @@ class RuleSet(_Strict):
     def awards_of_pool(self, pool: str) -> list[Award]:
         return [a for a in self.awards if a.pool == pool]
 
+    def top_awards(self, pool: str) -> list[Award]:
+        """Every top-level award of the pool: one, or several disjoint titles (issue 14, 4)."""
+        return [a for a in self.awards_of_pool(pool) if a.parent is None]
+
     def top_award(self, pool: str) -> Award:
         """The award whose slate the pool's subset awards are chosen from."""
         return next(a for a in self.awards_of_pool(pool) if a.parent is None)
@@ -681,9 +688,9 @@ def _consistency(rs: RuleSet, problems: ProblemCollector) -> None:
                              rule=a.id)
     for pool in rs.pools:
         tops = [a for a in rs.awards if a.pool == pool and a.parent is None]
-        if len(tops) > 1:
+        if len(tops) > 1 and not all(a.disjoint for a in tops):
             problems.add(f"pool '{pool}' has several top-level awards {[a.id for a in tops]}; "
-                         "give all but one a 'parent'")
+                         "give all but one a 'parent', or mark each `disjoint = true` (a candidate holds one)")
     for name, g in rs.groups.items():
         if name == "all":
             problems.add("'all' is reserved for the whole slate; rename the group", rule=f"groups.{name}")

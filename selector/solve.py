@@ -178,7 +178,7 @@ def _after_stage1(sm: SelectionModel, settings: SolverSettings, clock: _Clock, t
                   best: int, bound: int, values: dict[str, list[int]], narrow=None) -> PoolSolution:
     """Stages 2 and 3, the uniqueness proof and the tie-break, once stage 1 is proven optimal at `best`."""
     m = sm.model
-    subsets = sm.awards[1:]
+    subsets = [a for a in sm.awards[1:] if a.parent is not None]  # not the other disjoint titles (issue 14)
     tolerance = max((t for _, _, t in sm.preferred), default=0)
     if narrow is not None:  # a preference's merit tolerance widens what may not be cut off
         values = narrow(sm, 1, stage1, best - tolerance, values) or values

@@ -147,12 +147,15 @@ def pool_findings(ruleset: RuleSet, pool: Pool, quotas: Quotas | None, eligible:
     if not awards:
         return []
     top = awards[0]
-    by_unit = quotas.of(top.id) if quotas is not None and top.quota != "none" else None
-    open_members = _members(ruleset, rows, top.open_group) if top.open_group else None
-    supply = _Supply(units, ok, by_unit, top.open_seats, open_members)
     everyone = [True] * len(rows)
     out: list[Finding] = []
+    supplies: dict[str, _Supply] = {}
+    for t in ruleset.top_awards(pool.kind):  # each title its own quotas (issue 14, 4: disjoint titles)
+        t_quota = quotas.of(t.id) if quotas is not None and t.quota != "none" else None
+        t_open = _members(ruleset, rows, t.open_group) if t.open_group else None
+        supplies[t.id] = _Supply(units, ok, t_quota, t.open_seats, t_open)
     for award in awards:
+        supply = supplies[award.id if award.parent is None else award.parent]
         total, usable = supply(everyone)
         seats_ok = usable >= award.seats
         out.append(Finding(f"seats:{award.id}", award.clause, award.text, award.id, "all", award.seats, usable,

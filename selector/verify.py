@@ -137,6 +137,18 @@ def verify_slate(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas, slate
                         report.violations.append(
                             f"quota:{u}: {f} selected for {award.id}, must fill exactly {by_unit.get(u, 0)}")
 
+    for kind in rows:  # issue 14, 4: disjoint titles of one pool: nobody holds two
+        titles = [a for a in ruleset.awards if a.pool == kind and a.parent is None]
+        if len(titles) > 1:
+            held: dict[str, list[str]] = {}
+            for a in titles:
+                for c in slate.get(a.id, []):
+                    held.setdefault(c, []).append(a.id)
+            for c, names in held.items():
+                if len(names) > 1:
+                    report.violations.append(_("{id} holds several disjoint titles: {titles}", id=c,
+                                               titles=", ".join(names)))
+
     for rule in ruleset.rules:
         award = ruleset.award(rule.award)
         chosen = [rows[award.pool][c] for c in slate.get(award.id, []) if c in rows.get(award.pool, {})]

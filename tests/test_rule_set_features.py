@@ -372,3 +372,34 @@ def test_pool_addition_names_every_attribute_that_made_it_work(tmp_path):
     exp = explain_pool(inputs.ruleset, inputs.pools["individuals"], inputs.quotas, prices=False)
     adds = [r for r in exp.relaxations if r.kind == "pool"]
     assert adds and all("role frontline" in r.describe() and "gender female" in r.describe() for r in adds)
+
+
+# ------------------------------------------------------------------------------- 4: disjoint titles
+def test_disjoint_titles_from_one_pool(tmp_path):
+    # 劳动模范 2 seats and 先进工作者 1 seat from one pool, nobody holds both; 先进工作者's one seat goes to a woman
+    # (its own rule A1). The three best are W1 90, M1 85, W2 80 (255 together); W1 or W2 takes 先进工作者. The two
+    # ways tie on every objective; the first in tie-break order (劳动模范 first, smaller id first) gives 劳动模范
+    # M1 W1 and 先进工作者 W2.
+    data = ruleset_data([count("A1", "women", min=1, award="advanced") | {"max": 1}], seats=2, groups=GROUPS)
+    data["awards"][0]["disjoint"] = True
+    data["awards"].append({"id": "advanced", "name_zh": "先进工作者", "pool": "individuals", "seats": 1,
+                           "quota": "cap", "disjoint": True})
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "rules.toml").write_text(toml_dumps(data), encoding="utf-8")
+    with open(tmp_path / "quotas.csv", "w", encoding="utf-8") as f:
+        f.write("unit,labour_model,advanced\nU1,2,1\nU2,0,0\n")
+    write_pool(tmp_path / "individuals.csv", POOL4)
+    inputs = load_inputs(tmp_path / "rules.toml", {"individuals": tmp_path / "individuals.csv"})
+    result = select(inputs)
+    lm, adv = sorted(result.awards["labour_model"].selected), result.awards["advanced"].selected
+    assert result.verified and len(lm) == 2 and len(adv) == 1 and not set(lm) & set(adv)
+    assert Decimal(result.awards["labour_model"].merit) + Decimal(result.awards["advanced"].merit) == 255
+    assert (lm, adv) == (["M1", "W1"], ["W2"])
+    both = verify_slate(inputs.ruleset, inputs.pools, inputs.quotas, {"labour_model": ["W1", "M1"], "advanced": ["W1"]})
+    assert not both.ok and any("W1" in v and "advanced" in v for v in both.violations)
+    assert check(inputs).ok
+    # without `disjoint`, two top-level awards of one pool are refused
+    del data["awards"][1]["disjoint"]
+    (tmp_path / "rules.toml").write_text(toml_dumps(data), encoding="utf-8")
+    with pytest.raises(InputErrors, match="disjoint"):
+        load_ruleset(tmp_path / "rules.toml")

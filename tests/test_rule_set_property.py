@@ -2,7 +2,7 @@
 the new rule kinds: the best merit the solver proves equals the best merit over every slate the verifier
 accepts (all slates enumerated), and no slate exists exactly when the verifier accepts none.
 Kinds: exact share, not-in / OR / NOT groups, groups on the unit, per-unit counts from a table, a share
-within named units, carve-out seats for a category."""
+within named units, carve-out seats for a category; and two disjoint titles from one pool."""
 
 from __future__ import annotations
 
@@ -82,3 +82,41 @@ def test_model_and_verifier_agree(rows, chosen, seats, carve, q1):
             got = [ids[i] for i in sol.selected["labour_model"]]
             assert verify_slate(inputs.ruleset, inputs.pools, inputs.quotas, {"labour_model": got}).ok
             assert sum((Decimal(str(scores[c])) for c in got), Decimal(0)) == best, (fast, rules, rows, quotas)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(row, min_size=3, max_size=6), chosen=st.lists(st.integers(0, len(RULES) - 1), max_size=2),
+       q1=st.integers(0, 2))
+def test_disjoint_titles_agree(rows, chosen, q1):
+    """Two disjoint titles (issue 14, 4): labour_model 2 seats with random rules, advanced 1 seat, a woman."""
+    rules = [RULES[i] for i in sorted(set(chosen))] + [count("A-w", "women", min=1, award="advanced")]
+    for i, r in enumerate(rows):
+        r["id"] = f"c{i}"
+    with tempfile.TemporaryDirectory() as d:
+        folder = Path(d)
+        data = ruleset_data(rules, seats=2, groups=GROUPS)
+        data["awards"][0]["disjoint"] = True
+        data["awards"].append({"id": "advanced", "name_zh": "先进工作者", "pool": "individuals", "seats": 1,
+                               "quota": "cap", "disjoint": True})
+        (folder / "rules.toml").write_text(toml_dumps(data), encoding="utf-8")
+        (folder / "quotas.csv").write_text(f"unit,labour_model,advanced\nU1,{q1},1\nU2,{2 - q1},1\n",
+                                           encoding="utf-8")
+        write_pool(folder / "individuals.csv", rows)
+        inputs = load_inputs(folder / "rules.toml", {"individuals": folder / "individuals.csv"})
+        pool = inputs.pools["individuals"]
+        ids = pool.ids
+        scores = dict(zip(ids, pool.table["score"]))
+        best = None
+        for lm in itertools.combinations(ids, 2):
+            for adv in ids:
+                slate = {"labour_model": list(lm), "advanced": [adv]}
+                if verify_slate(inputs.ruleset, inputs.pools, inputs.quotas, slate).ok:
+                    merit = sum((Decimal(str(scores[c])) for c in [*lm, adv]), Decimal(0))
+                    best = merit if best is None or merit > best else best
+        sol = solve_pool(inputs.ruleset, pool, inputs.quotas)
+        if best is None:
+            assert sol.status == "infeasible", (rules, rows)
+            return
+        got = {a: [ids[i] for i in pos] for a, pos in sol.selected.items()}
+        assert sol.status == "optimal" and verify_slate(inputs.ruleset, inputs.pools, inputs.quotas, got).ok
+        assert sum((Decimal(str(scores[c])) for a in got for c in got[a]), Decimal(0)) == best
