@@ -253,26 +253,25 @@ def _preference_stages(sm: SelectionModel, settings: SolverSettings, clock: _Clo
     among those. (values, that merit), or None when a stage is not solved to optimality in time."""
     m = sm.model
     m.add(stage1 >= best - tolerance)
-    for _pid, count, _t in sm.preferred:
+
+    def maximise(objective):
         _hint(sm, values)
-        m.maximize(count)
+        m.maximize(objective)
         solver = _solver(settings, clock)
         status = solver.solve(m)
         times.append(solver.wall_time)
-        if status != cp_model.OPTIMAL:
+        return solver if status == cp_model.OPTIMAL else None
+
+    for _pid, count, _t in sm.preferred:
+        solver = maximise(count)
+        if solver is None:
             return None
         values = _values(sm, solver)
         m.add(count >= int(solver.value(count)))
     if not tolerance:
         return values, best
-    _hint(sm, values)
-    m.maximize(stage1)
-    solver = _solver(settings, clock)
-    status = solver.solve(m)
-    times.append(solver.wall_time)
-    if status != cp_model.OPTIMAL:
-        return None
-    return _values(sm, solver), int(solver.value(stage1))
+    solver = maximise(stage1)
+    return None if solver is None else (_values(sm, solver), int(solver.value(stage1)))
 
 
 UNIQUENESS = "most-changed"  # or "second-best" (_is_only_solution_by_second_best); the same verdict

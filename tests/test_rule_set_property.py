@@ -47,6 +47,15 @@ RULES = [
 ]
 
 
+def _load(folder: Path, data: dict, rows: list[dict]):
+    """Write the rule set and pool beside the quota table already in `folder`; load them as a user's are."""
+    (folder / "rules.toml").write_text(toml_dumps(data), encoding="utf-8")
+    write_pool(folder / "individuals.csv", rows)
+    inputs = load_inputs(folder / "rules.toml", {"individuals": folder / "individuals.csv"})
+    pool = inputs.pools["individuals"]
+    return inputs, pool, pool.ids, dict(zip(pool.ids, pool.table["score"]))
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(row, min_size=3, max_size=7), chosen=st.lists(st.integers(0, len(RULES) - 1), max_size=3),
        seats=st.integers(2, 3), carve=st.booleans(), q1=st.integers(0, 3))
@@ -61,13 +70,8 @@ def test_model_and_verifier_agree(rows, chosen, seats, carve, q1):
         quotas = {"U1": q1, "U2": max(0, seats - q1 - open_seats)}  # the caps hold the seats less the open one
         if carve:
             data["awards"][0].update({"open_seats": 1, "open_group": "champion"})
-        (folder / "rules.toml").write_text(toml_dumps(data), encoding="utf-8")
         write_quotas(folder / "quotas.csv", quotas)
-        write_pool(folder / "individuals.csv", rows)
-        inputs = load_inputs(folder / "rules.toml", {"individuals": folder / "individuals.csv"})
-        pool = inputs.pools["individuals"]
-        ids = pool.ids
-        scores = dict(zip(ids, pool.table["score"]))
+        inputs, pool, ids, scores = _load(folder, data, rows)
         best = None
         for slate in itertools.combinations(ids, seats):
             if verify_slate(inputs.ruleset, inputs.pools, inputs.quotas, {"labour_model": list(slate)}).ok:
@@ -98,14 +102,9 @@ def test_disjoint_titles_agree(rows, chosen, q1):
         data["awards"][0]["disjoint"] = True
         data["awards"].append({"id": "advanced", "name_zh": "先进工作者", "pool": "individuals", "seats": 1,
                                "quota": "cap", "disjoint": True})
-        (folder / "rules.toml").write_text(toml_dumps(data), encoding="utf-8")
         (folder / "quotas.csv").write_text(f"unit,labour_model,advanced\nU1,{q1},1\nU2,{2 - q1},1\n",
                                            encoding="utf-8")
-        write_pool(folder / "individuals.csv", rows)
-        inputs = load_inputs(folder / "rules.toml", {"individuals": folder / "individuals.csv"})
-        pool = inputs.pools["individuals"]
-        ids = pool.ids
-        scores = dict(zip(ids, pool.table["score"]))
+        inputs, pool, ids, scores = _load(folder, data, rows)
         best = None
         for lm in itertools.combinations(ids, 2):
             for adv in ids:
