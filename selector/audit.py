@@ -86,6 +86,7 @@ def build_audit(inputs: Inputs, result: SelectionResult, settings=None) -> dict:
         | ({"scenario": _file_record(inputs.scenario)} if inputs.scenario is not None else {}),
         "versions": package_versions(),
         "solver": _settings_record(settings),
+        "reading": {"skip_hidden_rows": inputs.skip_hidden_rows},  # verify reads the pools the same way
         "status": result.status,
         "verified": result.verified,
         "pools": {k: p.model_dump() for k, p in result.pools.items()},
@@ -288,6 +289,7 @@ def verify_folder(folder: Path | str) -> VerifyReport:
     roles = dict(paths)
     rules, quotas = roles.pop("rules", None), roles.pop("quotas", None)
     scenario = roles.pop("scenario", None)
+    skip_hidden = bool((audit.get("reading") or {}).get("skip_hidden_rows", False))
     if rules is None:
         report.add("inputs", False, "the record names no rule set")
         return report
@@ -295,9 +297,9 @@ def verify_folder(folder: Path | str) -> VerifyReport:
         if scenario is not None:  # a what-if run: the same files with the scenario's overrides applied again
             from selector.scenario import load_scenario_inputs
 
-            inputs = load_scenario_inputs(scenario, rules, roles, quotas).inputs
+            inputs = load_scenario_inputs(scenario, rules, roles, quotas, skip_hidden).inputs
         else:
-            inputs = load_inputs(rules, roles, quotas)
+            inputs = load_inputs(rules, roles, quotas, skip_hidden)
     except InputErrors as e:
         report.add("inputs read back", False, "; ".join(str(p) for p in e.problems[:5]))
         return report

@@ -77,6 +77,8 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing out
 PlotsOpt = Annotated[bool, typer.Option("--plots/--no-plots", help="Write the PNG and SVG plots.")]
 ReserveOpt = Annotated[bool, typer.Option("--reserve/--no-reserve", help="Write reserve.xlsx (候补名单): each seat's "
                                           "replacement with the fewest changes, and per unit a ranked reserve.")]
+SkipHiddenOpt = Annotated[bool, typer.Option("--skip-hidden-rows", help="Leave out rows hidden in XLSX pools "
+                                             "(read with a warning otherwise).")]
 
 
 def _fail_input(e: InputErrors) -> None:
@@ -89,25 +91,40 @@ def _fail_input(e: InputErrors) -> None:
 
 
 def _inputs(scenario: Path | None, rules: Path | None, individuals: Path | None, collectives: Path | None,
-            quotas: Path | None) -> Inputs:
-    if scenario is not None:  # a scenario's files, its base's, and its what-if overrides applied
-        given = {k: v for k, v in (("individuals", individuals), ("collectives", collectives)) if v is not None}
-        return load_scenario_inputs(scenario, rules=rules, pools=given, quotas=quotas).inputs
-    if rules is None:
-        raise typer.BadParameter("give a SCENARIO file, or --rules with the pools")
-    pools = {k: v for k, v in (("individuals", individuals), ("collectives", collectives)) if v is not None}
-    return load_inputs(rules, pools, quotas)
+            quotas: Path | None, skip_hidden_rows: bool = False) -> Inputs:
+    from selector.progress import terminal_progress
+
+    with terminal_progress():  # a bar while a large pool is read, on a terminal only
+        if scenario is not None:  # a scenario's files, its base's, and its what-if overrides applied
+            given = {k: v for k, v in (("individuals", individuals), ("collectives", collectives)) if v is not None}
+            inputs = load_scenario_inputs(scenario, rules=rules, pools=given, quotas=quotas,
+                                          skip_hidden_rows=skip_hidden_rows).inputs
+        else:
+            if rules is None:
+                raise typer.BadParameter("give a SCENARIO file, or --rules with the pools")
+            pools = {k: v for k, v in (("individuals", individuals), ("collectives", collectives)) if v is not None}
+            inputs = load_inputs(rules, pools, quotas, skip_hidden_rows)
+    _echo_warnings(inputs)
+    return inputs
+
+
+def _echo_warnings(inputs: Inputs) -> None:
+    """Hidden rows, merged cells: read, but said on screen (and written to reading_warnings.csv)."""
+    from selector.i18n import _
+
+    for w in inputs.warnings:
+        typer.echo(_("Warning: {warning}", warning=str(w)), err=True)
 
 
 @app.command()
 def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: IndividualsOpt = None,
            collectives: CollectivesOpt = None, quotas: QuotasOpt = None, out: OutOpt = Path("out"),
            workers: WorkersOpt = 1, time_limit: TimeOpt = None, force: ForceOpt = False,
-           plots: PlotsOpt = True, reserve: ReserveOpt = True) -> None:
+           plots: PlotsOpt = True, reserve: ReserveOpt = True, skip_hidden_rows: SkipHiddenOpt = False) -> None:
     """Select the slate of greatest merit meeting every rule, verify it, and write it to --out
     (with composition, unit_fill and merit plots as PNG and SVG unless --no-plots)."""
     try:
-        inputs = _inputs(scenario, rules, individuals, collectives, quotas)
+        inputs = _inputs(scenario, rules, individuals, collectives, quotas, skip_hidden_rows)
         check_output_dir(out, force, inputs.all_files())  # refuse before solving, not after
         if has_forms(inputs.ruleset):
             load_templates(inputs)  # a broken form template is bad input: said before solving
@@ -178,11 +195,11 @@ def _write_explanation(explanation):
 @app.command()
 def explain(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: IndividualsOpt = None,
             collectives: CollectivesOpt = None, quotas: QuotasOpt = None, out: OutOpt = Path("out/explain"),
-            force: ForceOpt = False) -> None:
+            force: ForceOpt = False, skip_hidden_rows: SkipHiddenOpt = False) -> None:
     """Why no slate exists (minimal conflicts, relaxations that work) or, when one does, what each rule
     costs in merit. Writes explanation.json to --out. Exit 0 when every pool has a slate, 1 otherwise."""
     try:
-        inputs = _inputs(scenario, rules, individuals, collectives, quotas)
+        inputs = _inputs(scenario, rules, individuals, collectives, quotas, skip_hidden_rows)
         check_output_dir(out, force, inputs.all_files())  # refuse before solving, not after
         screening = screen_inputs(inputs)
         explanation = explain_inputs(inputs, eligible=screening.masks, prices=True, screening=screening)
@@ -201,12 +218,12 @@ def explain(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: I
 @app.command()
 def check(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: IndividualsOpt = None,
           collectives: CollectivesOpt = None, quotas: QuotasOpt = None, out: OutOpt = Path("out/check"),
-          force: ForceOpt = False) -> None:
+          force: ForceOpt = False, skip_hidden_rows: SkipHiddenOpt = False) -> None:
     """Read, screen eligibility and check the eligible supply against every rule, without solving.
     Writes screening.csv, supply.csv and check.json to --out. Exit 0 when nothing rules a slate out,
     1 when something does (a unit short of its quota, a group short of what the rules force), 2 bad input."""
     try:
-        inputs = _inputs(scenario, rules, individuals, collectives, quotas)
+        inputs = _inputs(scenario, rules, individuals, collectives, quotas, skip_hidden_rows)
         check_output_dir(out, force, inputs.all_files())  # refuse before solving, not after
         result = run_check(inputs)
         write_check(out, inputs, result, force=force)

@@ -36,14 +36,22 @@ class Inputs:
     fixed: dict[str, bool] = field(default_factory=dict)  # what-if: candidate id -> forced in (True) / out (False)
     scenario: Path | None = None  # the scenario file these came through (its overrides are applied above)
     read_files: tuple[Path, ...] = ()  # every other file read: the scenario's bases, its extra candidates
+    skip_hidden_rows: bool = False  # hidden workbook rows were left out of the pools (--skip-hidden-rows)
 
     def all_files(self) -> list[Path]:
         """Every file this run read (an output folder must never hold one of them)."""
         return [*self.files.values(), *([self.scenario] if self.scenario is not None else []), *self.read_files]
 
+    @property
+    def warnings(self) -> list[InputProblem]:
+        """What was read but deserves a look (hidden rows, merged cells), every pool's, in pool order."""
+        return [w for pool in self.pools.values() for w in pool.warnings]
 
-def load_inputs(rules: Path | str, pools: dict[str, Path | str], quotas: Path | str | None = None) -> Inputs:
-    """Read the rule set, the quota table and every pool; all problems of all files raised together."""
+
+def load_inputs(rules: Path | str, pools: dict[str, Path | str], quotas: Path | str | None = None,
+                skip_hidden_rows: bool = False) -> Inputs:
+    """Read the rule set, the quota table and every pool; all problems of all files raised together.
+    Hidden workbook rows are read with a warning (Inputs.warnings), or left out with skip_hidden_rows."""
     rules = Path(rules)
     ruleset = load_ruleset(rules)
     problems: list[InputProblem] = []
@@ -62,7 +70,7 @@ def load_inputs(rules: Path | str, pools: dict[str, Path | str], quotas: Path | 
             continue
         try:
             loaded[kind] = read_pool(pools[kind], ruleset.pools[kind], kind,
-                                     quota_table.units if quota_table else None)
+                                     quota_table.units if quota_table else None, skip_hidden_rows=skip_hidden_rows)
         except InputErrors as e:
             problems += e.problems
     for kind in pools:
@@ -79,7 +87,7 @@ def load_inputs(rules: Path | str, pools: dict[str, Path | str], quotas: Path | 
     if problems:
         raise InputErrors(problems)
     files = {"rules": rules, "quotas": quota_path} | {kind: Path(str(p)) for kind, p in pools.items()}
-    return Inputs(ruleset, rules, loaded, quota_table, files)
+    return Inputs(ruleset, rules, loaded, quota_table, files, skip_hidden_rows=skip_hidden_rows)
 
 
 def resolve_unit_columns(ruleset: RuleSet, quota_path: Path) -> RuleSet:

@@ -389,10 +389,24 @@ def findings_table(findings: list[Finding]) -> pd.DataFrame:
                                  "rules_out_a_slate", "hard", "note"])
 
 
+def reading_warnings_table(inputs: Inputs) -> pd.DataFrame | None:
+    """What reading the pools warned about (hidden rows, merged cells), one row each; None when nothing."""
+    from selector.i18n import _
+
+    if not inputs.warnings:
+        return None
+    return pd.DataFrame([[w.file, "" if w.row is None else w.row, w.column or "", w.message] for w in inputs.warnings],
+                        columns=[_("file"), _("row"), _("column"), _("warning")])
+
+
 def write_screening(folder: Path, inputs: Inputs, screening: Screening) -> None:
-    """screening.csv into `folder`, and a `screening` sheet in its slate.xlsx when there is one."""
+    """screening.csv into `folder`, and a `screening` sheet in its slate.xlsx when there is one; and
+    reading_warnings.csv when reading the pools warned about something (hidden rows, merged cells)."""
     table = screening_table(inputs, screening)
     write_csv(table, folder / "screening.csv")
+    warnings = reading_warnings_table(inputs)
+    if warnings is not None:
+        write_csv(warnings, folder / "reading_warnings.csv")
     xlsx = folder / "slate.xlsx"
     if xlsx.exists():
         add_xlsx_sheet(xlsx, "screening", table)

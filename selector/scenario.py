@@ -196,14 +196,14 @@ def load_scenario(path: Path | str) -> tuple[Scenario, Path, dict[str, Path], Pa
 
 
 def load_scenario_inputs(path: Path | str, rules: Path | None = None, pools: dict[str, Path] | None = None,
-                         quotas: Path | None = None) -> LoadedScenario:
+                         quotas: Path | None = None, skip_hidden_rows: bool = False) -> LoadedScenario:
     """Read a scenario, its bases and every file they name, and apply the overrides root first.
     `rules`, `pools` and `quotas` replace the scenario's files (the CLI's --rules, --individuals, ...).
     inputs.files names the data files only (rule set, quota table, pools), as pipeline.load_inputs does."""
     path = Path(path)
     chain = _chain(path)
     _, rules_path, pool_paths, quota_path = load_scenario(path)
-    inputs = load_inputs(rules or rules_path, pool_paths | (pools or {}), quotas or quota_path)
+    inputs = load_inputs(rules or rules_path, pool_paths | (pools or {}), quotas or quota_path, skip_hidden_rows)
     changes: list[Change] = []
     for p, sc in chain:
         inputs = apply_overrides(inputs, sc, p, changes)
@@ -245,7 +245,8 @@ def apply_overrides(inputs: Inputs, sc: Scenario, path: Path | str, changes: lis
             continue
         read.append(_resolve(path, file))
         try:
-            more = read_pool(_resolve(path, file), rs.pools[kind], kind, quotas.units)
+            more = read_pool(_resolve(path, file), rs.pools[kind], kind, quotas.units,
+                             skip_hidden_rows=inputs.skip_hidden_rows)
         except InputErrors as e:
             problems += e.problems
             continue
