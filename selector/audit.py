@@ -224,11 +224,12 @@ def _ids_diff(what: str, recorded: list[str], now: list[str]) -> str:
     return "; ".join(parts)
 
 
-def _as_csv(ids: list[str]) -> list[str]:
-    """Ids as a CSV of ours holds them (formula-like text prefixed, selector.sheets)."""
+def _as_csv(ids: list[str], public: dict[str, str] | None = None) -> list[str]:
+    """Ids as a CSV of ours holds them (masked where they are ID-card or phone numbers, paperwork.public_id_map;
+    formula-like text prefixed, selector.sheets)."""
     from selector.sheets import csv_safe
 
-    return [str(csv_safe(i)) for i in ids]
+    return [str(csv_safe((public or {}).get(i, i))) for i in ids]
 
 
 def _read_csv_rows(path: Path) -> list[list[str]]:
@@ -337,12 +338,15 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
             continue
         k = header.index("id")
         ids = [r[k] for r in rows[1:] if len(r) > k]
-        problems = [d for d in [_ids_diff(f"{award.id}.csv", _as_csv(slate.get(award.id, [])), ids)] if d]
+        from selector.paperwork import public_id_map
+
+        public = public_id_map(inputs.pools[award.pool].ids)
+        problems = [d for d in [_ids_diff(f"{award.id}.csv", _as_csv(slate.get(award.id, []), public), ids)] if d]
         for sub in rs.awards:
             if sub.parent == award.id and sub.id in header:
                 j = header.index(sub.id)
                 marked = [r[k] for r in rows[1:] if len(r) > j and r[j] == "yes"]
-                d = _ids_diff(f"{award.id}.csv column {sub.id}", _as_csv(slate.get(sub.id, [])), marked)
+                d = _ids_diff(f"{award.id}.csv column {sub.id}", _as_csv(slate.get(sub.id, []), public), marked)
                 if d:
                     problems.append(d)
         report.add(f"{award.id}.csv lists the recorded slate", not problems, "; ".join(problems) or

@@ -17,6 +17,7 @@ import datetime as dt
 import html
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -52,6 +53,15 @@ _ID15 = re.compile(r"(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?![0-9])")
 
 
+def _masked(content: object) -> object:
+    """mask_text over every string of a report block (text, list items, table headers and cells)."""
+    if isinstance(content, str):
+        return mask_text(content)
+    if isinstance(content, (list, tuple)):
+        return type(content)(_masked(c) for c in content)
+    return content
+
+
 def is_sensitive_header(header: str) -> bool:
     """A column whose header names identity-card or phone numbers (身份证号, 手机, phone, id_card ...)."""
     h = normalise_header(header)
@@ -74,6 +84,23 @@ def mask_text(text: str) -> str:
     t = _ID18.sub(_mask_id, text)
     t = _ID15.sub(_mask_id, t)
     return _MOBILE.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + m.group(1) + "****" + m.group(3), t)
+
+
+def public_id_map(ids: Iterable[str]) -> dict[str, str]:
+    """Each id as public outputs show it (issue 11, item 21): itself, or masked when it is or holds an
+    identity-card or mobile number (210203198001011234 -> 2102**********1234). Ids that mask alike are
+    told apart by -2, -3 ... in file order, so a public list still names each candidate once; the full
+    ids stay in the audit record (audit.json, summary.json)."""
+    out: dict[str, str] = {}
+    taken: dict[str, int] = {}
+    for i in ids:
+        masked = mask_text(i)
+        if masked == i:
+            out[i] = i
+            continue
+        n = taken[masked] = taken.get(masked, 0) + 1
+        out[i] = masked if n == 1 else f"{masked}-{n}"
+    return out
 
 
 def mask_value(value: object, sensitive: bool = False) -> object:
@@ -740,7 +767,9 @@ class Doc:
     blocks: list[tuple[str, object]] = field(default_factory=list)
 
     def add(self, kind: str, content: object) -> None:
-        self.blocks.append((kind, content))
+        """Text is masked on the way in: an id or name holding an ID-card or phone number never reaches
+        report.md or report.html whole (issue 11, item 21)."""
+        self.blocks.append((kind, content if kind == "img" else _masked(content)))
 
 
 _STATUS_ZH = {"optimal": "已求得并证明最优", "feasible": "可行（未在时限内证明最优）",

@@ -75,6 +75,7 @@ def cjk_font() -> str:
 def _style():
     with matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": [cjk_font(), "DejaVu Sans"],
                                 "axes.unicode_minus": False, "svg.fonttype": "path", "figure.dpi": 100,
+                                "svg.hashsalt": "slate-selector",  # the SVG's ids: the same every run
                                 "axes.spines.top": False, "axes.spines.right": False}):
         yield
 
@@ -83,7 +84,8 @@ def _save(fig: Figure, folder: Path, stem: str, title: str) -> list[Path]:
     out = []
     for ext in ("png", "svg"):
         path = Path(folder) / f"{stem}.{ext}"
-        fig.savefig(path, dpi=110, metadata={"Title": title} if ext == "svg" else {"Title": title})
+        # no dc:date in the SVG: two runs on the same inputs give the same bytes, like the XLSX
+        fig.savefig(path, dpi=110, metadata={"Title": title, "Date": None} if ext == "svg" else {"Title": title})
         out.append(path)
     return out
 

@@ -19,7 +19,7 @@ from selector.domain import SelectionResult
 from selector.eligibility import Screening
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import _
-from selector.paperwork import mask_frame, private_columns
+from selector.paperwork import mask_frame, mask_text, private_columns, public_id_map
 from selector.pipeline import Inputs
 from selector.sheets import add_xlsx_sheet, write_csv, write_xlsx
 from selector.supply import Finding, SupplyCheck
@@ -260,6 +260,16 @@ def _cell(v) -> object:
     return str(v) if not isinstance(v, (int, float, str)) else v
 
 
+def public_ids(frame: pd.DataFrame, ids: dict[str, str]) -> pd.DataFrame:
+    """Public outputs show an id or name that is (or holds) an identity-card or mobile number masked:
+    ids through `ids` (paperwork.public_id_map of the pool), names through mask_text. The full id stays
+    in the audit record (audit.json, summary.json), which verify replays. See the README's privacy section."""
+    frame = frame.copy()
+    frame["id"] = [ids.get(v, mask_text(v)) if isinstance(v, str) else v for v in frame["id"]]
+    frame["name"] = [mask_text(v) if isinstance(v, str) else v for v in frame["name"]]
+    return frame
+
+
 def slate_tables(inputs: Inputs, result: SelectionResult) -> dict[str, pd.DataFrame]:
     """One table per top-level award: the selected candidates by descending score, subsets marked."""
     rs = inputs.ruleset
@@ -282,6 +292,7 @@ def slate_tables(inputs: Inputs, result: SelectionResult) -> dict[str, pd.DataFr
                 frame.insert(4, sub.id, ["yes" if i in subset else "no" for i in frame["id"]])
         frame = frame.sort_values(["score", "id"], ascending=[False, True], kind="stable")
         frame.insert(0, "rank", range(1, len(frame) + 1))
+        frame = public_ids(frame, public_id_map(pool.ids))
         tables[award.id] = frame.reset_index(drop=True)
     return tables
 
@@ -365,7 +376,7 @@ def format_result(inputs: Inputs, result: SelectionResult) -> str:
 
         out.append("\n" + format_budget(compute_budget(rs, inputs.pools, inputs.quotas, result)))
     out.append(f"\nwall time {result.wall_time:.2f} s. Ties: {result.tie_break}")
-    return "\n".join(out)
+    return mask_text("\n".join(out))  # an id or name holding an ID-card or phone number
 
 
 # ---------------------------------------------------------------- eligibility screening and supply (issue 3)
@@ -376,8 +387,9 @@ def screening_table(inputs: Inputs, screening: Screening) -> pd.DataFrame:
              "failed_rules": ";".join(r.rule for r in c.reasons),
              "reasons": " | ".join(str(r) for r in c.reasons),
              "preferences": "; ".join(c.preferences)} for c in screening.candidates]
-    return pd.DataFrame(rows, columns=["id", "name", "unit", "pool", "award", "eligible", "failed_rules",
-                                       "reasons", "preferences"])
+    ids = {i: p for pool in inputs.pools.values() for i, p in public_id_map(pool.ids).items()}
+    return public_ids(pd.DataFrame(rows, columns=["id", "name", "unit", "pool", "award", "eligible", "failed_rules",
+                                                  "reasons", "preferences"]), ids)
 
 
 def findings_table(findings: list[Finding]) -> pd.DataFrame:
@@ -391,8 +403,6 @@ def findings_table(findings: list[Finding]) -> pd.DataFrame:
 
 def reading_warnings_table(inputs: Inputs) -> pd.DataFrame | None:
     """What reading the pools warned about (hidden rows, merged cells), one row each; None when nothing."""
-    from selector.i18n import _
-
     if not inputs.warnings:
         return None
     return pd.DataFrame([[w.file, "" if w.row is None else w.row, w.column or "", w.message] for w in inputs.warnings],
@@ -452,7 +462,7 @@ def format_screening(inputs: Inputs, screening: Screening) -> str:
                 head = f"  {c.id} {c.name} ({c.unit}, {rs.award(c.award).name_zh if c.award else c.pool}): " \
                     if j == 0 else "      also: "
                 out.append(head + str(r))
-    return "\n".join(out)
+    return mask_text("\n".join(out))
 
 
 def format_findings(findings: list[Finding]) -> str:
