@@ -272,11 +272,15 @@ def _solved(inputs: Inputs, kind: str, seat: str, result: SelectionResult, masks
 def reserve_frames(inputs: Inputs, reserve: Reserve) -> dict[str, pd.DataFrame]:
     """The two sheets of reserve.xlsx, headers in the current language (Chinese by default): each seat with
     its replacement and what else moves, and per unit the eligible candidates not selected, best first."""
+    from selector.paperwork import mask_text, public_id_map
+
     rs = inputs.ruleset
     info = {}
+    shown: dict[str, str] = {}  # ids as public outputs show them (ID-card and phone numbers masked, issue 11)
     for pool in inputs.pools.values():
+        shown |= public_id_map(pool.ids)
         for cid, name, unit, score in zip(pool.ids, pool.table["name"], pool.table["unit"], pool.table["score"]):
-            info[str(cid)] = (str(name), str(unit), float(Decimal(str(score))))
+            info[str(cid)] = (mask_text(str(name)), str(unit), float(Decimal(str(score))))
     names = {a.id: a.name_zh or a.id for a in rs.awards}
     method = {"class": _("same unit and same groups: every rule counts alike"),
               "swap": _("1-for-1 swap checked by the independent verifier"),
@@ -290,11 +294,12 @@ def reserve_frames(inputs: Inputs, reserve: Reserve) -> dict[str, pd.DataFrame]:
     for r in reserve.replacements:
         n, u, sc = info[r.seat]
         rep = info.get(r.replacement or "", ("", "", None))
-        rows.append([names[r.award], r.seat, n, u, sc, _("yes") if r.held_subset else _("no"),
-                     r.replacement or _("no slate without this seat"), rep[0], rep[1], rep[2],
-                     "、".join(f"{c} {info[c][0]}" for c in r.subset_entrant.values()),
-                     "、".join(f"{c} {info[c][0]}" for c in r.also_leave),
-                     "、".join(f"{c} {info[c][0]}" for c in r.also_enter), r.changes,
+        rows.append([names[r.award], shown.get(r.seat, r.seat), n, u, sc, _("yes") if r.held_subset else _("no"),
+                     shown.get(r.replacement, r.replacement) if r.replacement else _("no slate without this seat"),
+                     rep[0], rep[1], rep[2],
+                     "、".join(f"{shown.get(c, c)} {info[c][0]}" for c in r.subset_entrant.values()),
+                     "、".join(f"{shown.get(c, c)} {info[c][0]}" for c in r.also_leave),
+                     "、".join(f"{shown.get(c, c)} {info[c][0]}" for c in r.also_enter), r.changes,
                      float(Decimal(r.merit_delta)) if r.merit_delta is not None else None,
                      method[r.method] + ("" if r.proven else _(" (not proven within the time limit)"))])
     head2 = [_("award name"), _("recommending unit"), _("reserve rank"), _("candidate id"), _("candidate name"),
@@ -307,7 +312,8 @@ def reserve_frames(inputs: Inputs, reserve: Reserve) -> dict[str, pd.DataFrame]:
     for kind, ranked in reserve.ranked.items():
         award = names[rs.top_award(kind).id]
         for unit, rank, cid in ranked:
-            rows2.append([award, unit, rank, cid, info[cid][0], info[cid][2], "、".join(replaces.get(cid, []))])
+            rows2.append([award, unit, rank, shown.get(cid, cid), info[cid][0], info[cid][2],
+                          "、".join(shown.get(c, c) for c in replaces.get(cid, []))])
     return {_("Replacement per seat"): pd.DataFrame(rows, columns=head),
             _("Reserve per unit"): pd.DataFrame(rows2, columns=head2)}
 
