@@ -75,6 +75,8 @@ WorkersOpt = Annotated[int, typer.Option("--workers", callback=_check_workers,
 TimeOpt = Annotated[Optional[float], typer.Option("--time-limit", min=0.01, help="Seconds per pool.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output folder.")]
 PlotsOpt = Annotated[bool, typer.Option("--plots/--no-plots", help="Write the PNG and SVG plots.")]
+StableOpt = Annotated[bool, typer.Option("--stable", help="Prefer the fewest changes from the base slate (then merit, "
+                                          "as `selector adjust`), not a fresh optimum.")]
 ReserveOpt = Annotated[bool, typer.Option("--reserve/--no-reserve", help="Write reserve.xlsx (候补名单): each seat's "
                                           "replacement with the fewest changes, and per unit a ranked reserve.")]
 SkipHiddenOpt = Annotated[bool, typer.Option("--skip-hidden-rows", help="Leave out rows hidden in XLSX pools "
@@ -303,7 +305,7 @@ def _scenario_files(loaded) -> list[Path]:
 @app.command()
 def whatif(scenarios: Annotated[list[Path], typer.Argument(help="Scenario files; the first is the reference.")],
            out: OutOpt = Path("out/whatif"), workers: WorkersOpt = 1, time_limit: TimeOpt = None,
-           force: ForceOpt = False, plots: PlotsOpt = True) -> None:
+           force: ForceOpt = False, plots: PlotsOpt = True, stable: StableOpt = False) -> None:
     """Solve each scenario (screened, as `select` does) and compare them with the first: whether a slate
     exists (and why not), merit, each rule against its bound, each unit's fill, who enters and who leaves.
     Writes whatif.csv, whatif.xlsx, whatif.json and whatif.png/svg to --out. Exit 0 when compared (some
@@ -323,7 +325,8 @@ def whatif(scenarios: Annotated[list[Path], typer.Argument(help="Scenario files;
     def counter(i: int, n: int, outcome) -> None:
         typer.echo(f"  solved {i}/{n}: {outcome.scenario.name} ({outcome.result.status})", err=True)
 
-    outcomes = run_scenarios(loaded, SolverSettings(workers=workers, time_limit=time_limit), progress=counter)
+    outcomes = run_scenarios(loaded, SolverSettings(workers=workers, time_limit=time_limit), progress=counter,
+                             stable=stable)
     cmp = compare(outcomes)
     broken = [c for c in cmp.columns if c.has_slate and (not c.verified or not c.forced_ok)]
     if broken:
@@ -331,6 +334,11 @@ def whatif(scenarios: Annotated[list[Path], typer.Argument(help="Scenario files;
                    + ", ".join(c.name for c in broken), err=True)
         raise typer.Exit(EXIT_INTERNAL)
     written = write_comparison(out, cmp, force=force, plots=plots)
+    if stable:
+        from selector.i18n import _
+
+        typer.echo(_("Stable: every scenario after A changes as few seats of A's slate as it can, then has the "
+                     "most merit (the order of `selector adjust`)."))
     typer.echo(format_comparison(cmp))
     typer.echo(f"\nWritten to {out}/: {', '.join(written)}")
 
@@ -352,7 +360,8 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="A scenario file (its ov
           out: OutOpt = Path("out/sweep"), workers: WorkersOpt = 1, time_limit: TimeOpt = None,
           force: ForceOpt = False, plots: PlotsOpt = True,
           strategy: Annotated[str, typer.Option("--strategy", help="auto, reuse (one model for every step) or "
-                                                "rebuild (a model per step).")] = "auto") -> None:
+                                                "rebuild (a model per step).")] = "auto",
+          stable: StableOpt = False) -> None:
     """The best merit as a rule's value or a unit's quota moves step by step, and the first point where no
     slate exists (with why). Writes sweep.csv, sweep.json and sweep.png/svg to --out. Exit 0 when swept,
     2 bad input."""
@@ -379,10 +388,11 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="A scenario file (its ov
             bar.update(task, completed=i, description=f"sweeping {rule or quota} = {point.value}")
 
         if rule is not None:
-            result = sweep_rule(inputs, rule, values, settings=settings, strategy=strategy, progress=progress)
+            result = sweep_rule(inputs, rule, values, settings=settings, strategy=strategy, progress=progress,
+                                stable=stable)
         else:
             result = sweep_quota(inputs, quota, values, award=award, balance=balance,  # type: ignore[arg-type]
-                                 settings=settings, strategy=strategy, progress=progress)
+                                 settings=settings, strategy=strategy, progress=progress, stable=stable)
     written = write_sweep(out, result, force=force, plots=plots)
     typer.echo(format_sweep(result))
     typer.echo(f"\nWritten to {out}/: {', '.join(written)}")

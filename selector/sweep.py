@@ -55,6 +55,7 @@ class SweepPoint:
     bound: str  # the bound in people: '>= 33 of 180', '<= 20 seats'
     wall_time: float
     selected: list[str] = field(default_factory=list, repr=False)  # the top award's slate
+    changes: int | None = None  # --stable: candidates leaving or entering against the scenario's own slate
 
     @property
     def has_slate(self) -> bool:
@@ -135,9 +136,15 @@ class _Solved:
     merit: str | None
     objective: str | None
     wall_time: float
+    changes: int | None = None  # --stable: candidates leaving or entering against the base slate
 
 
-def _solve(sm: SelectionModel, settings: SolverSettings, previous: list[int] | None) -> _Solved:
+def _solve(sm: SelectionModel, settings: SolverSettings, previous: list[int] | None,
+           base: set[str] | None = None) -> _Solved:
+    """The step's best merit; with `base` (--stable, issue 15) first the fewest changes against the base
+    slate (model.changes_from), held while the merit is maximised, then released for the next step."""
+    if base is not None:
+        return _solve_stable(sm, settings, previous, base)
     _hint(sm, previous)
     solver = _solver(settings)
     t = time.perf_counter()
@@ -150,6 +157,53 @@ def _solve(sm: SelectionModel, settings: SolverSettings, previous: list[int] | N
     objective = Decimal(round(solver.objective_value)) / sm.scale
     return _Solved("optimal" if status == cp_model.OPTIMAL else "feasible", values, str(merit), str(objective),
                    elapsed)
+
+
+def _solve_stable(sm: SelectionModel, settings: SolverSettings, previous: list[int] | None,
+                  base: set[str]) -> _Solved:
+    from selector.model import changes_from
+
+    n = len(sm.pool)
+    held = getattr(sm, "_stable_changes", None)  # one count variable per model: a reused model keeps it
+    if held is None or held[0] != base:
+        var = sm.model.new_int_var(0, 2 * n, "changes")
+        sm.model.add(var == changes_from(sm, {sm.top.id: base})[sm.top.id])
+        held = (set(base), var)
+        sm._stable_changes = held  # type: ignore[attr-defined]
+    changes = held[1]
+    ids = [str(i) for i in sm.pool.table["id"]]
+    _hint(sm, [int(c in base) for c in ids])
+    sm.model.minimize(changes)
+    solver = _solver(settings)
+    t = time.perf_counter()
+    status = solver.solve(sm.model)
+    first = time.perf_counter() - t
+    sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _Solved("infeasible" if status == cp_model.INFEASIBLE else "unknown", None, None, None, first)
+    least = int(solver.value(changes))
+    hint = [int(solver.boolean_value(v)) for v in sm.x[sm.top.id]]
+    _fix(sm, changes, least, least)
+    try:
+        solved = _solve(sm, settings, hint)
+    finally:
+        _fix(sm, changes, 0, 2 * n)  # the next step starts from the rules alone
+    solved.changes = least
+    solved.wall_time += first
+    if status != cp_model.OPTIMAL:  # the fewest changes not proven: the slate is only feasible
+        solved.status = "feasible"
+    return solved
+
+
+def _stable_base(inputs: Inputs, kind: str, masks: dict[str, list[bool]], settings: SolverSettings) -> set[str]:
+    """The base slate of a stable sweep: the top award of the scenario's own slate, as `select` gives it."""
+    from selector.pipeline import select
+
+    result = select(inputs, settings, eligible=masks)
+    award = inputs.ruleset.top_award(kind).id
+    if result.pools[kind].status not in ("optimal", "feasible"):
+        raise InputErrors([InputProblem("--stable", f"the scenario itself has no {award} slate to stay close to")])
+    return set(result.awards[award].selected)
 
 
 def _show(rule: Rule, v: Fraction) -> str:
@@ -169,7 +223,7 @@ def _rule_variant(rule: Rule, v: Fraction, rule_id: str | None = None) -> Rule:
 def sweep_rule(inputs: Inputs, rule_id: str, values: Iterable[Fraction | int | str],
                eligible: dict[str, list[bool]] | None = None, settings: SolverSettings = SolverSettings(),
                strategy: str = "auto", progress: Callable[[int, int, SweepPoint], None] | None = None,
-               hint: bool = True) -> Sweep:
+               hint: bool = True, stable: bool = False) -> Sweep:
     """The best merit at each value of one rule (a share, or a count rule's minimum, else its maximum).
     `strategy`: 'reuse' (one model), 'rebuild' (a model per step) or 'auto'; `hint`: start each step
     from the previous step's slate."""
@@ -187,6 +241,7 @@ def sweep_rule(inputs: Inputs, rule_id: str, values: Iterable[Fraction | int | s
     pool = inputs.pools[kind]
     masks = eligible if eligible is not None else screen_inputs(inputs).masks
     mask = masks.get(kind)
+    base = _stable_base(inputs, kind, masks, settings) if stable else None
     fixed = inputs.fixed or None
     if strategy == "auto":
         strategy = "reuse" if rule.hard else "rebuild"
@@ -217,7 +272,7 @@ def sweep_rule(inputs: Inputs, rule_id: str, values: Iterable[Fraction | int | s
             whole = _count(rs, sm, rule.of, solved.values) if rule.kind == "share" else None
         return SweepPoint(_show(rule, v), float(v * 100) if rule.kind == "share" else float(v), solved.status,
                           solved.merit, solved.objective, achieved, whole, _bound_text(rule, v, award.seats),
-                          round(solved.wall_time, 4), _ids(pool, solved.values))
+                          round(solved.wall_time, 4), _ids(pool, solved.values), solved.changes)
 
     if strategy == "reuse":
         variants = [_rule_variant(rule, v, f"{rule.id}@{k}") for k, v in enumerate(vals)]
@@ -231,7 +286,7 @@ def sweep_rule(inputs: Inputs, rule_id: str, values: Iterable[Fraction | int | s
         for k, v in enumerate(vals):
             for j, lit in enumerate(steps):
                 _fix(sm, lit, int(j == k), int(j == k))
-            solved = _solve(sm, settings, meets(previous, v))
+            solved = _solve(sm, settings, meets(previous, v), base)
             previous = solved.values or previous
             points.append(point(v, solved, sm))
             if progress is not None:
@@ -242,7 +297,7 @@ def sweep_rule(inputs: Inputs, rule_id: str, values: Iterable[Fraction | int | s
                                                       for r in rs.rules]})
             sm = build_model(changed, pool, inputs.quotas, mask, fixed=fixed)
             sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
-            solved = _solve(sm, settings, meets(previous, v))
+            solved = _solve(sm, settings, meets(previous, v), base)
             previous = solved.values or previous
             points.append(point(v, solved, sm))
             if progress is not None:
@@ -269,7 +324,8 @@ def sweep_rule(inputs: Inputs, rule_id: str, values: Iterable[Fraction | int | s
 def sweep_quota(inputs: Inputs, unit: str, values: Iterable[int | Fraction | str], award: str | None = None,
                 balance: str | None = None, eligible: dict[str, list[bool]] | None = None,
                 settings: SolverSettings = SolverSettings(), strategy: str = "auto",
-                progress: Callable[[int, int, SweepPoint], None] | None = None, hint: bool = True) -> Sweep:
+                progress: Callable[[int, int, SweepPoint], None] | None = None, hint: bool = True,
+                stable: bool = False) -> Sweep:
     """The best merit at each quota of one unit; with `balance`, that unit gives (or takes) the difference,
     so the table's total stays the same (moving seats between two units)."""
     rs = inputs.ruleset
@@ -301,6 +357,7 @@ def sweep_quota(inputs: Inputs, unit: str, values: Iterable[int | Fraction | str
     pool = inputs.pools[a.pool]
     masks = eligible if eligible is not None else screen_inputs(inputs).masks
     mask = masks.get(a.pool)
+    base = _stable_base(inputs, a.pool, masks, settings) if stable else None
     fixed = inputs.fixed or None
 
     def table(v: int, v_balance: int | None = None) -> Quotas:
@@ -331,7 +388,7 @@ def sweep_quota(inputs: Inputs, unit: str, values: Iterable[int | Fraction | str
         bound = f"{'<=' if a.quota == 'cap' else '='} {v} seats" + (
             f" ({balance} {q_u + q_b - v})" if balance else "")
         return SweepPoint(str(v), float(v), solved.status, solved.merit, solved.objective, filled, None, bound,
-                          round(solved.wall_time, 4), _ids(pool, solved.values))
+                          round(solved.wall_time, 4), _ids(pool, solved.values), solved.changes)
 
     if strategy == "reuse":
         lo = min(ints)
@@ -344,7 +401,7 @@ def sweep_quota(inputs: Inputs, unit: str, values: Iterable[int | Fraction | str
             _fix(sm, sm.relaxed[rid_u], 0, v - lo)
             if rid_b is not None and lo_b is not None:
                 _fix(sm, sm.relaxed[rid_b], 0, q_u + q_b - v - lo_b)
-            solved = _solve(sm, settings, meets(previous, v))
+            solved = _solve(sm, settings, meets(previous, v), base)
             previous = solved.values or previous
             points.append(point(v, solved))
             if progress is not None:
@@ -353,7 +410,7 @@ def sweep_quota(inputs: Inputs, unit: str, values: Iterable[int | Fraction | str
         for k, v in enumerate(ints):
             sm = build_model(rs, pool, table(v), mask, fixed=fixed)
             sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
-            solved = _solve(sm, settings, meets(previous, v))
+            solved = _solve(sm, settings, meets(previous, v), base)
             previous = solved.values or previous
             points.append(point(v, solved))
             if progress is not None:
@@ -409,7 +466,9 @@ def sweep_rows(sweep: Sweep) -> list[dict]:
                      "status": p.status, "slate": "yes" if p.has_slate else "no", "merit": p.merit or "",
                      "merit_change": delta, "objective": p.objective or "",
                      "achieved": "" if p.achieved is None else p.achieved,
-                     "whole": "" if p.whole is None else p.whole, "seconds": p.wall_time})
+                     "whole": "" if p.whole is None else p.whole, "seconds": p.wall_time}
+                    | ({"changes": "" if p.changes is None else p.changes}
+                       if any(q.changes is not None for q in sweep.points) else {}))
     return rows
 
 
@@ -421,11 +480,18 @@ def format_sweep(sweep: Sweep) -> str:
            f"{sweep.base_value}. {len(sweep.points)} steps in {sweep.wall_time:.2f} s (one model: "
            f"{'yes' if sweep.strategy == 'reuse' else 'no, rebuilt each step'})."]
     rows = []
+    stable = any(p.changes is not None for p in sweep.points)
     for r in sweep_rows(sweep):
         got = str(r["achieved"]) + (f"/{r['whole']}" if r["whole"] != "" else "")
         rows.append([r["value"], r["bound"], "slate" if r["slate"] == "yes" else f"NO SLATE ({r['status']})",
-                     r["merit"], r["merit_change"], got])
-    out.append(_table(rows, ["value", "bound", "result", "merit", "change", "achieved"]))
+                     r["merit"], r["merit_change"], got] + ([str(r["changes"])] if stable else []))
+    if stable:
+        from selector.i18n import _
+
+        out.append(_("Stable: each step changes as few seats of the scenario's own slate as it can, then has the "
+                     "most merit (changes = candidates leaving plus entering)."))
+    out.append(_table(rows, ["value", "bound", "result", "merit", "change", "achieved"]
+                      + (["changes"] if stable else [])))
     first = sweep.first_infeasible
     if first is None:
         out.append("A slate exists at every step.")

@@ -53,10 +53,11 @@ class Outcome:
         return p is not None and p.status in ("optimal", "feasible")
 
 
-def run_scenario(sc: LoadedScenario, settings: SolverSettings = SolverSettings()) -> Outcome:
-    """Screen and select (as `selector select` does); for a pool with no slate, find why."""
+def run_scenario(sc: LoadedScenario, settings: SolverSettings = SolverSettings(), pool_solver=None) -> Outcome:
+    """Screen and select (as `selector select` does); for a pool with no slate, find why. `pool_solver`:
+    another objective order (adjust.StableSolver: fewest changes against a base slate first)."""
     inputs = sc.inputs
-    screening, result = select_screened(inputs, settings)
+    screening, result = select_screened(inputs, settings, pool_solver=pool_solver)
     out = Outcome(sc, screening, result)
     for kind, p in result.pools.items():
         if p.status != "infeasible":
@@ -89,11 +90,18 @@ def conflict_in_words(sc: LoadedScenario, screening: Screening, kind: str, confl
 
 
 def run_scenarios(scenarios: list[LoadedScenario], settings: SolverSettings = SolverSettings(),
-                  progress=None) -> list[Outcome]:
-    """run_scenario for each, in order; `progress(i, n, outcome)` after each (the CLI's counter)."""
-    out = []
+                  progress=None, stable: bool = False) -> list[Outcome]:
+    """run_scenario for each, in order; `progress(i, n, outcome)` after each (the CLI's counter). With
+    `stable` (issue 15), every scenario after the first changes as few seats of the first one's slate as it
+    can (then merit, the special class, the tie-break: the order of `selector adjust`)."""
+    out: list[Outcome] = []
     for i, sc in enumerate(scenarios):
-        out.append(run_scenario(sc, settings))
+        solver = None
+        if stable and out and out[0].has_slate:
+            from selector.adjust import StableSolver
+
+            solver = StableSolver({a: set(r.selected) for a, r in out[0].result.awards.items()})
+        out.append(run_scenario(sc, settings, solver))
         if progress is not None:
             progress(i + 1, len(scenarios), out[-1])
     return out

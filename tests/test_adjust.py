@@ -351,3 +351,50 @@ def test_reserve_sheet_is_written_by_select(tmp_path):
     assert "P3" in [c.value for c in cells]
     formula_like = [c for c in cells if str(c.value).startswith("=")]
     assert formula_like and all(c.data_type == "s" for c in formula_like)  # text, never a live formula
+
+
+# --------------------------------------------------------------------------- stable what-ifs and sweeps
+STABLE_ROWS = [{"id": "A", "unit": "U1", "score": 90, "gender": "female"}, {"id": "B", "unit": "U1", "score": 85},
+               {"id": "E", "unit": "U2", "score": 84}, {"id": "G", "unit": "U1", "score": 83},
+               {"id": "W", "unit": "U2", "score": 82, "gender": "female"},
+               {"id": "D", "unit": "U1", "score": 50, "gender": "female"}]
+
+
+def _stable_scenarios(tmp_path):
+    from selector.scenario import load_scenario_inputs
+
+    folder = tmp_path / "case"
+    write_case(folder, STABLE_ROWS, [WOMEN], quotas={"U1": 2, "U2": 1})
+    (folder / "scenario.toml").write_text('rules = "rules.toml"\npools = { individuals = "individuals.csv" }\n'
+                                          'quotas = "quotas.csv"\n', encoding="utf-8")
+    (folder / "drop-a.toml").write_text('base = "scenario.toml"\nforce_out = ["A"]\n', encoding="utf-8")
+    return [load_scenario_inputs(folder / name) for name in ("scenario.toml", "drop-a.toml")]
+
+
+def test_whatif_stable_keeps_the_most_of_the_first_slate(tmp_path):
+    from selector.whatif import compare, run_scenarios
+
+    loaded = _stable_scenarios(tmp_path)
+    plain = run_scenarios(loaded)
+    stable = run_scenarios(loaded, stable=True)
+    assert set(plain[0].result.awards["labour_model"].selected) == {"A", "B", "E"}
+    # a fresh optimum without A takes W (the better woman), so E (U2's one seat) goes too: 4 changes
+    assert set(plain[1].result.awards["labour_model"].selected) == {"B", "G", "W"}
+    # the stable one takes D in A's place: 2 changes, less merit
+    assert set(stable[1].result.awards["labour_model"].selected) == {"B", "D", "E"}
+    assert stable[1].result.status == "optimal" and stable[1].result.verified
+    people = compare(stable).people
+    assert people  # the comparison lists who enters and leaves against A
+
+
+def test_sweep_stable_counts_changes_against_the_scenario_slate(tmp_path):
+    from selector.sweep import sweep_rows, sweep_rule
+
+    inputs = _stable_scenarios(tmp_path)[0].inputs
+    for strategy in ("reuse", "rebuild"):
+        sweep = sweep_rule(inputs, "R-women", ["1/3", "2/3"], strategy=strategy, stable=True)
+        first, second = sweep.points
+        assert first.changes == 0 and set(first.selected) == {"A", "B", "E"}
+        assert second.changes == 2 and set(second.selected) == {"A", "B", "W"} and second.merit == "257"
+        assert "changes" in sweep_rows(sweep)[0]
+    assert "changes" not in sweep_rows(sweep_rule(inputs, "R-women", ["1/3"]))[0]
