@@ -1,26 +1,34 @@
-"""`make bench`: the slate selector at four sizes against a MIP solver, the floors, the plain model and the
-nearest peer, in one run on this machine. Prints the ratio table; writes benchmarks/results.csv (a header
-line names the machine) and benchmarks/results.png.
+"""`make bench`: the slate selector on several structurally different worlds and three sizes, against a MIP
+solver, the floors, the plain model and the nearest peer, in one run on this machine. Prints the ratio table
+per world and size and the worst case per size; writes benchmarks/results.csv (a header line names the
+machine) and benchmarks/results.png.
 
-Cases come from benchmarks/generate.py (seeded, written to benchmarks/data/, which git ignores). For each
-size, medians over the seeds of, per case, in a worker process of its own (so peak memory is the case's):
+Cases come from benchmarks/worlds.py (seeded, written to benchmarks/data/, which git ignores): the worlds
+`base` (benchmarks/generate.py), `ties` (scores on a 0.05 grid, quota caps 1.1 x the seats), `small-units`
+(one unit per 4 seats, tight quotas) and `big-special` (a quarter of the seats special, 0.5 grid). Per case,
+in a worker process of its own (so peak memory is the case's):
   ours      the exact fast path (selector/prune.py): prune, LP bound, CP-SAT model build and search, until the
-            merit is proven optimal (`proven`); then the special class, the tie-break and the uniqueness
-            proof (`slate`, what `selector select` does); the first rule-compliant slate; peak RSS.
-  highs     the same instance (the plain per-candidate CP-SAT model's constraints, stage 1: merit) as a MIP
-            in HiGHS (highspy), time to proven optimum, as a ratio to ours (`proven`).
+            merit is proven optimal (`proven`, stage 1); then the special class, the tie-break and the
+            uniqueness proof (`slate`: the whole canonical slate, what `selector select` does); the first
+            rule-compliant slate; peak RSS.
+  highs     the same instance (the plain per-candidate CP-SAT model's constraints) as a MIP in HiGHS
+            (highspy), one thread: stage 1 (merit) to proven optimum, as a ratio to ours `proven`; and stage 2
+            (special-class merit with the stage-1 merit held), stage 1 + 2 as a ratio to ours `slate` (which
+            also does the tie-break and the uniqueness proof, which HiGHS is not asked for).
   lp, read  the floors: its LP relaxation in HiGHS; parsing the pool CSV (csv module); as ratios.
   plain     the plain per-candidate model with CP-SAT's default settings, stage 1, as a ratio (what the
             fast path bought); capped, a capped run counts as the cap (the ratio is then a lower bound).
   peer      sortition-algorithms (maximin) on the part of the case its quota model can express (absolute
             min/max per value of unit, sector, gender, minority), ours on the same part, as a ratio;
-            city size only (its maximin took minutes at 1,000 candidates), capped.
+            city size, base world only (its maximin took minutes at 1,000 candidates), capped.
   explain   selector.explain.find_conflicts on an infeasible variant (agriculture raised to 50%, which
             with enterprise staff at 55% cannot fit), capped.
-  sweep     20 what-if steps (the women's target from 20% to 39%), merit proven optimal at each step.
-Eligibility screening (others' module) runs once per case before timing and is cached next to the data.
+  sweep     20 what-if steps (the women's target from 20% to 39%), merit proven optimal at each step; base
+            world, first seed, city and province.
+Eligibility screening runs once per case before timing and is cached next to the data (its own speed:
+benchmarks/worlds.py pools through selector.eligibility.screen, in `screen_s`).
 
-Usage: python benchmarks/run.py [--quick] [--sizes city,province] [--seeds 3]
+Usage: python benchmarks/run.py [--quick] [--sizes city,province] [--worlds base,ties] [--seeds 3]
 """
 
 from __future__ import annotations
@@ -42,13 +50,14 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-SEEDS = {"city": 5, "province": 3, "national": 3, "xl": 1}
-PLAIN_CAP = {"city": 30.0, "province": 30.0, "national": 20.0, "xl": 15.0}
+SEEDS = {"city": 3, "province": 2, "national": 1, "xl": 1}  # per world: 4 worlds x 6 cases, ~25 min on 2 cores
+SIZES_DEFAULT = ["city", "province", "national"]  # xl (100,000) with --sizes xl
+PLAIN_CAP = {"city": 10.0, "province": 10.0, "national": 10.0, "xl": 10.0}
 HIGHS_CAP = {"city": 60.0, "province": 60.0, "national": 60.0, "xl": 60.0}  # a capped run: its ratio is '>'
 EXPLAIN_CAP = {"city": 30, "province": 15, "national": 10, "xl": 10}
 PEER_CAP = 60.0
 OURS_CAP = 600.0
-SWEEP_SIZES = {"city", "province", "national"}  # on the first seed of each
+SWEEP_SIZES = {"city", "province"}  # on the first seed of the base world
 
 
 # ------------------------------------------------------------------------------------------ the machine
@@ -91,19 +100,27 @@ def _load(folder: Path):
     else:
         from selector.eligibility import screen
 
+        t = time.perf_counter()
         mask = screen(inputs.ruleset, {"individuals": inputs.pools["individuals"]}).masks["individuals"]
+        (folder / "screen_s.txt").write_text(f"{time.perf_counter() - t:.4f}")
         cache.write_text(json.dumps(mask))
     return inputs, mask
 
 
-def _mip_arrays(sm):
+def _mip_arrays(sm, stage2_held: int | None = None):
     """The plain model's stage-1 instance as arrays: every linear constraint and implication of its CP-SAT
-    proto (the same constraints, from the one place rules become constraints), all variables integer."""
+    proto (the same constraints, from the one place rules become constraints), all variables integer. With
+    `stage2_held` (a proven stage-1 value): stage 2, the subset awards' merit with stage 1 held at it."""
     import numpy as np
 
     from selector.prune import _INF, _proto_rows
 
-    sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
+    if stage2_held is not None:
+        sm = _fresh(sm)
+        sm.model.add(sm.merit[sm.top.id] - sm.penalty == stage2_held)
+        sm.model.maximize(sum(sm.merit[a.id] for a in sm.awards[1:]))
+    else:
+        sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
     proto = sm.model.proto
     domains = [list(v.domain) for v in proto.variables]
     lo = np.array([d[0] for d in domains], dtype=float)
@@ -123,12 +140,19 @@ def _mip_arrays(sm):
     return lo, hi, c, np.array(starts), np.array(index), np.array(value), np.array(rlo), np.array(rhi)
 
 
-def _highs(sm, integer: bool, cap: float) -> dict:
+def _fresh(sm):
+    """The same plain model again (stage constraints are added to a model in place)."""
+    from selector.model import build_model
+
+    return build_model(*sm._bench_args)
+
+
+def _highs(sm, integer: bool, cap: float, stage2_held: int | None = None) -> dict:
     import highspy
     import numpy as np
 
     t = time.perf_counter()
-    lo, hi, c, starts, index, value, rlo, rhi = _mip_arrays(sm)
+    lo, hi, c, starts, index, value, rlo, rhi = _mip_arrays(sm, stage2_held)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", cap)
@@ -246,7 +270,7 @@ def peer_worker(folder: Path) -> dict:
     return {"time": time.perf_counter() - t, "panels": len(committees)}
 
 
-def case_worker(folder: Path, size: str, first_seed: bool) -> dict:
+def case_worker(folder: Path, size: str, first_seed: bool, world: str = "base") -> dict:
     """Every measurement of one case, in this process (peak memory is taken right after ours)."""
     from selector.explain import find_conflicts
     from selector.model import build_model
@@ -268,16 +292,27 @@ def case_worker(folder: Path, size: str, first_seed: bool) -> dict:
                    "search": tm.get("search"), "stages": tm.get("stages"), "first_slate": tm.get("first_slate"),
                    "kept": tm.get("kept"), "free": tm.get("free"),
                    "proven": sum(tm.get(k, 0.0) for k in ("prune", "lp", "build", "search"))}
+    out["ours"]["special_by_argument"] = tm.get("special_by_argument")
+    subsets = [a for a in rs.awards_of_pool("individuals") if a.parent is not None]
+    out["special_seats"] = sum(a.seats for a in subsets)
+    scores = list(pool.table["score"])
+    out["ours"]["special"] = float(sum(scores[i] for a in subsets for i in sol.selected.get(a.id, [])))
+    out["ours"]["stage_times"] = sol.stage_times
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["read"] = _read_csv(folder / "individuals.csv")
+    screen_file = folder / "screen_s.txt"
+    out["screen"] = float(screen_file.read_text()) if screen_file.exists() else None
     t = time.perf_counter()
     sm = build_model(rs, pool, quotas, eligible=mask)  # the plain per-candidate model
+    sm._bench_args = (rs, pool, quotas, mask)
     out["plain_build"] = time.perf_counter() - t
     out["highs"] = _highs(sm, True, HIGHS_CAP[size])
+    if len(sm.awards) > 1 and sol.status == "optimal":  # stage 2 with the (proven) stage-1 merit held
+        out["highs2"] = _highs(sm, True, HIGHS_CAP[size], stage2_held=sol.objective * sm.scale // sol.scale)
     out["lp"] = _highs(sm, False, HIGHS_CAP[size])
-    out["plain"] = _plain_default(sm, PLAIN_CAP[size])
+    out["plain"] = _plain_default(_fresh(sm), PLAIN_CAP[size])
     del sm
-    if size == "city":
+    if size == "city" and world == "base":
         part = _peer_part(rs)
         sol = solve_pool(part, pool, quotas, mask)
         out["ours_peer_part"] = {"time": sol.wall_time, "status": sol.status}
@@ -295,7 +330,7 @@ def case_worker(folder: Path, size: str, first_seed: bool) -> dict:
         out["explain"] = {"time": time.perf_counter() - t, "conflicts": conflicts}
     except TimeoutError:
         out["explain"] = {"time": None, "capped": EXPLAIN_CAP[size]}
-    if first_seed and size in SWEEP_SIZES:
+    if first_seed and size in SWEEP_SIZES and world == "base":
         out["sweep"] = _sweep(rs, pool, quotas, mask)
     return out
 
@@ -328,24 +363,26 @@ def _fmt(v, digits=3):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="city and province, two seeds each")
+    parser.add_argument("--quick", action="store_true", help="city and province, one seed each")
     parser.add_argument("--sizes", default=None, help="comma-separated: city,province,national,xl")
-    parser.add_argument("--seeds", type=int, default=None, help="seeds per size (default per size)")
-    parser.add_argument("--worker", nargs=3, metavar=("FOLDER", "SIZE", "FIRST"), help=argparse.SUPPRESS)
+    parser.add_argument("--worlds", default=None, help="comma-separated: base,ties,small-units,big-special")
+    parser.add_argument("--seeds", type=int, default=None, help="seeds per world and size (default per size)")
+    parser.add_argument("--worker", nargs=4, metavar=("FOLDER", "SIZE", "FIRST", "WORLD"), help=argparse.SUPPRESS)
     parser.add_argument("--peer", metavar="FOLDER", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        folder, size, first = args.worker
-        print(json.dumps(case_worker(Path(folder), size, first == "1"), default=str))
+        folder, size, first, world = args.worker
+        print(json.dumps(case_worker(Path(folder), size, first == "1", world), default=str))
         return
     if args.peer:
         print(json.dumps(peer_worker(Path(args.peer))))
         return
 
-    from generate import SIZES, generate
+    from worlds import WORLDS, generate_world
 
     started = time.perf_counter()
-    sizes = args.sizes.split(",") if args.sizes else (["city", "province"] if args.quick else list(SIZES))
+    sizes = args.sizes.split(",") if args.sizes else (["city", "province"] if args.quick else SIZES_DEFAULT)
+    worlds = args.worlds.split(",") if args.worlds else WORLDS
     header = machine()
     print(f"# {header}\n# {versions()}", flush=True)
     peer_ok = True
@@ -354,25 +391,26 @@ def main() -> None:
     except ImportError:
         peer_ok = False
         print("# sortition-algorithms is not installed (pip install -e '.[bench]'): the peer column is empty")
-    results: dict[str, list[dict]] = {}
-    peers: dict[str, list] = {}
+    results: dict[tuple[str, str], list[dict]] = {}
+    peers: dict[tuple[str, str], list] = {}
     for size in sizes:
-        n_seeds = args.seeds or (2 if args.quick else SEEDS[size])
-        results[size] = []
-        peers[size] = []
-        for seed in range(1, n_seeds + 1):
-            paths = generate(size, seed)
-            _load(paths.folder)  # screen once, cached: not timed
-            t = time.perf_counter()
-            got = _run_worker(["--worker", str(paths.folder), size, "1" if seed == 1 else "0"], 1800)
-            print(f"  {size} seed {seed}: {time.perf_counter() - t:.0f} s"
-                  + ("" if got else " (worker failed)"), flush=True)
-            if got:
-                results[size].append(got)
-            if peer_ok and size == "city":
+        for world in worlds:
+            n_seeds = args.seeds or (1 if args.quick else SEEDS[size])
+            key = (world, size)
+            results[key], peers[key] = [], []
+            for seed in range(1, n_seeds + 1):
+                paths = generate_world(world, size, seed)
+                _load(paths.folder)  # screen once, cached: timed apart (screen_s)
                 t = time.perf_counter()
-                peer = _run_worker(["--peer", str(paths.folder)], PEER_CAP)
-                peers[size].append(peer["time"] if peer else f">{PEER_CAP:.0f}")
+                got = _run_worker(["--worker", str(paths.folder), size, "1" if seed == 1 else "0", world], 1800)
+                print(f"  {world} {size} seed {seed}: {time.perf_counter() - t:.0f} s"
+                      + (f" (ours {got['ours']['slate']:.2f} s, HiGHS 1+2 {_highs12(got)[0]:.2f} s)" if got
+                         else " (worker failed)"), flush=True)
+                if got:
+                    results[key].append(got)
+                if peer_ok and size == "city" and world == "base":
+                    peer = _run_worker(["--peer", str(paths.folder)], PEER_CAP)
+                    peers[key].append(peer["time"] if peer else f">{PEER_CAP:.0f}")
     rows = _table(results, peers)
     _write(rows, header)
     _print(rows)
@@ -380,61 +418,111 @@ def main() -> None:
     print(f"\nmake bench took {time.perf_counter() - started:.0f} s", flush=True)
 
 
-COLUMNS = ["size", "candidates", "seats", "seeds", "ours_proven_s", "ours_slate_s", "ours_prune_s", "ours_lp_s",
-           "ours_build_s", "ours_search_s", "ours_stages_s", "first_slate_s", "kept", "free", "peak_mb", "unique",
-           "highs_mip_s", "highs_status", "highs_over_ours", "lp_s", "lp_over_ours", "read_csv_s",
-           "read_over_ours", "plain_default_s", "plain_status", "plain_over_ours", "peer_s", "ours_peer_part_s",
-           "peer_over_ours", "explain_s", "sweep20_s", "load_s"]
+COLUMNS = ["world", "size", "candidates", "seats", "special", "seeds", "ours_proven_s", "ours_proven_max_s",
+           "ours_slate_s", "ours_slate_max_s", "ours_prune_s", "ours_lp_s", "ours_build_s", "ours_search_s",
+           "ours_stages_s", "first_slate_s", "kept", "free", "special_by_argument", "peak_mb", "unique",
+           "highs_mip_s", "highs_mip_max_s", "highs_status", "highs_over_ours", "highs_over_ours_min",
+           "highs_stage2_s", "highs_12_s", "highs12_over_slate", "highs12_over_slate_min", "lp_s", "lp_over_ours",
+           "read_csv_s", "read_over_ours", "screen_s", "plain_default_s", "plain_status", "plain_over_ours",
+           "peer_s", "ours_peer_part_s", "peer_over_ours", "explain_s", "sweep20_s", "load_s"]
 
 
-def _table(results: dict[str, list[dict]], peers: dict[str, list]) -> list[dict]:
+def _highs12(c: dict) -> tuple[float, bool]:
+    """HiGHS stage 1 + stage 2 on a case, and whether both were proven optimal (else the time is a floor)."""
+    h1, h2 = c["highs"], c.get("highs2")
+    total = h1["time"] + (h2["time"] if h2 else 0.0)
+    return total, h1["status"] == "Optimal" and (h2 is None or h2["status"] == "Optimal")
+
+
+def _row(world: str, size: str, cases: list[dict], peers: list) -> dict:
+    def med(get):
+        return _median([get(c) for c in cases])
+
+    def worst(get, pick=max):
+        values = [v for v in (get(c) for c in cases) if v is not None]
+        return pick(values) if values else None
+
+    def ratio1(c):
+        return c["highs"]["time"] / c["ours"]["proven"] if c["ours"]["proven"] else None
+
+    def ratio12(c):
+        return _highs12(c)[0] / c["ours"]["slate"] if c["ours"]["slate"] else None
+
+    proven = med(lambda c: c["ours"]["proven"])
+    peer_times = [p for p in peers if p is not None]
+    capped_peer = any(isinstance(p, str) for p in peer_times)
+    peer = None if not peer_times else (f">{PEER_CAP:.0f}" if capped_peer else _median(peer_times))
+    ours_part = med(lambda c: c.get("ours_peer_part", {}).get("time"))
+    explain = [c["explain"]["time"] for c in cases]
+    sweep = next((c["sweep"]["time"] for c in cases if "sweep" in c), None)
+    highs_ok = all(c["highs"]["status"] == "Optimal" for c in cases)
+    highs12_ok = all(_highs12(c)[1] for c in cases)
+    mark = "" if highs_ok else ">"  # a capped HiGHS run: its ratio is a lower bound
+    mark12 = "" if highs12_ok else ">"
+    row = {
+        "world": world, "size": size, "candidates": cases[0]["candidates"], "seats": cases[0]["seats"],
+        "special": cases[0].get("special_seats"), "seeds": len(cases),
+        "ours_proven_s": proven, "ours_proven_max_s": worst(lambda c: c["ours"]["proven"]),
+        "ours_slate_s": med(lambda c: c["ours"]["slate"]), "ours_slate_max_s": worst(lambda c: c["ours"]["slate"]),
+        "ours_prune_s": med(lambda c: c["ours"]["prune"]), "ours_lp_s": med(lambda c: c["ours"]["lp"]),
+        "ours_build_s": med(lambda c: c["ours"]["build"]), "ours_search_s": med(lambda c: c["ours"]["search"]),
+        "ours_stages_s": med(lambda c: c["ours"]["stages"]),
+        "first_slate_s": med(lambda c: c["ours"]["first_slate"]), "kept": med(lambda c: c["ours"]["kept"]),
+        "free": med(lambda c: c["ours"]["free"]),
+        "special_by_argument": "/".join(str(c["ours"].get("special_by_argument")) for c in cases),
+        "peak_mb": med(lambda c: c["peak_mb"]), "unique": "/".join(str(c["ours"]["unique"]) for c in cases),
+        "highs_mip_s": med(lambda c: c["highs"]["time"]), "highs_mip_max_s": worst(lambda c: c["highs"]["time"]),
+        "highs_status": "/".join(sorted({c["highs"]["status"] for c in cases}
+                                        | {c["highs2"]["status"] for c in cases if c.get("highs2")})),
+        "highs_over_ours": _tag(mark, med(ratio1)), "highs_over_ours_min": _tag(mark, worst(ratio1, min)),
+        "highs_stage2_s": med(lambda c: c["highs2"]["time"] if c.get("highs2") else None),
+        "highs_12_s": med(lambda c: _highs12(c)[0]),
+        "highs12_over_slate": _tag(mark12, med(ratio12)), "highs12_over_slate_min": _tag(mark12, worst(ratio12, min)),
+        "lp_s": med(lambda c: c["lp"]["time"]),
+        "lp_over_ours": med(lambda c: c["lp"]["time"] / c["ours"]["proven"] if c["ours"]["proven"] else None),
+        "read_csv_s": med(lambda c: c["read"]),
+        "read_over_ours": med(lambda c: c["read"] / c["ours"]["proven"] if c["ours"]["proven"] else None),
+        "screen_s": worst(lambda c: c.get("screen")),
+        "plain_default_s": med(lambda c: c["plain"]["time"]),
+        "plain_status": "/".join(sorted({c["plain"]["status"] for c in cases})),
+        "plain_over_ours": med(lambda c: c["plain"]["time"] / c["ours"]["proven"] if c["ours"]["proven"] else None),
+        "peer_s": peer, "ours_peer_part_s": ours_part,
+        "peer_over_ours": (peer / ours_part if isinstance(peer, float) and ours_part else
+                           (f">{PEER_CAP / ours_part:.0f}" if capped_peer and ours_part else None)),
+        "explain_s": _median(explain) if all(e is not None for e in explain) else f">{EXPLAIN_CAP[size]}",
+        "sweep20_s": sweep, "load_s": med(lambda c: c["load"]),
+    }
+    for c in cases:  # every solver must agree on the optimum (the MIP and the plain model, when proven)
+        if c["highs"]["status"] == "Optimal" and abs(c["highs"]["objective"] - c["ours"]["objective"]) > 1e-6:
+            row["highs_status"] += " (STAGE 1 DISAGREES)"
+        h2 = c.get("highs2")
+        if h2 and h2["status"] == "Optimal" and abs(h2["objective"] - c["ours"]["special"]) > 1e-6:
+            row["highs_status"] += " (STAGE 2 DISAGREES)"
+    return row
+
+
+def _tag(mark: str, v):
+    return None if v is None else (f"{mark}{v:.3g}" if mark else v)
+
+
+def _table(results: dict[tuple[str, str], list[dict]], peers: dict[tuple[str, str], list]) -> list[dict]:
     rows = []
-    for size, cases in results.items():
-        if not cases:
-            continue
-
-        def med(get, cases=cases):
-            return _median([get(c) for c in cases])
-
-        proven = med(lambda c: c["ours"]["proven"])
-        highs = med(lambda c: c["highs"]["time"])
-        plain = med(lambda c: c["plain"]["time"])
-        lp = med(lambda c: c["lp"]["time"])
-        read = med(lambda c: c["read"])
-        peer_times = [p for p in peers.get(size, []) if p is not None]
-        capped_peer = any(isinstance(p, str) for p in peer_times)
-        peer = None if not peer_times else (f">{PEER_CAP:.0f}" if capped_peer else _median(peer_times))
-        ours_part = med(lambda c: c.get("ours_peer_part", {}).get("time"))
-        explain = [c["explain"]["time"] for c in cases]
-        sweep = next((c["sweep"]["time"] for c in cases if "sweep" in c), None)
-        highs_status = sorted({c["highs"]["status"] for c in cases})
-        plain_status = sorted({c["plain"]["status"] for c in cases})
-        row = {
-            "size": size, "candidates": cases[0]["candidates"], "seats": cases[0]["seats"], "seeds": len(cases),
-            "ours_proven_s": proven, "ours_slate_s": med(lambda c: c["ours"]["slate"]),
-            "ours_prune_s": med(lambda c: c["ours"]["prune"]), "ours_lp_s": med(lambda c: c["ours"]["lp"]),
-            "ours_build_s": med(lambda c: c["ours"]["build"]), "ours_search_s": med(lambda c: c["ours"]["search"]),
-            "ours_stages_s": med(lambda c: c["ours"]["stages"]),
-            "first_slate_s": med(lambda c: c["ours"]["first_slate"]), "kept": med(lambda c: c["ours"]["kept"]),
-            "free": med(lambda c: c["ours"]["free"]), "peak_mb": med(lambda c: c["peak_mb"]),
-            "unique": "/".join(str(c["ours"]["unique"]) for c in cases),
-            "highs_mip_s": highs, "highs_status": "/".join(highs_status),
-            "highs_over_ours": highs / proven if highs and proven else None,
-            "lp_s": lp, "lp_over_ours": lp / proven if lp and proven else None,
-            "read_csv_s": read, "read_over_ours": read / proven if read and proven else None,
-            "plain_default_s": plain, "plain_status": "/".join(plain_status),
-            "plain_over_ours": plain / proven if plain and proven else None,
-            "peer_s": peer, "ours_peer_part_s": ours_part,
-            "peer_over_ours": (peer / ours_part if isinstance(peer, float) and ours_part else
-                               (f">{PEER_CAP / ours_part:.0f}" if capped_peer and ours_part else None)),
-            "explain_s": _median(explain) if all(e is not None for e in explain) else f">{EXPLAIN_CAP[size]}",
-            "sweep20_s": sweep, "load_s": med(lambda c: c["load"]),
-        }
-        for c in cases:  # every solver must agree on the optimum (the MIP and the plain model, when proven)
-            ours = c["ours"]["objective"]
-            if c["highs"]["status"] == "Optimal" and abs(c["highs"]["objective"] - ours) > 1e-6:
-                row["highs_status"] += " (DISAGREES)"
-        rows.append(row)
+    for size in dict.fromkeys(s for _, s in results):
+        everyone = []
+        for (world, s), cases in results.items():
+            if s != size or not cases:
+                continue
+            rows.append(_row(world, size, cases, peers.get((world, s), [])))
+            everyone += cases
+        if everyone:  # the worst case of the size over every world and seed
+            worst = _row("WORST", size, everyone, [])
+            worst.update(candidates=max(c["candidates"] for c in everyone), seeds=len(everyone),
+                         special="/".join(sorted({str(c.get("special_seats")) for c in everyone})))
+            for key in ("ours_proven_s", "ours_slate_s", "highs_mip_s", "first_slate_s", "peak_mb", "read_csv_s",
+                        "plain_default_s", "load_s"):
+                worst[key] = max((r[key] for r in rows if r["size"] == size and isinstance(r[key], float)),
+                                 default=None)
+            rows.append(worst)
     return rows
 
 
@@ -448,29 +536,32 @@ def _write(rows: list[dict], header: str) -> None:
 
 
 def _print(rows: list[dict]) -> None:
-    print("\nMedians over the seeds; times in seconds; ratios are the other's time over ours (`proven`).")
-    head = ["size", "cand", "seats", "ours proven", "ours slate", "1st slate", "peak MB", "HiGHS MIP", "x ours",
-            "LP", "x", "read CSV", "x", "plain CP-SAT", "x", "peer", "x", "explain", "sweep 20"]
+    print("\nPer world and size: medians over the seeds, then the worst seed (max time, min ratio); times in"
+          " seconds;\nratios are HiGHS's time over ours (stage 1 over ours proven; HiGHS stage 1+2 over ours"
+          " whole slate).\nWORST: every world and seed of the size.")
+    head = ["world", "size", "cand", "seats", "spec", "ours proven", "worst", "ours slate", "worst", "HiGHS 1",
+            "x ours", "worst x", "HiGHS 1+2", "x slate", "worst x", "LP", "read CSV", "screen", "plain", "explain",
+            "special arg"]
     table = [head]
     for r in rows:
-        table.append([r["size"], str(r["candidates"]), str(r["seats"]), _fmt(r["ours_proven_s"]),
-                      _fmt(r["ours_slate_s"]), _fmt(r["first_slate_s"]), _fmt(r["peak_mb"], 4),
-                      _fmt(r["highs_mip_s"]) + ("" if r["highs_status"] == "Optimal" else "*"),
-                      _fmt(r["highs_over_ours"]), _fmt(r["lp_s"]), _fmt(r["lp_over_ours"]),
-                      _fmt(r["read_csv_s"]), _fmt(r["read_over_ours"]),
-                      _fmt(r["plain_default_s"]) + ("" if r["plain_status"] == "OPTIMAL" else "*"),
-                      _fmt(r["plain_over_ours"]), _fmt(r["peer_s"]), _fmt(r["peer_over_ours"]),
-                      _fmt(r["explain_s"]), _fmt(r["sweep20_s"])])
+        table.append([r["world"], r["size"], str(r["candidates"]), str(r["seats"]), str(r["special"]),
+                      _fmt(r["ours_proven_s"]), _fmt(r["ours_proven_max_s"]), _fmt(r["ours_slate_s"]),
+                      _fmt(r["ours_slate_max_s"]), _fmt(r["highs_mip_s"]), _fmt(r["highs_over_ours"]),
+                      _fmt(r["highs_over_ours_min"]), _fmt(r["highs_12_s"]), _fmt(r["highs12_over_slate"]),
+                      _fmt(r["highs12_over_slate_min"]), _fmt(r["lp_s"]), _fmt(r["read_csv_s"]),
+                      _fmt(r["screen_s"]), _fmt(r["plain_default_s"]) + ("" if r["plain_status"] == "OPTIMAL" else "*"),
+                      _fmt(r["explain_s"]), r["special_by_argument"] if r["world"] != "WORST" else ""])
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     for row in table:
         print("  ".join(cell.rjust(w) for cell, w in zip(row, widths)))
-    print("* not proven optimal within its cap in at least one seed (the time is then the cap's, the ratio a"
-          " lower bound). HiGHS ran with mip_rel_gap 0, one thread; its time excludes building its model.")
-    print("ours proven: prune + LP bound + model build + search until the merit is proven optimal;"
-          " ours slate: and the special class, tie-break and uniqueness proof (what `selector select` does).")
+    print("'>' HiGHS hit its cap in at least one seed (the ratio is then a lower bound); * plain CP-SAT not proven"
+          " within its cap. HiGHS: one thread, mip_rel_gap 0, its model build excluded; stage 2 holds the proven"
+          " stage-1 merit. ours slate: merit, special class, tie-break and uniqueness proof (what `selector"
+          " select` does). special arg: 1 where stage 2 was settled by the exact best-k argument.")
     for r in rows:
-        print(f"{r['size']}: HiGHS {r['highs_status']}; plain {r['plain_status']}; unique {r['unique']};"
-              f" kept {_fmt(r['kept'])} of {r['candidates']}, {_fmt(r['free'])} left free by the LP bound")
+        print(f"{r['world']} {r['size']}: HiGHS {r['highs_status']}; plain {r['plain_status']}; unique {r['unique']};"
+              f" kept {_fmt(r['kept'])} of {r['candidates']}, {_fmt(r['free'])} left free by the LP bound;"
+              f" peer {_fmt(r['peer_s'])} (x{_fmt(r['peer_over_ours'])}); sweep {_fmt(r['sweep20_s'])}")
 
 
 def _plot(rows: list[dict]) -> None:
@@ -479,17 +570,18 @@ def _plot(rows: list[dict]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    rows = [r for r in rows if r["world"] == "WORST"]
     sizes = [r["size"] for r in rows]
     series = [("ours: merit proven", "ours_proven_s"), ("ours: whole slate", "ours_slate_s"),
-              ("HiGHS MIP", "highs_mip_s"), ("plain CP-SAT (default)", "plain_default_s"),
-              ("LP relaxation", "lp_s"), ("read CSV", "read_csv_s")]
+              ("HiGHS MIP stage 1", "highs_mip_s"), ("HiGHS MIP stage 1+2", "highs_12_s"),
+              ("plain CP-SAT (default)", "plain_default_s"), ("LP relaxation", "lp_s"), ("read CSV", "read_csv_s")]
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for label, key in series:
         ys = [r[key] if isinstance(r[key], float) else None for r in rows]
         ax.plot(sizes, ys, marker="o", label=label)
     ax.set_yscale("log")
-    ax.set_ylabel("seconds (median over seeds)")
-    ax.set_title("Slate selection: time by pool size (capped runs shown at their cap)")
+    ax.set_ylabel("seconds (worst world and seed)")
+    ax.set_title("Slate selection: worst case by pool size over every world (capped runs at their cap)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
