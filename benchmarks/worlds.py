@@ -5,7 +5,8 @@ grid, the notice's special class of 10 in 180. The fast path was first tuned on 
 the structure of the problem, not only its numbers:
 
   ties         score ties and slack quotas: scores on a 0.05 grid (the issue's pools), quota caps adding
-               up to about 1.1 x the seats (units compete for the last seats), a special class of 50 at province size and 100 at national (the issue's pools).
+               up to about 1.1 x the seats (units compete for the last seats), a special class of 50 at
+               province size and 100 at national.
   small-units  many small units with tight quotas: one unit per 4 seats, caps adding up to exactly the seats,
                a third of the units submitting only 1-2 candidates more than their quota; scores with two
                decimals (few ties); the women's and minorities' shares sit close to their targets.
