@@ -128,12 +128,31 @@ def _in_units(r: Rule) -> str:
     return f"in each of {', '.join(r.units)}" if r.units else "in each unit"
 
 
+def class_pool(ruleset: RuleSet, pool: Pool, eligible: list[bool] | None, fixed: dict[str, bool] | None = None
+               ) -> tuple[Pool, list[int], list[bool] | None]:
+    """One representative per class of interchangeable eligible candidates (selector/prune.py: same unit,
+    same membership of every group a rule reads; a what-if candidate, in or out, eligible or not, a class of
+    its own), each class's size and the representatives' eligibility: for model.build_model(...,
+    multiplicity=...), which then admits exactly the slates the whole pool does, with a few thousand
+    decisions instead of one per candidate (national size: 3,000 classes for 30,000 candidates)."""
+    from selector.prune import _subpool, interchangeable_classes
+
+    ids = list(pool.table["id"])
+    own = {cid: True for cid in fixed} if fixed else None  # in or out: a class of its own either way
+    keep = None if eligible is None else [ok or (own is not None and cid in own) for ok, cid in zip(eligible, ids)]
+    cl = interchangeable_classes(ruleset, pool, keep, own)
+    reps = [c[0] for c in cl.classes]
+    return _subpool(pool, reps), [len(c) for c in cl.classes], None if eligible is None else [eligible[i] for i in reps]
+
+
 class _Feasibility:
-    """One model with every rule behind a literal, probed with different sets of assumed rules."""
+    """One model with every rule behind a literal, probed with different sets of assumed rules. Only which
+    slates exist is asked, so the model is that of the classes (class_pool), exact and small."""
 
     def __init__(self, ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None,
                  time_limit: float = 20.0, fixed: dict[str, bool] | None = None):
-        self.sm = build_model(ruleset, pool, quotas, eligible, with_literals=True, fixed=fixed)
+        reps, sizes, ok = class_pool(ruleset, pool, eligible, fixed)
+        self.sm = build_model(ruleset, reps, quotas, ok, with_literals=True, fixed=fixed, multiplicity=sizes)
         self.ids = [r for r in rule_ids_of_pool(ruleset, pool.kind, quotas) if r in self.sm.literals]
         self.ids += [r for r in self.sm.literals if r.startswith("fixed:")]  # what-if: forced candidates
         self.by_index = {self.sm.literals[r].index: r for r in self.ids}
@@ -211,16 +230,28 @@ def _with_quota(quotas: Quotas, award_id: str, unit: str, seats: int) -> Quotas:
 
 
 def _best_slate(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, time_limit: float = 20.0):
-    """(merit as text, top-award ids) of the best slate under these rules, or None if none exists."""
-    sm = build_model(ruleset, pool, quotas, eligible)
-    sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
-    solver = _solver(time_limit)
-    if solver.solve(sm.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    """(merit as text, top-award ids) of the best slate under these rules, or None if none exists: the
+    exact fast path (selector/prune.py), stopped once the merit is proven (a slate reaching it)."""
+    from selector.prune import solve_pool
+    from selector.solve import SolverSettings
+
+    sol = solve_pool(ruleset, pool, quotas, eligible, SolverSettings(time_limit=time_limit), merit_only=True)
+    if sol.status not in ("optimal", "feasible"):
         return None
     ids = list(pool.table["id"])
-    chosen = [ids[i] for i, v in enumerate(sm.x[sm.top.id]) if solver.boolean_value(v)]
-    merit = Decimal(sum(sm.scaled_scores[i] for i, v in enumerate(sm.x[sm.top.id]) if solver.boolean_value(v)))
-    return str(merit / sm.scale), chosen
+    top = ruleset.top_award(pool.kind).id
+    scores = list(pool.table["score"])
+    merit = sum((Decimal(scores[i]) for i in sol.selected[top]), Decimal(0))
+    return str(merit), [ids[i] for i in sorted(sol.selected[top])]
+
+
+def _class_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, relax: set[str] | frozenset = frozenset(),
+                 classes_of: RuleSet | None = None) -> SelectionModel:
+    """The model of the pool's classes (class_pool): for questions of which slates exist, not of merit.
+    `classes_of`: the rule set whose groups make the classes, when a question counts a group that no rule of
+    `ruleset` reads (a rule left out to find its loosest value)."""
+    reps, sizes, ok = class_pool(classes_of or ruleset, pool, eligible)
+    return build_model(ruleset, reps, quotas, ok, relax=relax, multiplicity=sizes)
 
 
 def _solver(time_limit: float) -> cp_model.CpSolver:
@@ -276,7 +307,7 @@ def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: st
         unit = rid.split(":", 1)[1]
         if unit.startswith(tuple(f"{a.id}:" for a in ruleset.awards)):
             return None  # subset-award quotas: not relaxed here
-        sm = build_model(ruleset, pool, quotas, eligible, relax={rid})
+        sm = _class_model(ruleset, pool, quotas, eligible, relax={rid})
         slack = sm.relaxed[rid]
         sm.model.minimize(slack)
         solver = _solver(20.0)
@@ -292,7 +323,7 @@ def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: st
     if rule.scoped or rule.op == "=":
         return None  # per-unit rules and exact shares: the cheapest relaxations below cover them
     others_rs = ruleset.model_copy(update={"rules": [r for r in ruleset.rules if r.id != rid]})
-    sm = build_model(others_rs, pool, quotas, eligible)
+    sm = _class_model(others_rs, pool, quotas, eligible, classes_of=ruleset)
     assert sm.count_of is not None
     part = sm.count_of(rule.award, rule.group)
     if rule.kind == "count":
@@ -386,7 +417,7 @@ def _with_copies(pool: Pool, eligible, templates: list[int], k: int) -> tuple[Po
 
 def _feasible_with(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, templates: list[int], k: int) -> bool:
     grown, elig = _with_copies(pool, eligible, templates, k)
-    sm = build_model(ruleset, grown, quotas, elig)
+    sm = _class_model(ruleset, grown, quotas, elig)
     return _solver(20.0).solve(sm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 

@@ -99,7 +99,8 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
                 with_literals: bool = False, relax: set[str] | frozenset[str] = frozenset(),
                 fixed: dict[str, bool] | None = None, chains: list[list[int]] | None = None,
                 allowed: dict[str, list[bool]] | None = None,
-                tie_break_weight: list[int] | None = None) -> SelectionModel:
+                tie_break_weight: list[int] | None = None,
+                multiplicity: list[int] | None = None) -> SelectionModel:
     """Post every rule of the pool's awards. With `with_literals`, each hard rule is enforced only
     when its literal is true (the explainer assumes the literals); otherwise rules are plain.
     Rules named in `relax` get a slack variable counted in people (`relaxed`), for relaxations.
@@ -109,7 +110,11 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
     `chains`: lists of candidate positions, best first; in every award, choosing one implies choosing
     the one before it (x[k+1] => x[k]), which keeps only the canonical slate of each class;
     `allowed`: award id -> who may hold it at all (False: never; on top of `eligible`);
-    `tie_break_weight`: the stage-3 weights to use (those of the unpruned pool, so the tie-break is the same)."""
+    `tie_break_weight`: the stage-3 weights to use (those of the unpruned pool, so the tie-break is the same).
+    `multiplicity` (feasibility questions, selector/explain.py): candidate i stands for that many
+    interchangeable candidates (selector/prune.py's classes), its decision an integer count 0..k; every rule
+    counts candidates through their unit and groups only, so which slates exist is exactly as in the pool
+    the classes came from. Merit and tie-break then mean nothing: not for optimising."""
     m = cp_model.CpModel()
     n = len(pool)
     awards = sorted(ruleset.awards_of_pool(pool.kind), key=lambda a: a.parent is not None)
@@ -136,7 +141,8 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
     can_hold: dict[str, list[bool]] = {}
     ids = [str(i) for i in pool.table["id"]]  # a whole column: .at per cell was slow at scale
     for a in awards:
-        x[a.id] = [m.new_bool_var(f"{a.id}[{ids[i]}]") for i in range(n)]
+        x[a.id] = [m.new_bool_var(f"{a.id}[{ids[i]}]") if multiplicity is None or multiplicity[i] == 1
+                   else m.new_int_var(0, multiplicity[i], f"{a.id}[{ids[i]}]") for i in range(n)]
         can = can_hold[a.id] = [True] * n
         if eligible is not None:
             for i in range(n):
@@ -160,7 +166,10 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
         if a.parent is None:
             continue  # another disjoint title (below)
         for i in range(n):
-            m.add_implication(x[a.id][i], x[a.parent][i])  # type: ignore[index]
+            if multiplicity is None or multiplicity[i] == 1:
+                m.add_implication(x[a.id][i], x[a.parent][i])  # type: ignore[index]
+            else:
+                m.add(x[a.id][i] <= x[a.parent][i])  # type: ignore[index]
             can_hold[a.id][i] = can_hold[a.id][i] and can_hold[a.parent][i]  # type: ignore[index]
     titles = [a for a in awards if a.parent is None]
     if len(titles) > 1:  # issue 14, 4: disjoint titles from one pool: a candidate holds at most one
@@ -175,7 +184,8 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
         key = (award_id, group)
         if key not in counts:
             mask = members(ruleset, pool, group)
-            c = m.new_int_var(0, sum(mask), f"count[{award_id},{group}]")
+            most = sum(mask) if multiplicity is None else sum(k for k, inside in zip(multiplicity, mask) if inside)
+            c = m.new_int_var(0, most, f"count[{award_id},{group}]")
             m.add(c == sum(v for v, inside in zip(x[award_id], mask) if inside))
             counts[key] = c
         return counts[key]
