@@ -77,6 +77,8 @@ def main() -> None:
             took = time.perf_counter() - start
             rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(f"select: exit {res.returncode} in {took:.1f} s, peak RSS of the largest child {rss:.0f} MB")
+            if res.returncode not in (0, 1):
+                print(res.stderr[-2000:])
 
 
 if __name__ == "__main__":

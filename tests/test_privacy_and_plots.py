@@ -27,12 +27,10 @@ PHONE = "13812345678"
 
 
 def test_two_runs_write_the_same_svg_and_png_bytes(tmp_path):
-    case = make_case(tmp_path / "case", [
-        {"id": "A", "score": "90"}, {"id": "B", "score": "80", "sector": "agriculture"},
-        {"id": "C", "score": "70", "sector": "agriculture"}, {"id": "D", "score": "60"}],
-        [share("R8", "agriculture", ">=", "1/3")], seats=3)
+    rows = [{"id": f"K{k}", "score": str(60 + 7 * k), "gender": "female" if k % 3 else "male"} for k in range(6)]
+    case = make_case(tmp_path / "case", rows, [share("R2", "women", ">=", "1/2")], seats=4)
+    _, result = select_screened(Inputs(case.ruleset, case.rules_path, case.pools, case.quotas))
     inputs = Inputs(case.ruleset, case.rules_path, case.pools, case.quotas)
-    _, result = select_screened(inputs)
     written = []
     for name in ("one", "two"):
         (tmp_path / name).mkdir()
