@@ -44,6 +44,8 @@ from selector.solve import PoolSolution, SolverSettings
 from selector.verify import VerificationReport, verify_slate
 
 ADJUSTMENT_FILE = "adjustment.json"
+REDUCE_ABOVE = 1500  # pools larger than this are solved on the exact smaller pool (StableSolver._reduced);
+# tests set it to 0 to check that path
 OBJECTIVE_ORDER = ("A fewest changes in the top award against the base slate, B fewest changes in the subset "
                    "awards, then 1 merit (less soft penalties), 2 subset merit, 3 tie-break; then a uniqueness proof")
 
@@ -60,9 +62,51 @@ class StableSolver:
 
     def __call__(self, ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None = None,
                  settings: SolverSettings = SolverSettings(), fixed: dict[str, bool] | None = None) -> PoolSolution:
+        if len(pool) <= REDUCE_ABOVE:
+            return self._solve(ruleset, pool, quotas, eligible, settings, fixed)
+        return self._reduced(ruleset, pool, quotas, eligible, settings, fixed)
+
+    def _reduced(self, ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, settings, fixed) -> PoolSolution:
+        """The same slate from a smaller pool (exact): every candidate of the base slate, every forced one,
+        and the best k of each class of interchangeable others (prune.interchangeable_classes: same unit,
+        same memberships of every rule's groups). Exchanging two such others changes no rule's count and
+        not the number of changes, so an optimal slate's entrants of a class can be taken to be the class's
+        best (score, then tie-break): a prefix. With e entrants in the small pool's optimum, no slate of the
+        whole pool with fewer changes takes more than e of any class; so k >= e makes the small pool's
+        answer the whole pool's, stage by stage (tie-break weights are the whole pool's)."""
+        from selector.prune import interchangeable_classes
+        from selector.reserve import _subpool
+
+        start = time.perf_counter()
+        ids = [str(i) for i in pool.table["id"]]
+        held = set().union(*self.base.values()) if self.base else set()
+        classes = interchangeable_classes(ruleset, pool, eligible, fixed)
+        keep = {i for i, c in enumerate(ids) if c in held or (fixed or {}).get(c) is True}
+        k = 1
+        while True:
+            rows = sorted(keep | {j for c in classes.classes for j in [i for i in c if ids[i] not in held][:k]})
+            left = None if settings.time_limit is None else max(0.01, settings.time_limit - (time.perf_counter()
+                                                                                              - start))
+            sol = self._solve(ruleset, _subpool(pool, rows), quotas,
+                              None if eligible is None else [eligible[i] for i in rows],
+                              dataclasses.replace(settings, time_limit=left), fixed,
+                              [classes.tie_break_weight[i] for i in rows])
+            if sol.status not in ("optimal", "feasible"):  # the small pool may lack what the whole has
+                return self._solve(ruleset, pool, quotas, eligible, settings, fixed)
+            top = ruleset.top_award(pool.kind).id
+            entrants = sum(1 for j in sol.selected.get(top, []) if ids[rows[j]] not in held)
+            if entrants <= k or len(rows) == len(pool):
+                sol.selected = {a: [rows[j] for j in v] for a, v in sol.selected.items()}
+                sol.wall_time = time.perf_counter() - start
+                self.record[pool.kind]["reduced"] = {"candidates": len(rows), "k": k}
+                return sol
+            k = entrants
+
+    def _solve(self, ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, settings, fixed,
+               tie_break_weight: list[int] | None = None) -> PoolSolution:
         start = time.perf_counter()
         clock = _solve._Clock(settings.time_limit)
-        sm = build_model(ruleset, pool, quotas, eligible=eligible, fixed=fixed)
+        sm = build_model(ruleset, pool, quotas, eligible=eligible, fixed=fixed, tie_break_weight=tie_break_weight)
         changes = changes_from(sm, self.base)
         rec: dict = {"proven": True}
         self.record[pool.kind] = rec

@@ -81,7 +81,7 @@ def _cheap_ok(rs: RuleSet, kind: str, quotas) -> bool:
 def reserve_list(inputs: Inputs, result: SelectionResult, masks: dict[str, list[bool]],
                  settings: SolverSettings = SolverSettings(), cheap: bool = True) -> Reserve:
     """Each selected candidate's replacement (and what else would move), and the ranked reserve per unit.
-    `cheap=False` solves every seat (for measuring the exact argument against it)."""
+    `cheap=False` solves every seat, one solve each (for measuring the exact arguments against it)."""
     t0 = time.perf_counter()
     rs = inputs.ruleset
     slate = {a: list(r.selected) for a, r in result.awards.items()}
@@ -152,7 +152,7 @@ def reserve_list(inputs: Inputs, result: SelectionResult, masks: dict[str, list[
             positions.sort(key=lambda ks: (-scores[pos[ks[1]]], -weight[pos[ks[1]]]))
             done: Replacement | None = None
             for k, seat in positions:
-                if done is not None and done.unique and seat not in done.also_leave:
+                if cheap and done is not None and done.unique and seat not in done.also_leave:
                     out.replacements[k] = _mirror(done, seat, scores[pos[done.seat]] - scores[pos[seat]])
                     continue
                 done = out.replacements[k] = _solved(inputs, kind, seat, result, masks, settings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from contextlib import contextmanager
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -203,11 +204,25 @@ def _published_case(tmp: Path, rows, rules, quotas, seats, special):
     return inputs, result
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(tiny_cases(), st.integers(0, 2))
-def test_fewest_changes_against_brute_force(case, which):
+@contextmanager
+def reduced(on: bool):
+    """adjust.StableSolver on the exact smaller pool even for tiny pools (REDUCE_ABOVE = 0)."""
+    import selector.adjust as adjust_module
+
+    before = adjust_module.REDUCE_ABOVE
+    adjust_module.REDUCE_ABOVE = 0 if on else before
+    try:
+        yield
+    finally:
+        adjust_module.REDUCE_ABOVE = before
+
+
+@pytest.mark.parametrize("small_pool", [False, True])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=tiny_cases(), which=st.integers(0, 2))
+def test_fewest_changes_against_brute_force(small_pool, case, which):
     rows, rules, quotas = case
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() as d, reduced(small_pool):
         tmp = Path(d)
         got = _published_case(tmp, rows, rules, quotas, seats=3, special=1)
         if got is None:
@@ -246,7 +261,7 @@ def small_cases(draw):
 def test_fewest_changes_against_an_independent_mip(case, first, second):
     rows, rules, quotas = case
     quotas = {u: q + 3 for u, q in quotas.items()}
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() as d, reduced(True):  # the exact smaller pool, as for large pools
         tmp = Path(d)
         got = _published_case(tmp, rows, rules, quotas, seats=6, special=0)
         if got is None:
@@ -270,6 +285,7 @@ def test_fewest_changes_against_an_independent_mip(case, first, second):
             return
         least = round(h.getInfo().objective_function_value)
         assert adj.awards["labour_model"].changes == least
+        assert "reduced" in adj.record["individuals"]  # the smaller pool's path was the one taken
         # with the changes fixed, the most merit (stage 1) equals the MIP's
         h2, v2, short2 = mip._model()
         ch2 = h2.qsum([(1 - v2["labour_model"][i]) if ids[i] in base else v2["labour_model"][i]
