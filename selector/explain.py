@@ -219,7 +219,7 @@ def _best_slate(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, time_lim
         return None
     ids = list(pool.table["id"])
     chosen = [ids[i] for i, v in enumerate(sm.x[sm.top.id]) if solver.boolean_value(v)]
-    merit = Decimal(sum(sm.scaled_scores[i] for i, v in enumerate(sm.x[sm.top.id]) if solver.boolean_value(v)))
+    merit = Decimal(int(solver.value(sm.merit[sm.top.id])))  # every disjoint title (issue 14)
     return str(merit / sm.scale), chosen
 
 
@@ -363,7 +363,7 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
                     "text": f"{rid}: allow {int(solver.value(sm.relaxed[rid]))} "
                             f"{'seat' if rid.startswith('quota:') else 'person'}(s) past it ({texts[rid].reading})"}
                    for rid in support]
-        merit = Decimal(sum(sm.scaled_scores[i] for i, v in enumerate(sm.x[sm.top.id]) if solver.boolean_value(v)))
+        merit = Decimal(int(solver.value(sm.merit[sm.top.id])))  # every disjoint title (issue 14)
         chosen = [ids[i] for i, v in enumerate(sm.x[sm.top.id]) if solver.boolean_value(v)]
         out.append(Relaxation(changes, str(merit / sm.scale), chosen, "combination"))
         m.add_bool_or([used[rid].Not() for rid in support])  # block this set of relaxed rules
