@@ -239,9 +239,10 @@ def _best_slate(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, time_lim
     if sol.status not in ("optimal", "feasible"):
         return None
     ids = list(pool.table["id"])
-    top = ruleset.top_award(pool.kind).id
     scores = list(pool.table["score"])
-    merit = sum((Decimal(scores[i]) for i in sol.selected[top]), Decimal(0))
+    top = ruleset.top_award(pool.kind).id
+    titles = [a.id for a in ruleset.top_awards(pool.kind)]  # every disjoint title counts (issue 14, 4)
+    merit = sum((Decimal(scores[i]) for t in titles for i in sol.selected.get(t, [])), Decimal(0))
     return str(merit), [ids[i] for i in sorted(sol.selected[top])]
 
 
@@ -394,7 +395,7 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
                     "text": f"{rid}: allow {int(solver.value(sm.relaxed[rid]))} "
                             f"{'seat' if rid.startswith('quota:') else 'person'}(s) past it ({texts[rid].reading})"}
                    for rid in support]
-        merit = Decimal(sum(sm.scaled_scores[i] for i, v in enumerate(sm.x[sm.top.id]) if solver.boolean_value(v)))
+        merit = Decimal(int(solver.value(sm.merit[sm.top.id])))  # every disjoint title (issue 14)
         chosen = [ids[i] for i, v in enumerate(sm.x[sm.top.id]) if solver.boolean_value(v)]
         out.append(Relaxation(changes, str(merit / sm.scale), chosen, "combination"))
         m.add_bool_or([used[rid].Not() for rid in support])  # block this set of relaxed rules
