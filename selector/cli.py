@@ -4,7 +4,6 @@ found in time), 2 bad input, 3 internal error (a slate failed verification), 130
 from __future__ import annotations
 
 import functools
-import json
 import os
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
@@ -13,7 +12,7 @@ import typer
 from typer.exceptions import TyperException
 
 from selector.errors import InputErrors, Terminated, handle_sigterm
-from selector.explain import explain_inputs, explanation_json, format_explanation
+from selector.explain import explain_inputs, format_explanation, write_explanation
 from selector.forms import FORMS_DIR, format_missing, format_written, has_forms, load_templates, write_forms
 from selector.i18n import _
 from selector.pipeline import Inputs, load_inputs, screen_inputs, select_screened
@@ -25,8 +24,7 @@ from selector.report import (
     format_result,
     format_screening,
     write_check,
-    write_screening,
-    write_selection,
+    write_select_folder,
 )
 from selector.scenario import load_scenario_inputs
 from selector.solve import SolverSettings
@@ -140,27 +138,9 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
         explanation = None
         if result.status == "infeasible":  # say why, in the notice's words, and what would work
             explanation = explain_inputs(inputs, eligible=screening.masks, prices=False, screening=screening)
-        write_explanation = _write_explanation(explanation)
-        forms_written = []
-
-        def extra(folder: Path) -> None:
-            write_screening(folder, inputs, screening)
-            if reserve and result.status in ("optimal", "feasible"):  # 候补名单 (issue 15)
-                from selector.reserve import reserve_list, write_reserve
-
-                write_reserve(folder, inputs, reserve_list(inputs, result, screening.masks,
-                                                           SolverSettings(workers=workers)))
-            if write_explanation is not None:
-                write_explanation(folder)
-            if plots:
-                from selector.plots import write_selection_plots
-
-                write_selection_plots(folder, inputs, result, screening.masks)
-            if has_forms(inputs.ruleset):  # issue 17: forms/ (附件2/3, bundles, tracker, 公示名单, 审批表, 承诺书)
-                forms_written.append(write_forms(folder / FORMS_DIR, inputs, result))
-
-        write_selection(out, inputs, result, force=force, extra=extra,
-                        settings=SolverSettings(workers=workers, time_limit=time_limit))  # for audit.json
+        forms_written = write_select_folder(out, inputs, screening, result, explanation, plots=plots, force=force,
+                                            reserve=reserve, settings=SolverSettings(workers=workers,
+                                                                                     time_limit=time_limit))
     except InputErrors as e:
         _fail_input(e)
     except KeyboardInterrupt as e:  # Ctrl-C 130, SIGTERM 143: the temporary folder is already gone
@@ -183,17 +163,6 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
         raise typer.Exit(EXIT_NO_SLATE)
 
 
-def _write_explanation(explanation):
-    if explanation is None:
-        return None
-
-    def write(folder: Path) -> None:
-        text = json.dumps(explanation_json(explanation), ensure_ascii=False, indent=2, default=str)
-        (folder / "explanation.json").write_text(text + "\n", encoding="utf-8")
-
-    return write
-
-
 @app.command()
 def explain(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: IndividualsOpt = None,
             collectives: CollectivesOpt = None, quotas: QuotasOpt = None, out: OutOpt = Path("out/explain"),
@@ -206,7 +175,7 @@ def explain(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: I
         screening = screen_inputs(inputs)
         explanation = explain_inputs(inputs, eligible=screening.masks, prices=True, screening=screening)
         with atomic_output_dir(out, force) as tmp:
-            _write_explanation(explanation)(tmp)
+            write_explanation(tmp, explanation)
     except InputErrors as e:
         _fail_input(e)
     except KeyboardInterrupt as e:  # Ctrl-C 130, SIGTERM 143: the temporary folder is already gone
@@ -506,6 +475,22 @@ def forms(source: Annotated[Optional[Path], typer.Argument(
     typer.echo(format_written(written, out))
 
 
+# ---------------------------------------------------------------- the web workbench (issue 16)
+@app.command()
+def serve(port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8765,
+          no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open the browser.")] = False,
+          host: Annotated[str, typer.Option("--host", help="Address to listen on; 127.0.0.1 (this computer "
+                                            "only) unless told otherwise.")] = "127.0.0.1") -> None:
+    """The local web workbench: load the units' files, see screening, the slate and every rule, try
+    what-ifs and download the paperwork in the browser. Ctrl-C stops it and removes the uploaded files."""
+    from selector.i18n import _
+    from selector.web.app import serve as run
+
+    shown = host if host not in ("0.0.0.0", "::") else "127.0.0.1"
+    typer.echo(_("Slate selector workbench: {url} (Ctrl-C to stop)", url=f"http://{shown}:{port}/"))
+    run(host=host, port=port, open_browser=not no_browser)
+
+
 def _guarded(command):
     """Whatever goes wrong, a plain message and an exit code, never a traceback: bad input 2, a file the
     system refuses to read or write 2, Ctrl-C 130, anything else (a bug) 3, with the traceback only
@@ -546,3 +531,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+

@@ -648,6 +648,15 @@ def explanation_json(explanations: dict[str, PoolExplanation]) -> dict:
     }
 
 
+def write_explanation(folder, explanations: dict[str, PoolExplanation]) -> None:
+    """explanation.json into `folder` (`selector select` when no slate exists, `selector explain`, the web)."""
+    import json
+    from pathlib import Path
+
+    text = json.dumps(explanation_json(explanations), ensure_ascii=False, indent=2, default=str)
+    (Path(folder) / "explanation.json").write_text(text + "\n", encoding="utf-8")
+
+
 def format_explanation(explanations: dict[str, PoolExplanation]) -> str:
     """The terminal view: each conflict in the notice's words, the relaxations that work, the prices."""
     from selector.i18n import _

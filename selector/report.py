@@ -320,6 +320,43 @@ def write_selection(out: Path, inputs: Inputs, result: SelectionResult, force: b
             write_paperwork(tmp, inputs, result, settings, audit_extra)
 
 
+def write_select_folder(out: Path, inputs: Inputs, screening: Screening, result: SelectionResult,
+                        explanation=None, settings=None, plots: bool = True, force: bool = False,
+                        reserve: bool = True, forms: bool = True) -> list:
+    """The output folder of `selector select` (the web workbench writes the very same one): the slate
+    tables and summary.json, screening.csv, reserve.xlsx (候补名单, `reserve`), explanation.json when no
+    slate exists (`explanation`, from explain.explain_inputs), the plots, then the paperwork and audit.json;
+    whole or not at all. `settings` (solve.SolverSettings) go into audit.json; their workers serve the reserve.
+    With `forms` and a rule set that declares forms, forms/ too (selector/forms.py); returns what it wrote."""
+    forms_written: list = []
+
+    def extra(folder: Path) -> None:
+        write_screening(folder, inputs, screening)
+        if reserve and result.status in ("optimal", "feasible"):  # 候补名单 (issue 15)
+            from selector.reserve import reserve_list, write_reserve
+            from selector.solve import SolverSettings
+
+            workers = settings.workers if settings is not None else 1
+            write_reserve(folder, inputs, reserve_list(inputs, result, screening.masks,
+                                                       SolverSettings(workers=workers)))
+        if explanation is not None:
+            from selector.explain import write_explanation
+
+            write_explanation(folder, explanation)
+        if plots:
+            from selector.plots import write_selection_plots
+
+            write_selection_plots(folder, inputs, result, screening.masks)
+        if forms:
+            from selector.forms import FORMS_DIR, has_forms, write_forms
+
+            if has_forms(inputs.ruleset):  # issue 17: forms/ (附件2/3, bundles, tracker, 公示名单, 审批表, 承诺书)
+                forms_written.append(write_forms(folder / FORMS_DIR, inputs, result))
+
+    write_selection(out, inputs, result, force=force, extra=extra, settings=settings)  # settings: audit.json
+    return forms_written
+
+
 def _table(rows: list[list[str]], header: list[str]) -> str:
     """A plain text table; CJK characters count as two columns so the columns line up."""
     def width(s: str) -> int:

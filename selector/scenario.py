@@ -393,3 +393,67 @@ def _show(v: Any) -> str:
 def apply_dict(inputs: Inputs, overrides: dict[str, Any], name: str = "<overrides>") -> Inputs:
     """`apply_overrides` with the overrides as a dict in the scenario file's syntax (for notebooks)."""
     return apply_overrides(inputs, overrides_from_dict(overrides, name), Path(name))
+
+
+# ------------------------------------------------------------------------------------------ writing
+def scenario_overrides(sc: Scenario) -> dict[str, Any]:
+    """A scenario file's overrides as a dict in the file's own syntax (what `overrides_from_dict` reads)."""
+    data: dict[str, Any] = {}
+    if sc.seats:
+        data["seats"] = dict(sc.seats)
+    if sc.rule_overrides:
+        data["rules"] = {k: dict(v) for k, v in sc.rule_overrides.items()}
+    if sc.quota_overrides:
+        data["quotas"] = {k: dict(v) for k, v in sc.quota_overrides.items()}
+    if sc.force_in:
+        data["force_in"] = list(sc.force_in)
+    if sc.force_out:
+        data["force_out"] = list(sc.force_out)
+    data |= {f"extra_{kind}": file for kind, file in sc.extra.items()}
+    return data
+
+
+def _toml_key(key: str) -> str:
+    import re
+
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
+
+
+def _toml_value(v: Any) -> str:
+    import json
+
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{_toml_key(str(k))} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    raise TypeError(f"cannot write {type(v).__name__} to a scenario file")
+
+
+def scenario_toml(overrides: dict[str, Any], base: str | None = None, title: str = "", description: str = "",
+                  files: dict[str, Any] | None = None) -> str:
+    """A scenario file's text: `base` (or `files`: rules, pools, quotas) and the overrides in the syntax
+    `overrides_from_dict` reads; `read_scenario_file` reads it back to the same Scenario."""
+    lines = []
+    for key, value in (("title", title), ("description", description), ("base", base)):
+        if value:
+            lines.append(f"{key} = {_toml_value(value)}")
+    for key, value in (files or {}).items():
+        if value:
+            lines.append(f"{key} = {_toml_value(value)}")
+    tables = {k: overrides[k] for k in ("seats", "rules", "quotas") if overrides.get(k)}
+    for key, value in overrides.items():
+        if key not in tables and key not in ("seats", "rules", "quotas"):
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    for key in ("seats", "rules"):
+        if key in tables:
+            lines += ["", f"[{key}]"] + [f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in tables[key].items()]
+    for unit, by_award in tables.get("quotas", {}).items():
+        lines += ["", f"[quotas.{_toml_key(str(unit))}]"] + [
+            f"{_toml_key(str(a))} = {_toml_value(n)}" for a, n in by_award.items()]
+    return "\n".join(lines) + "\n"
