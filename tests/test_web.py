@@ -488,3 +488,20 @@ def test_every_message_of_the_templates_has_its_chinese():
     found = {m for t in TEMPLATES.glob("*.html") for m in re.findall(r'_\(\s*"((?:[^"\\]|\\.)*)"', t.read_text())}
     assert len(found) > 50
     assert sorted(m for m in found if not catalogue.get(m)) == []
+
+
+def test_the_pool_fields_follow_the_chosen_rule_set(tmp_path):
+    with _client(tmp_path) as client:
+        page = client.get("/").text
+        assert 'value="fuxin-2021.toml" selected' in page and 'name="pool_collectives"' in page
+        assert 'hx-get="/pools"' in page
+        r = client.get("/pools", params={"rules": "national-mayday-2025.toml"})
+        assert r.status_code == 200 and 'name="pool_teams"' in r.text
+        assert "/template/teams.xlsx?rules=national-mayday-2025.toml" in r.text
+        assert client.get("/template/teams.xlsx", params={"rules": "national-mayday-2025.toml"}).status_code == 200
+        assert client.get("/template/teams.xlsx", params={"rules": "../models/x.toml"}).status_code == 404
+        r = client.post("/round", data={"rules": "national-mayday-2025.toml"}, files=_files(SAMPLE / "individuals.csv"))
+        assert r.status_code == 400
+        assert 'value="national-mayday-2025.toml" selected' in r.text and 'name="pool_teams"' in r.text
+        field = [f for f in re.findall(r'<div class="field bad">.*?</div>', r.text, re.S) if "pool_teams" in f]
+        assert field and "上传" in field[0]

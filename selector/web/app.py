@@ -49,6 +49,7 @@ SAMPLE = ROOT / "scenarios" / "fuxin-2021"
 MAX_UPLOAD = 20 * 1024 * 1024  # bytes per request
 COOKIE = "selector_session"
 OUT_NAME = "slate"  # the zip's folder
+SAMPLE_RULES = "fuxin-2021.toml"  # the bundled sample's rule set, offered first
 
 
 # ------------------------------------------------------------------------------------------ state
@@ -81,6 +82,7 @@ class Session:
     base: jobs.Job | None = None
     whatifs: list[jobs.Job] = field(default_factory=list)
     whatif_problems: list[str] = field(default_factory=list)
+    chosen: str | None = None  # the rule set (file name in models/) the form offers
     counters: dict[str, int] = field(default_factory=dict)
 
     def next(self, prefix: str) -> str:
@@ -127,6 +129,14 @@ class Workbench:
         for s in self.sessions.values():
             s.stop_jobs()
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def chosen(self, sess: Session, asked: str | None = None) -> tuple[str | None, Any]:
+        """The rule set the form offers (asked for, else the session's last, else the sample's) and its pools."""
+        names = [f for f, _t in self.rule_sets()]
+        for name in (asked, sess.chosen, SAMPLE_RULES, *names):
+            if name and Path(name).name == name and name in names:
+                return name, load_ruleset(self.models / name)
+        return None, None
 
     def rule_sets(self) -> list[tuple[str, str]]:
         """(file name, title) of each rule set in models/."""
@@ -238,13 +248,15 @@ async def load_round(wb: Workbench, sess: Session, form, sample: bool = False) -
         # the rule set: picked from models/ (copied with its quota table) or uploaded
         upload = form.get("rules_file")
         if sample:
-            chosen = wb.models / "fuxin-2021.toml"
+            chosen = wb.models / SAMPLE_RULES
+            sess.chosen = SAMPLE_RULES
         elif _given(upload):
             chosen = None
             paths["rules"], names["rules"] = await _save(upload, folder / "rules", "rules.toml")
         else:
             pick = str(form.get("rules") or "")
             chosen = wb.models / Path(pick).name if pick else None
+            sess.chosen = chosen.name if chosen is not None and chosen.is_file() else sess.chosen
             if chosen is None or not chosen.is_file() or chosen.suffix != ".toml":
                 problems["rules"] = [_("Choose a rule set or upload one.")]
                 return False
@@ -410,14 +422,12 @@ def page_context(wb: Workbench, sess: Session) -> dict[str, Any]:
     ctx: dict[str, Any] = {"rnd": rnd, "actor": actor_label}
     running = [j for j in [sess.base, *sess.whatifs] if j is not None and j.state == "running"]
     ctx["refresh"] = bool(running)
-    if rnd is not None:
-        rs = rnd.inputs.ruleset
-    else:
-        first = next(iter(wb.rule_sets()), None)
-        rs = load_ruleset(wb.models / first[0]) if first else None
-    ctx["pool_specs"] = list(rs.pools.items()) if rs is not None else []
+    ctx["chosen"], form_rs = wb.chosen(sess)
+    ctx["pool_specs"] = list(form_rs.pools.items()) if form_rs is not None else []
+    ctx["known_roles"] = {"rules", "quotas", *(k for k, _spec in ctx["pool_specs"])}
     if rnd is None:
         return ctx
+    rs = rnd.inputs.ruleset
     ctx["rs"] = rs
     ctx["units"] = list(rnd.inputs.quotas.units)
     ctx["quota_awards"] = [a for a in rs.awards if a.quota != "none" and rnd.inputs.quotas.of(a.id) is not None]
@@ -521,13 +531,17 @@ def create_app(root: Path | None = None, max_upload: int = MAX_UPLOAD, hosts: li
         from selector.paperwork import write_templates
 
         name = request.path_params["name"]
-        rules = sess.round.rules if sess.round else wb.models / Path(str(request.query_params.get(
-            "rules") or "fuxin-2021.toml")).name
-        if not rules.is_file():
-            return PlainTextResponse(_("No such rule set."), status_code=404)
+        asked = request.query_params.get("rules")
+        if asked is None and sess.round is not None:
+            rules = sess.round.rules
+        else:
+            chosen, _rs = wb.chosen(sess, asked)
+            if chosen is None or (asked is not None and chosen != asked):
+                return PlainTextResponse(_("No such rule set."), status_code=404)
+            rules = wb.models / chosen
         with language(sess.lang):
             rs = load_ruleset(rules)
-            units = sess.round.inputs.quotas.units if sess.round else None
+            units = sess.round.inputs.quotas.units if sess.round and rules == sess.round.rules else None
             if units is None:
                 quota_path = default_quota_path(rs, rules)
                 if quota_path is not None and quota_path.is_file():
@@ -546,6 +560,11 @@ def create_app(root: Path | None = None, max_upload: int = MAX_UPLOAD, hosts: li
                                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
+
+    async def pools(request, sess, form):
+        with language(sess.lang):
+            chosen, rs = wb.chosen(sess, request.query_params.get("rules"))
+        return wb.render(sess, "pools.html", chosen=chosen, pool_specs=list(rs.pools.items()) if rs else [])
 
     async def solve(request, sess, form):
         rnd = sess.round
@@ -668,6 +687,7 @@ def create_app(root: Path | None = None, max_upload: int = MAX_UPLOAD, hosts: li
         Route("/round", page(round_), methods=["POST"]),
         Route("/sample", page(sample_), methods=["POST"]),
         Route("/template/{name}", page(template)),
+        Route("/pools", page(pools)),
         Route("/solve", page(solve), methods=["POST"]),
         Route("/job/{job}", page(job_status)),
         Route("/job/{job}/cancel", page(job_cancel), methods=["POST"]),
