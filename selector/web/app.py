@@ -37,7 +37,7 @@ from selector.errors import InputErrors, InputProblem
 from selector.i18n import LANGS, _, label, language, ngettext, normalise_lang
 from selector.pipeline import Inputs, check, load_inputs
 from selector.pool import default_quota_path
-from selector.rules import load_ruleset
+from selector.rules import load_ruleset, ruleset_dir_path
 from selector.scenario import load_scenario_inputs, read_scenario_file, scenario_overrides, scenario_toml
 from selector.supply import SupplyCheck
 from selector.web import jobs
@@ -236,6 +236,23 @@ def _download(data: bytes, name: str, media: str) -> Response:
         "Content-Disposition": f"attachment; filename=\"{quote(name)}\"; filename*=UTF-8''{quote(name)}"})
 
 
+def _copy_companions(rules: Path, folder: Path) -> None:
+    """The files a rule set in models/ names beside itself (its quota table, its forms' folder), copied
+    with it so that the round's folder holds everything `selector select` reads."""
+    try:
+        rs = load_ruleset(rules)
+    except InputErrors:
+        return  # load_round reports it
+    quotas = default_quota_path(rs, rules)
+    if quotas is not None and quotas.is_file() and quotas.parent == rules.parent:
+        shutil.copyfile(quotas, folder / quotas.name)
+    forms = getattr(getattr(rs.paperwork, "forms", None), "folder", None)
+    if forms:
+        src = ruleset_dir_path(rules, forms)
+        if src.is_dir() and src.parent == rules.parent:
+            shutil.copytree(src, folder / src.name)
+
+
 # ------------------------------------------------------------------------------------------ a round
 async def load_round(wb: Workbench, sess: Session, form, sample: bool = False) -> bool:
     """Save the uploaded files in a fresh folder and load them all; on any problem nothing replaces the
@@ -264,12 +281,7 @@ async def load_round(wb: Workbench, sess: Session, form, sample: bool = False) -
             dest = folder / "rules" / chosen.name
             dest.parent.mkdir(parents=True)
             shutil.copyfile(chosen, dest)
-            try:
-                own = default_quota_path(load_ruleset(chosen), chosen)
-            except InputErrors:
-                own = None
-            if own is not None and own.is_file() and own.parent == chosen.parent:
-                shutil.copyfile(own, dest.parent / own.name)
+            _copy_companions(chosen, dest.parent)
             paths["rules"], names["rules"] = dest, chosen.name
         try:
             ruleset = load_ruleset(paths["rules"])
