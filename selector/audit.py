@@ -469,6 +469,14 @@ def _check_regenerated(report: VerifyReport, folder: Path, inputs: Inputs, resul
                 report.add(f"{name} regenerates", False, "differs from the one the inputs and the slate give")
             else:
                 report.add(f"{name} regenerates", True, "byte for byte")
+    from selector.forms import FORMS_DIR, forms_differences
+
+    if (folder / FORMS_DIR).is_dir():  # issue 17: the forms, regenerated from the inputs and the recorded slate
+        from selector.i18n import _
+
+        differ, n = forms_differences(folder / FORMS_DIR, inputs, result)
+        report.add(_("{folder}/ regenerates", folder=FORMS_DIR), not differ, "; ".join(differ[:5]) + (
+            f"; … {len(differ) - 5}" if len(differ) > 5 else "") or _("{n} files byte for byte", n=n))
 
 
 def format_verify(report: VerifyReport) -> str:

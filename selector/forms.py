@@ -832,6 +832,7 @@ class FormsWritten:
     files: dict[str, list[str]] = field(default_factory=dict)  # kind -> relative paths
     missing: dict[str, int] = field(default_factory=dict)  # department name -> missing clearances
     full_numbers: list[str] = field(default_factory=list)  # files that print identity/phone numbers in full
+    by_form: dict[str, int] = field(default_factory=dict)  # consultation form (附件2 ...) -> forms written
     notes: list[str] = field(default_factory=list)
 
     def count(self, kind: str) -> int:
@@ -917,6 +918,7 @@ def write_forms(folder: Path, inputs: Inputs, result: SelectionResult | None = N
         xml = w.render(layout, content)
         contents.append((need, xml))
         forms_row[need] = fields
+        written.by_form[fields["form"]] = written.by_form.get(fields["form"], 0) + 1
         save(w, "consultation", "consultation", fill(layout.file, fields),
              [need.id, need.name, need.unit, fields["form"], fields["departments"]])
     if contents and templates.bundle is not None:
@@ -1020,6 +1022,24 @@ def _result_of(result: SelectionResult | None) -> SelectionResult:
     return result
 
 
+def forms_differences(folder: Path, inputs: Inputs, result: SelectionResult | None) -> tuple[list[str], int]:
+    """`folder` (a result's forms/) against the forms the inputs and the result give now: what differs, and
+    how many files were compared (selector verify)."""
+    import tempfile
+
+    folder = Path(folder)
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / FORMS_DIR
+        write_forms(fresh, inputs, result)
+        mine = {p.relative_to(fresh).as_posix(): p for p in fresh.rglob("*") if p.is_file()}
+        theirs = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file()}
+        differ = [_("{name} is missing", name=n) for n in sorted(set(mine) - set(theirs))]
+        differ += [_("{name} is not one the inputs give", name=n) for n in sorted(set(theirs) - set(mine))]
+        differ += [_("{name} differs from the one the inputs and the slate give", name=n)
+                   for n in sorted(set(mine) & set(theirs)) if mine[n].read_bytes() != theirs[n].read_bytes()]
+        return differ, len(mine)
+
+
 def format_written(written: FormsWritten, where: Path | str) -> str:
     """The terminal summary of write_forms."""
     labels = [("consultation", _("consultation forms (附件2/附件3)")), ("bundle", _("department bundles")),
@@ -1028,6 +1048,8 @@ def format_written(written: FormsWritten, where: Path | str) -> str:
     lines = [_("Forms written to {path}/:", path=where)]
     for kind, label in labels:
         lines.append(f"  {label}: {written.count(kind)}")
+        if kind == "consultation":
+            lines += [f"    {form}: {n}" for form, n in written.by_form.items()]
     if written.missing:
         lines.append(_("Clearances still missing per department: {list}", list="，".join(
             f"{d} {n}" for d, n in written.missing.items())))
@@ -1039,36 +1061,15 @@ def format_written(written: FormsWritten, where: Path | str) -> str:
 # a result folder's inputs and slate (for `selector forms RESULT`)
 # =====================================================================================================
 def result_inputs(folder: Path) -> tuple[Inputs, SelectionResult]:
-    """The inputs a result folder was made from (as its audit record names them, what-if overrides applied)
-    and its recorded slate."""
-    from selector.audit import _locate, read_audit
-    from selector.pipeline import load_inputs
+    """The inputs a result folder was made from (each with its recorded hash, what-if overrides applied:
+    adjust.load_published) and the result it recorded (summary.json)."""
+    from selector.adjust import load_published
 
-    audit = read_audit(folder)
-    roles: dict[str, Path] = {}
-    problems = []
-    for role, rec in audit["inputs"].items():
-        p = _locate(rec, folder)
-        if p is None:
-            problems.append(InputProblem(str(folder / "audit.json"), _("input {role}: {path} is missing", role=role,
-                                                                        path=rec.get("path"))))
-        else:
-            roles[role] = p if "sheet" not in rec else Path(f"{p}#{rec['sheet']}")
-    if problems:
-        raise InputErrors(problems)
-    rules, quotas, scenario = roles.pop("rules", None), roles.pop("quotas", None), roles.pop("scenario", None)
-    if rules is None:
-        raise InputErrors([InputProblem(str(folder / "audit.json"), _("the record names no rule set"))])
-    if scenario is not None:
-        from selector.scenario import load_scenario_inputs
-
-        inputs = load_scenario_inputs(scenario, rules, roles, quotas).inputs
-    else:
-        inputs = load_inputs(rules, roles, quotas)
+    published = load_published(folder)
     try:
-        result = SelectionResult.model_validate_json((folder / "summary.json").read_text(encoding="utf-8"))
+        result = SelectionResult.model_validate_json((Path(folder) / "summary.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        raise InputErrors([InputProblem(str(folder / "summary.json"), _("cannot be read: {error}",
-                                                                         error=str(e).splitlines()[0]))]) from None
-    return inputs, result
-
+        raise InputErrors([InputProblem(str(Path(folder) / "summary.json"), _("cannot be read: {error}",
+                                                                               error=str(e).splitlines()[0]))]
+                          ) from None
+    return published.inputs, result
