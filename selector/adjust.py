@@ -92,7 +92,9 @@ class StableSolver:
                               dataclasses.replace(settings, time_limit=left), fixed,
                               [classes.tie_break_weight[i] for i in rows])
             if sol.status not in ("optimal", "feasible"):  # the small pool may lack what the whole has
-                return self._solve(ruleset, pool, quotas, eligible, settings, fixed)
+                whole = self._solve(ruleset, pool, quotas, eligible, settings, fixed)
+                self.record[pool.kind]["reduced"] = {"candidates": len(rows), "k": k, "fell_back": True}
+                return whole
             top = ruleset.top_award(pool.kind).id
             entrants = sum(1 for j in sol.selected.get(top, []) if ids[rows[j]] not in held)
             if entrants <= k or len(rows) == len(pool):
