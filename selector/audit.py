@@ -26,6 +26,7 @@ from pathlib import Path
 
 from selector.domain import SelectionResult
 from selector.errors import InputErrors, InputProblem
+from selector.i18n import current_lang
 from selector.pipeline import Inputs
 from selector.pool import split_sheet
 
@@ -94,6 +95,8 @@ def build_audit(inputs: Inputs, result: SelectionResult, settings=None) -> dict:
         "screening": None if result.screening is None else {
             "ineligible": sorted(s.id for s in result.screening.screened_out)},
         "wall_time": result.wall_time,
+        "read_files": {str(p): _file_record(p) for p in inputs.read_files},  # a scenario's bases, extra files
+        "lang": current_lang(),  # the report's language, so that verify regenerates it in the same one
     }
 
 
@@ -174,12 +177,33 @@ def _locate(rec: dict, folder: Path) -> Path | None:
     return None
 
 
+def _inside(folder: Path, name: object) -> bool:
+    """A recorded output name is a plain file name inside the folder (never ../../etc/hostname)."""
+    if not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name \
+            or "\0" in name or Path(name).is_absolute():
+        return False
+    p = folder / name
+    return not p.is_symlink() and p.resolve().parent == folder.resolve()
+
+
 def _check_outputs(report: VerifyReport, folder: Path, audit: dict) -> None:
+    from selector.i18n import _
+
+    if not isinstance(audit["outputs"], dict):
+        audit["outputs"] = {}
+    outside = [str(n) for n in audit["outputs"] if not _inside(folder, n)]
+    if outside:
+        report.add(_("recorded outputs inside the folder"), False, _(
+            "the record names files outside the folder or through a link, which were not read: {names}",
+            names=", ".join(outside[:5])))
+        audit["outputs"] = {n: d for n, d in audit["outputs"].items() if _inside(folder, n)}
     changed = []
     for name, digest in audit["outputs"].items():
         p = folder / name
         if not p.exists():
             changed.append(f"{name} is missing")
+        elif not p.is_file():
+            changed.append(f"{name} is not a regular file")
         elif sha256_file(p) != digest:
             changed.append(f"{name} changed since the run (SHA-256 recorded {_short(digest)}, now "
                            f"{_short(sha256_file(p))})")
@@ -194,6 +218,14 @@ def _check_inputs(report: VerifyReport, folder: Path, audit: dict) -> dict[str, 
     """Input hashes; returns role -> path of every input when all exist."""
     found: dict[str, Path] = {}
     missing = False
+    for name, rec in (audit.get("read_files") or {}).items():  # the scenario's bases and extra files
+        p = _locate(rec, folder) if isinstance(rec, dict) else None
+        if p is None:
+            report.add(f"input {name}", False, f"{name} is missing: it cannot be re-checked")
+            missing = True
+        elif sha256_file(p) != rec.get("sha256"):
+            report.add(f"input {name}", False, f"{p} changed since the run (SHA-256 recorded "
+                       f"{_short(rec.get('sha256', ''))}, now {_short(sha256_file(p))})")
     for role, rec in audit["inputs"].items():
         p = _locate(rec, folder)
         if p is None:
@@ -259,8 +291,9 @@ def _csv_diff(name: str, file_rows: list[list[str]], new_rows: list[list[str]]) 
     return f"{name}: " + "; ".join(diffs[:5]) + (f"; … {len(diffs) - 5} more" if len(diffs) > 5 else "")
 
 
-def verify_folder(folder: Path | str) -> VerifyReport:
-    """Re-check a result folder against its audit record, without solving."""
+def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
+    """Re-check a result folder against its audit record, without solving; with `resolve`, also solve
+    again from the recorded inputs and confirm the recorded slate is the canonical optimum."""
     from selector.pipeline import load_inputs
 
     folder = Path(folder)
@@ -306,14 +339,21 @@ def verify_folder(folder: Path | str) -> VerifyReport:
         return report
     report.add("inputs read back", True, ", ".join(f"{k}: {len(p)} candidates" for k, p in inputs.pools.items()))
     if result.status not in ("optimal", "feasible"):
+        _check_expected_files(report, folder, inputs, result, audit)
         report.add("slate", True, f"no slate recorded (status {result.status}); nothing more to re-check")
+        if resolve:
+            _check_resolved(report, inputs, result, audit)
         return report
+    _check_expected_files(report, folder, inputs, result, audit)
     _check_slate(report, folder, inputs, result, audit)
+    _check_numbers(report, inputs, result, audit)
     _check_regenerated(report, folder, inputs, result, audit)
     if "adjustment" in audit:  # a folder of `selector adjust`: its link to the published one (issue 15)
         from selector.adjust import check_adjustment
 
         check_adjustment(report, folder, audit, result)
+    if resolve:
+        _check_resolved(report, inputs, result, audit)
     return report
 
 
@@ -353,6 +393,8 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
                    f"{len(ids)} ids")
     # eligibility as recorded, and as the inputs give it now
     ineligible: set[str] = set((audit.get("screening") or {}).get("ineligible", []))
+    if result.screening is None and rs.eligibility:  # re-screened even when the record has no screening
+        _check_unrecorded_screening(report, inputs, slate, audit)
     if result.screening is not None:
         ineligible |= {s.id for s in result.screening.screened_out}
         try:
@@ -406,8 +448,10 @@ def _check_regenerated(report: VerifyReport, folder: Path, inputs: Inputs, resul
         else:
             report.add(f"{award_id}.csv regenerates", True, "byte for byte")
     with tempfile.TemporaryDirectory() as tmp:
-        sheets, _ = write_tables_and_budget(Path(tmp), inputs, result)
-        names = [s.file for s in sheets] + ["budget.csv", "budget.xlsx"]
+        sheets, budget = write_tables_and_budget(Path(tmp), inputs, result)
+        _regenerate_rest(Path(tmp), folder, inputs, result, audit, sheets, budget)
+        names = [s.file for s in sheets] + ["budget.csv", "budget.xlsx", "screening.csv", "slate.xlsx",
+                                            "report.md", "report.html"]
         for name in names:
             mine, theirs = Path(tmp) / name, folder / name
             if not mine.exists():
@@ -439,3 +483,210 @@ def format_verify(report: VerifyReport) -> str:
     else:
         lines.append(f"FAIL: {len(report.failures)} check(s) failed: " + ", ".join(c.name for c in report.failures))
     return "\n".join(lines)
+
+
+# =====================================================================================================
+# verify: every number against the slate, files the run always writes, better slates (issue 11, 6)
+# =====================================================================================================
+def _expected_files(inputs: Inputs, result: SelectionResult) -> set[str]:
+    """The files `selector select` always writes (plots are optional: --no-plots)."""
+    from selector.paperwork import has_slate, summary_sheets
+
+    names = {"summary.json", "report.md", "report.html"} | ({"screening.csv"} if result.screening else set())
+    if has_slate(result):
+        names |= {f"{a.id}.csv" for a in inputs.ruleset.awards if a.parent is None} | {"slate.xlsx"}
+        names |= {s.file for s in summary_sheets(inputs, result)}
+        if any(a.reward_yuan for a in inputs.ruleset.awards):
+            names |= {"budget.csv", "budget.xlsx"}
+    elif result.status == "infeasible":
+        names.add("explanation.json")
+    return names
+
+
+def _check_expected_files(report: VerifyReport, folder: Path, inputs: Inputs, result: SelectionResult,
+                          audit: dict) -> None:
+    from selector.i18n import _
+
+    missing = sorted(n for n in _expected_files(inputs, result) if n not in audit["outputs"])
+    report.add(_("every file a run writes is in the record"), not missing,
+               _("not in the record (removed, or the record edited): {names}", names=", ".join(missing))
+               if missing else "")
+
+
+def _check_unrecorded_screening(report: VerifyReport, inputs: Inputs, slate: dict[str, list[str]],
+                                audit: dict) -> None:
+    """A folder written without screening (a notebook's select()): no screened-out candidate may be in the
+    slate, and a screening.csv beside it means the record's screening was removed."""
+    from selector.eligibility import screen
+    from selector.i18n import _
+
+    try:
+        now = {c.id for c in screen(inputs.ruleset, inputs.pools, inputs.quotas).screened_out}
+    except InputErrors as e:
+        report.add("eligibility screening", False, "; ".join(str(p) for p in e.problems[:3]))
+        return
+    inside = sorted(now & {c for ids in slate.values() for c in ids})
+    problems = []
+    if inside:
+        problems.append(_("the slate holds candidates the inputs screen out: {ids}", ids=", ".join(inside[:8])))
+    if "screening.csv" in audit["outputs"]:
+        problems.append(_("summary.json records no screening, but the folder holds screening.csv"))
+    report.add("eligibility screening", not problems, "; ".join(problems) or _(
+        "no screening recorded; none of the {n} the inputs screen out is in the slate", n=len(now)))
+
+
+def _soft_penalty(rs, checks, pool: str) -> Decimal:
+    by_id = {c.id: c for c in checks}
+    return sum((Decimal(str(r.weight)) * by_id[r.id].short for r in rs.rules_of_pool(pool)
+                if not r.hard and r.id in by_id), Decimal(0))
+
+
+def _check_numbers(report: VerifyReport, inputs: Inputs, result: SelectionResult, audit: dict) -> None:
+    """Every number the folder states, against the slate it holds: per pool the objective (the top award's
+    merit less soft penalties), the bound and the status; summary.json against audit.json."""
+    from selector.i18n import _
+    from selector.verify import verify_slate
+
+    rs = inputs.ruleset
+    slate = {a: list(r.selected) for a, r in result.awards.items()}
+    ineligible = set((audit.get("screening") or {}).get("ineligible", []))
+    checks = verify_slate(rs, inputs.pools, inputs.quotas, slate, ineligible, fixed=inputs.fixed or None).checks
+    bad = []
+    for kind, p in result.pools.items():
+        rec = (audit.get("pools") or {}).get(kind) or {}
+        for key in ("status", "objective", "bound"):
+            if rec.get(key) != getattr(p, key):
+                bad.append(_("{pool}: summary.json has {key} {mine}, audit.json {theirs}", pool=kind, key=key,
+                             mine=getattr(p, key), theirs=rec.get(key)))
+        if p.status not in ("optimal", "feasible") or kind not in rs.pools:
+            continue
+        top = rs.top_award(kind)
+        if top.id not in result.awards:
+            continue
+        scores = dict(zip(inputs.pools[kind].table["id"], inputs.pools[kind].table["score"]))
+        merit = sum((scores.get(c, Decimal(0)) for c in slate.get(top.id, [])), Decimal(0))
+        expected = merit - _soft_penalty(rs, checks, kind)
+        try:
+            objective = Decimal(p.objective) if p.objective is not None else None
+            bound = Decimal(p.bound) if p.bound is not None else None
+        except ArithmeticError:
+            bad.append(_("{pool}: objective or bound is not a number", pool=kind))
+            continue
+        if objective is None or bound is None:
+            bad.append(_("{pool}: a slate is recorded ({status}) without its objective and bound", pool=kind,
+                         status=p.status))
+            continue
+        if p.status == "optimal" and objective != expected:
+            bad.append(_("{pool}: recorded optimal with objective {objective}, but the slate it holds gives "
+                         "{expected} (merit {merit} less soft penalties)", pool=kind, objective=objective,
+                         expected=expected, merit=merit))
+        elif p.status == "feasible" and objective > expected:
+            bad.append(_("{pool}: objective {objective} is more than the slate it holds gives ({expected})",
+                         pool=kind, objective=objective, expected=expected))
+        if p.status == "optimal" and bound != objective:
+            bad.append(_("{pool}: recorded optimal, but its bound {bound} differs from its objective {objective}",
+                         pool=kind, bound=bound, objective=objective))
+        if bound < objective:
+            bad.append(_("{pool}: bound {bound} is below the objective {objective}", pool=kind, bound=bound,
+                         objective=objective))
+    report.add(_("objective, bound and status agree with the slate"), not bad, "; ".join(bad[:6]))
+    if not bad:
+        _check_no_better_swap(report, inputs, result, audit, slate, ineligible, checks)
+
+
+def _check_no_better_swap(report: VerifyReport, inputs: Inputs, result: SelectionResult, audit: dict,
+                          slate: dict[str, list[str]], ineligible: set[str], checks) -> None:
+    """A slate recorded as optimal has no swap, of a selected candidate for a passed-over eligible one of the
+    same unit and the same groups with a higher score, that keeps every rule and raises the merit (such a
+    swap leaves every count the same, so no solver is needed to see it is better). Each swap found is
+    confirmed by the independent verifier."""
+    from selector.i18n import _
+    from selector.verify import verify_slate
+
+    rs = inputs.ruleset
+    found = []
+    for kind, p in result.pools.items():
+        if p.status != "optimal" or kind not in rs.pools:
+            continue
+        top = rs.top_award(kind)
+        table = inputs.pools[kind].table
+        groups = [g for g, spec in rs.groups.items() if spec.pool == kind]
+        masks = [rs.group_mask(g, table) for g in groups]
+        ids = [str(i) for i in table["id"]]
+        sign = {ids[i]: (str(table["unit"].iloc[i]), *(m[i] for m in masks)) for i in range(len(ids))}
+        score = dict(zip(ids, table["score"]))
+        chosen = set(slate.get(top.id, []))
+        fixed = inputs.fixed or {}
+        best_out: dict[tuple, str] = {}  # signature -> the best passed-over eligible candidate
+        for i in ids:
+            if i not in chosen and i not in ineligible and fixed.get(i) is not False:
+                if sign[i] not in best_out or score[i] > score[best_out[sign[i]]]:
+                    best_out[sign[i]] = i
+        for c in sorted(chosen, key=lambda c: score.get(c, 0)):
+            d = best_out.get(sign.get(c))
+            if d is None or fixed.get(c) is True or score[d] <= score[c]:
+                continue
+            swapped = {a: [d if x == c else x for x in v] for a, v in slate.items()}
+            vr = verify_slate(rs, inputs.pools, inputs.quotas, swapped, ineligible, fixed=fixed or None)
+            if vr.ok and _soft_penalty(rs, vr.checks, kind) <= _soft_penalty(rs, checks, kind):
+                found.append(_("{pool}: {d} (score {sd}) in place of {c} (score {sc}) keeps every rule and raises "
+                               "the merit", pool=kind, d=d, sd=score[d], c=c, sc=score[c]))
+                break
+    report.add(_("no better slate by one swap (a slate recorded optimal)"), not found,
+               "; ".join(found) + (_(": the slate is not optimal") if found else ""))
+
+
+def _regenerate_rest(tmp: Path, folder: Path, inputs: Inputs, result: SelectionResult, audit: dict,
+                     sheets, budget) -> None:
+    """screening.csv, slate.xlsx and the report, as the run wrote them, into `tmp` (for comparison)."""
+    from selector.eligibility import screen
+    from selector.i18n import language
+    from selector.paperwork import build_report, render_html, render_markdown
+    from selector.report import screening_table, slate_tables
+    from selector.sheets import add_xlsx_sheet, write_csv, write_xlsx
+
+    lang = audit.get("lang") or "zh"
+    try:
+        screening = screen(inputs.ruleset, inputs.pools, inputs.quotas)
+    except InputErrors:
+        return
+    with language(lang if lang in ("zh", "en") else "zh"):
+        table = screening_table(inputs, screening)
+        screened = result.screening is not None or "screening.csv" in audit["outputs"]
+        if screened:
+            write_csv(table, tmp / "screening.csv")
+        tables = slate_tables(inputs, result)
+        if tables:
+            write_xlsx(tmp / "slate.xlsx", tables)
+            if screened:
+                add_xlsx_sheet(tmp / "slate.xlsx", "screening", table)
+        record = {k: v for k, v in audit.items() if k != "outputs"}
+        doc = build_report(inputs, result, folder, budget, record, sheets)
+        title = f"{inputs.ruleset.title_zh or inputs.ruleset.id} — 评选结果报告"
+        (tmp / "report.md").write_text(render_markdown(doc), encoding="utf-8")
+        (tmp / "report.html").write_text(render_html(doc, title), encoding="utf-8")
+
+
+def _check_resolved(report: VerifyReport, inputs: Inputs, result: SelectionResult, audit: dict) -> None:
+    """Solve again from the recorded inputs (any number of workers gives the same slate) and compare."""
+    from selector.i18n import _
+    from selector.pipeline import select_screened
+    from selector.solve import SolverSettings
+
+    solver = audit.get("solver") or {}
+    settings = SolverSettings(workers=1, seed=int(solver.get("seed", 0) or 0), fast=bool(solver.get("fast", True)))
+    _screening, again = select_screened(inputs, settings)
+    same = again.status == result.status and all(
+        list(again.awards[a].selected) == list(r.selected) for a, r in result.awards.items() if a in again.awards)
+    if same:
+        report.add(_("re-solved: the recorded slate is the canonical optimum"), True,
+                   _("solved again from the recorded inputs: status {status}, the same slate", status=again.status))
+        return
+    diffs = [f"{a}: " + _ids_diff(_("the re-solved slate"), list(r.selected), list(again.awards[a].selected))
+             for a, r in result.awards.items() if a in again.awards
+             and list(again.awards[a].selected) != list(r.selected)]
+    merit = ", ".join(f"{a} {again.awards[a].merit} / {r.merit}" for a, r in result.awards.items()
+                      if a in again.awards)
+    report.add(_("re-solved: the recorded slate is the canonical optimum"), False,
+               _("solving again gives status {status} and another slate (merit re-solved / recorded: {merit}); {diffs}",
+                 status=again.status, merit=merit, diffs="; ".join(diffs[:4])))

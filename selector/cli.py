@@ -251,14 +251,17 @@ def template(rules: Annotated[Path, typer.Option("--rules", help="Rule-set TOML 
 
 
 @app.command()
-def verify(folder: Annotated[Path, typer.Argument(help="A result folder written by `selector select`.")]) -> None:
+def verify(folder: Annotated[Path, typer.Argument(help="A result folder written by `selector select`.")],
+           resolve: Annotated[bool, typer.Option("--resolve", help="Also solve again from the recorded inputs "
+                                                  "and confirm the slate is the canonical optimum.")] = False
+           ) -> None:
     """Re-check a result folder against its audit.json without solving: the input files have their recorded
     hashes, every rule holds on the recorded slate (independent verifier), the merit is as recorded and the
     tables regenerate byte for byte. Exit 0 pass, 1 fail (saying what differs), 2 not a result folder."""
     from selector.audit import format_verify, verify_folder
 
     try:
-        report = verify_folder(folder)
+        report = verify_folder(folder, resolve=resolve)
     except InputErrors as e:
         _fail_input(e)
     typer.echo(format_verify(report))
