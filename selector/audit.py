@@ -178,12 +178,19 @@ def _locate(rec: dict, folder: Path) -> Path | None:
 
 
 def _inside(folder: Path, name: object) -> bool:
-    """A recorded output name is a plain file name inside the folder (never ../../etc/hostname)."""
-    if not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name \
-            or "\0" in name or Path(name).is_absolute():
+    """A recorded output name is a relative path inside the folder, through no link (never ../../etc/hostname,
+    an absolute path, or a link to a file elsewhere); forms/... subfolders are fine."""
+    if not isinstance(name, str) or not name or "\0" in name or "\\" in name or name.startswith("/"):
         return False
-    p = folder / name
-    return not p.is_symlink() and p.resolve().parent == folder.resolve()
+    parts = name.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return False
+    here = Path(folder)
+    for part in parts:
+        here = here / part
+        if here.is_symlink():
+            return False
+    return Path(folder).resolve() in here.resolve().parents
 
 
 def _check_outputs(report: VerifyReport, folder: Path, audit: dict) -> None:

@@ -213,7 +213,7 @@ def test_hiding_the_screening_from_the_record_fails(folder):
     assert "eligibility screening" in failed(folder)
 
 
-@pytest.mark.parametrize("name", ["../../etc/hostname", "/etc/hostname", "sub/x", ".."])
+@pytest.mark.parametrize("name", ["../../etc/hostname", "/etc/hostname", "forms/../../x", ".."])
 def test_record_paths_outside_the_folder_are_refused(folder, name):
     audit = json.loads((folder / AUDIT_FILE).read_text(encoding="utf-8"))
     audit["outputs"][name] = "0" * 64
