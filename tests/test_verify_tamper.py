@@ -150,7 +150,8 @@ def test_the_swap_tamper_fails(folder, inputs):
     report = verify_folder(folder)
     bad = {x.name: x.detail for x in report.failures}
     assert any("objective" in name for name in bad), bad
-    assert all("regenerates" not in name for name in bad)  # the tables were regenerated consistently
+    # the tables were regenerated consistently (forms/, issue 17, are not rewritten by this tamperer)
+    assert all("regenerates" not in name or name.startswith("forms/") for name in bad), bad
 
 
 def test_the_swap_tamper_with_restated_numbers_fails(folder, inputs):
