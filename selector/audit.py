@@ -326,6 +326,7 @@ def verify_folder(folder: Path | str) -> VerifyReport:
 
 def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: SelectionResult, audit: dict) -> None:
     from selector.i18n import _
+    from selector.pipeline import fixed_in
     from selector.report import has_slate, slate_titles
     from selector.verify import verify_slate
 
@@ -379,7 +380,7 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
             report.add("eligibility screening", False, "; ".join(str(p) for p in e.problems[:3]))
     # every rule, by the independent verifier
     vr = verify_slate(rs, {k: inputs.pools[k] for k in solved}, inputs.quotas, slate, ineligible,
-                      fixed=inputs.fixed or None)
+                      fixed=fixed_in(inputs, solved))
     report.add("every rule holds (independent verifier)", vr.ok,
                "; ".join(vr.violations[:8]) or f"{len(vr.checks)} rules, seats and unit quotas checked")
     # merit as recorded

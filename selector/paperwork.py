@@ -824,10 +824,12 @@ def tie_break_zh(rs: RuleSet) -> str:
 def _rules_table(inputs: Inputs, result: SelectionResult) -> tuple[list[str], list[list[str]]]:
     from selector.verify import verify_slate
 
-    rs = inputs.ruleset
+    solved = [k for k, p in result.pools.items() if p.status in ("optimal", "feasible")]
+    rs = inputs.ruleset.of_pools(solved)  # the rules of the pools with a slate (another may have none)
     slate = {a: r.selected for a, r in result.awards.items()}
     ineligible = {s.id for s in result.screening.screened_out} if result.screening else set()
-    checks = {c.id: c for c in verify_slate(rs, inputs.pools, inputs.quotas, slate, ineligible).checks}
+    checks = {c.id: c for c in verify_slate(rs, {k: inputs.pools[k] for k in solved}, inputs.quotas, slate,
+                                            ineligible).checks}
     rows = []
     for r in rs.rules:
         c = checks[r.id]

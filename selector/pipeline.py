@@ -146,6 +146,12 @@ def _exact(scaled: int | None, scale: int) -> str | None:
     return None if scaled is None else str(Decimal(scaled) / Decimal(scale))
 
 
+def fixed_in(inputs: Inputs, kinds) -> dict[str, bool] | None:
+    """The what-if forced candidates of these pools only (a pool with no slate has nothing to verify)."""
+    ids = {str(i) for k in kinds for i in inputs.pools[k].table["id"]}
+    return {c: v for c, v in (inputs.fixed or {}).items() if c in ids} or None
+
+
 def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
            eligible: dict[str, list[bool]] | None = None, pool_solver=None, progress=None) -> SelectionResult:
     """Solve every pool for the slate of greatest merit and verify it independently. `pool_solver` (same
@@ -178,7 +184,7 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
     solved = [k for k, p in pool_results.items() if p.status in ("optimal", "feasible")]
     # every slate found is verified, also when another pool has none (its slate is still written)
     report = verify_slate(rs.of_pools(solved), {k: inputs.pools[k] for k in solved}, inputs.quotas, slate,
-                          ineligible, fixed=inputs.fixed or None) if solved else None
+                          ineligible, fixed=fixed_in(inputs, solved)) if solved else None
     awards = {}
     for a in rs.awards:
         chosen = slate.get(a.id, [])
