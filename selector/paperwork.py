@@ -1150,6 +1150,8 @@ def write_report(folder: Path, inputs: Inputs, result: SelectionResult, budget: 
 # =====================================================================================================
 def has_slate(result: SelectionResult) -> bool:
     """Some pool has a slate (another may have none: what there is, is written)."""
+    if not result.pools:  # a result built by hand, without per-pool records: its overall status
+        return result.status in ("optimal", "feasible")
     return any(p.status in ("optimal", "feasible") for p in result.pools.values())
 
 

@@ -306,7 +306,8 @@ def _cell_in_words(spec, column: str, value) -> object:
 def has_slate(result: SelectionResult, award) -> bool:
     """Whether the award's pool has a slate (another pool may have none: its slate is still written)."""
     p = result.pools.get(award.pool)
-    return p is not None and p.status in ("optimal", "feasible") and award.id in result.awards
+    status = p.status if p is not None else result.status  # no per-pool record: the overall status
+    return status in ("optimal", "feasible") and award.id in result.awards
 
 
 def slate_tables(inputs: Inputs, result: SelectionResult) -> dict[str, pd.DataFrame]:
