@@ -345,16 +345,21 @@ def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
         report.add("inputs read back", False, "; ".join(str(p) for p in e.problems[:5]))
         return report
     report.add("inputs read back", True, ", ".join(f"{k}: {len(p)} candidates" for k, p in inputs.pools.items()))
-    if result.status not in ("optimal", "feasible"):
+    from selector.paperwork import has_slate
+
+    if not has_slate(result):  # no pool has a slate (a partial run still re-checks the pools that have one)
         _check_expected_files(report, folder, inputs, result, audit)
         report.add("slate", True, f"no slate recorded (status {result.status}); nothing more to re-check")
         if resolve:
             _check_resolved(report, inputs, result, audit)
         return report
     _check_expected_files(report, folder, inputs, result, audit)
-    _check_slate(report, folder, inputs, result, audit)
-    _check_numbers(report, inputs, result, audit)
-    _check_regenerated(report, folder, inputs, result, audit)
+    from selector.i18n import language
+
+    with language(audit.get("lang", "en")):  # the tables were written in this language (English before it was kept)
+        _check_slate(report, folder, inputs, result, audit)
+        _check_numbers(report, inputs, result, audit)
+        _check_regenerated(report, folder, inputs, result, audit)
     if "adjustment" in audit:  # a folder of `selector adjust`: its link to the published one (issue 15)
         from selector.adjust import check_adjustment
 
@@ -365,14 +370,18 @@ def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
 
 
 def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: SelectionResult, audit: dict) -> None:
+    from selector.i18n import _
+    from selector.pipeline import fixed_in
+    from selector.report import has_slate, slate_titles
     from selector.verify import verify_slate
 
-    rs = inputs.ruleset
+    solved = [k for k, p in result.pools.items() if p.status in ("optimal", "feasible")]
+    rs = inputs.ruleset.of_pools(solved)  # a pool with no slate has nothing to re-check
     report.slate_checked = True
     slate = {a: list(r.selected) for a, r in result.awards.items()}
     # the slate CSVs list the same ids (and subset marks) as the record
     for award in rs.awards:
-        if award.parent is not None:
+        if award.parent is not None or not has_slate(result, award):
             continue
         path = folder / f"{award.id}.csv"
         if not path.exists():
@@ -380,19 +389,20 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
             continue
         rows = _read_csv_rows(path)
         header = rows[0] if rows else []
-        if "id" not in header:
+        titles = slate_titles(inputs, award)
+        if titles.get("id", "id") not in header:
             report.add(f"{award.id}.csv", False, "has no id column")
             continue
-        k = header.index("id")
+        k = header.index(titles.get("id", "id"))
         ids = [r[k] for r in rows[1:] if len(r) > k]
         from selector.paperwork import public_id_map
 
         public = public_id_map(inputs.pools[award.pool].ids)
         problems = [d for d in [_ids_diff(f"{award.id}.csv", _as_csv(slate.get(award.id, []), public), ids)] if d]
         for sub in rs.awards:
-            if sub.parent == award.id and sub.id in header:
-                j = header.index(sub.id)
-                marked = [r[k] for r in rows[1:] if len(r) > j and r[j] == "yes"]
+            if sub.parent == award.id and titles.get(sub.id, sub.id) in header:
+                j = header.index(titles.get(sub.id, sub.id))
+                marked = [r[k] for r in rows[1:] if len(r) > j and r[j] == _("yes")]
                 d = _ids_diff(f"{award.id}.csv column {sub.id}", _as_csv(slate.get(sub.id, []), public), marked)
                 if d:
                     problems.append(d)
@@ -407,7 +417,7 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
         try:
             from selector.eligibility import screen
 
-            now = {c.id for c in screen(rs, inputs.pools, inputs.quotas).screened_out}
+            now = {c.id for c in screen(inputs.ruleset, inputs.pools, inputs.quotas).screened_out}
             d = _ids_diff("re-screening", sorted(ineligible), sorted(now)).replace(
                 "not in the recorded slate", "as ineligible, recorded eligible").replace(
                 "of the recorded slate", "recorded ineligible")
@@ -416,7 +426,8 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
         except InputErrors as e:
             report.add("eligibility screening", False, "; ".join(str(p) for p in e.problems[:3]))
     # every rule, by the independent verifier
-    vr = verify_slate(rs, inputs.pools, inputs.quotas, slate, ineligible, fixed=inputs.fixed or None)
+    vr = verify_slate(rs, {k: inputs.pools[k] for k in solved}, inputs.quotas, slate, ineligible,
+                      fixed=fixed_in(inputs, solved))
     report.add("every rule holds (independent verifier)", vr.ok,
                "; ".join(vr.violations[:8]) or f"{len(vr.checks)} rules, seats and unit quotas checked")
     # merit as recorded
@@ -480,15 +491,20 @@ def _check_regenerated(report: VerifyReport, folder: Path, inputs: Inputs, resul
 
 
 def format_verify(report: VerifyReport) -> str:
-    lines = [f"Verifying {report.folder}/ against its audit record (no solving):"]
+    """The terminal view of `selector verify`: each check (its name and detail as recorded), then the verdict."""
+    from selector.i18n import _
+
+    lines = [_("Verifying {folder}/ against its audit record (no solving):", folder=report.folder)]
     for c in report.checks:
-        lines.append(f"  {'ok  ' if c.ok else 'FAIL'}  {c.name}" + (f": {c.detail}" if c.detail else ""))
+        mark = "ok  " if c.ok else "FAIL"  # the marks stay as they are in both languages (scripts grep them)
+        lines.append(f"  {mark}  {c.name}" + (f": {c.detail}" if c.detail else ""))
     if report.ok and report.slate_checked:
-        lines.append("PASS: the inputs are as recorded, every rule holds and the merit is as recorded.")
+        lines.append(_("PASS: the inputs are as recorded, every rule holds and the merit is as recorded."))
     elif report.ok:
-        lines.append("PASS: the inputs and outputs are as recorded (no slate was recorded to re-check).")
+        lines.append(_("PASS: the inputs and outputs are as recorded (no slate was recorded to re-check)."))
     else:
-        lines.append(f"FAIL: {len(report.failures)} check(s) failed: " + ", ".join(c.name for c in report.failures))
+        lines.append(_("FAIL: {n} check(s) failed: {names}", n=len(report.failures),
+                       names=", ".join(c.name for c in report.failures)))
     return "\n".join(lines)
 
 

@@ -1,20 +1,30 @@
 """The command line: a thin layer over the library. Exit codes: 0 a slate, 1 no slate exists (or none
-found in time), 2 bad input, 3 internal error (a slate failed verification), 130 interrupted."""
+found in time), 2 bad input, 3 internal error (a slate failed verification), 130 interrupted.
+
+Everything a person reads is Chinese by default; `--lang en` (before the command) or SELECTOR_LANG=en
+gives English. Help text is written as English message ids (`N_`) and translated when it is shown
+(`_LocalisedHelp`), so `--lang`, read before any help is printed, applies to `--help` too.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import inspect
 import os
+import time
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
 
+from selector import STARTED
 from selector.errors import InputErrors, Terminated, handle_sigterm
 from selector.explain import explain_inputs, format_explanation, write_explanation
 from selector.forms import FORMS_DIR, format_missing, format_written, has_forms, load_templates, write_forms
-from selector.i18n import _
+from selector.i18n import N_, _, ngettext, set_lang
 from selector.pipeline import Inputs, load_inputs, screen_inputs, select_screened
 from selector.pipeline import check as run_check
 from selector.report import (
@@ -23,20 +33,111 @@ from selector.report import (
     format_findings,
     format_result,
     format_screening,
+    status_word,
     write_check,
     write_select_folder,
 )
 from selector.scenario import load_scenario_inputs
 from selector.solve import SolverSettings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Slate selector for award selections run under a published notice.")
+# ---------------------------------------------------------------- help in the chosen language
+_TYPER_WORDS = {  # typer's own words in its help and error panels
+    "ARGUMENTS_PANEL_TITLE": N_("Arguments"), "OPTIONS_PANEL_TITLE": N_("Options"),
+    "COMMANDS_PANEL_TITLE": N_("Commands"), "ERRORS_PANEL_TITLE": N_("Error"), "ABORTED_TEXT": N_("Aborted."),
+    "DEFAULT_STRING": N_("[default: {}]"), "ENVVAR_STRING": N_("[env var: {}]"),
+    "REQUIRED_LONG_STRING": N_("[required]"), "DEPRECATED_STRING": N_("(deprecated) "),
+    "RICH_HELP": N_("Try [blue]'{command_path} {help_option}'[/] for help."),
+}
+_HELP_OPTION = N_("Show this message and exit.")
 
+
+def localise_typer() -> None:
+    """typer's panel titles and notes in the current language (they are module constants of rich_utils)."""
+    from typer import rich_utils
+
+    for name, msgid in _TYPER_WORDS.items():
+        setattr(rich_utils, name, _(msgid))
+
+
+def _translate(text: str | None) -> str | None:
+    return _(inspect.cleandoc(text)) if text else text
+
+
+class _LocalisedHelp:
+    """Help of a command (and of the commands it lists) translated at the moment it is shown."""
+
+    def format_help(self, ctx, formatter):
+        localise_typer()
+        root = ctx.find_root().command
+        objects = [root, *getattr(root, "commands", {}).values()]
+        saved = []
+        for cmd in objects:
+            for obj in [cmd, *cmd.params, cmd.get_help_option(ctx)]:
+                if obj is not None and getattr(obj, "help", None):
+                    saved.append((obj, obj.help))
+                    obj.help = _HELP_OPTION if obj.help == _HELP_OPTION else obj.help
+                    obj.help = _translate(obj.help)
+        try:
+            return super().format_help(ctx, formatter)  # type: ignore[misc]
+        finally:
+            for obj, text in saved:
+                obj.help = text
+
+    def format_usage(self, ctx, formatter):
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)),  # type: ignore[attr-defined]
+                              prefix=_("Usage: "))
+
+
+class LocalisedGroup(_LocalisedHelp, TyperGroup):
+    pass
+
+
+class LocalisedCommand(_LocalisedHelp, TyperCommand):
+    pass
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("slate-selector")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _choose_lang(ctx: typer.Context, value: str | None) -> str | None:
+    """--lang: for this command only (eager, so `selector --lang en --help` is English too)."""
+    if value is None:
+        return value
+    try:
+        before = set_lang(value)
+    except ValueError:
+        raise typer.BadParameter(_("use zh or en")) from None
+    del before
+    ctx.call_on_close(lambda: set_lang(None))
+    localise_typer()
+    return value
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(_("selector {version}", version=_version()))
+        raise typer.Exit(0)
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, cls=LocalisedGroup,
+                  context_settings={"help_option_names": ["-h", "--help"]},
+                  help=N_("Slate selector for award selections run under a published notice."))
 
 
 @app.callback()
-def _commands() -> None:
-    """Slate selector: `selector select`, `selector check`, ... (see --help of each)."""
+def _commands(
+        lang: Annotated[Optional[str], typer.Option(
+            "--lang", is_eager=True, callback=_choose_lang, metavar="zh|en",
+            help=N_("Language of everything printed and written: zh (default) or en; also SELECTOR_LANG."))] = None,
+        version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_show_version,
+                                              help=N_("Print the version and exit."))] = False) -> None:
+    """The global options; the commands below (see -h of each)."""
 
 
 EXIT_NO_SLATE = 1
@@ -59,35 +160,70 @@ def _interrupted(e: BaseException) -> NoReturn:
     if isinstance(e, Terminated):
         typer.echo(_("Stopped by SIGTERM: nothing was written."), err=True)
         raise typer.Exit(EXIT_TERMINATED) from None
-    typer.echo("Interrupted: nothing was written.", err=True)
+    typer.echo(_("Interrupted: nothing was written."), err=True)
     raise typer.Exit(EXIT_INTERRUPTED) from None
 
-ScenarioArg = Annotated[Optional[Path], typer.Argument(help="A scenario file naming rules and pools.")]
-RulesOpt = Annotated[Optional[Path], typer.Option("--rules", help="Rule-set TOML (models/).")]
-IndividualsOpt = Annotated[Optional[Path], typer.Option("--individuals", help="Individuals pool (CSV/XLSX).")]
-CollectivesOpt = Annotated[Optional[Path], typer.Option("--collectives", help="Collectives pool (CSV/XLSX).")]
-QuotasOpt = Annotated[Optional[Path], typer.Option("--quotas", help="Quota table; replaces the rule set's.")]
-OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (written whole or not at all).")]
+ScenarioArg = Annotated[Optional[Path], typer.Argument(help=N_("A scenario file naming rules and pools."))]
+RulesOpt = Annotated[Optional[Path], typer.Option("--rules", help=N_("Rule-set TOML (models/)."))]
+IndividualsOpt = Annotated[Optional[Path], typer.Option("--individuals", help=N_("Individuals pool (CSV/XLSX)."))]
+CollectivesOpt = Annotated[Optional[Path], typer.Option("--collectives", help=N_("Collectives pool (CSV/XLSX)."))]
+QuotasOpt = Annotated[Optional[Path], typer.Option("--quotas", help=N_("Quota table; replaces the rule set's."))]
+OutOpt = Annotated[Path, typer.Option("--out", help=N_("Output folder (written whole or not at all)."))]
 WorkersOpt = Annotated[int, typer.Option("--workers", callback=_check_workers,
-                                          help="CP-SAT workers, 1 to 64 (the slate is the same).")]
-TimeOpt = Annotated[Optional[float], typer.Option("--time-limit", min=0.01, help="Seconds per pool.")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output folder.")]
-PlotsOpt = Annotated[bool, typer.Option("--plots/--no-plots", help="Write the PNG and SVG plots.")]
-StableOpt = Annotated[bool, typer.Option("--stable", help="Prefer the fewest changes from the base slate (then merit, "
-                                          "as `selector adjust`), not a fresh optimum.")]
-ReserveOpt = Annotated[bool, typer.Option("--reserve/--no-reserve", help="Write reserve.xlsx (候补名单): each seat's "
-                                          "replacement with the fewest changes, and per unit a ranked reserve.")]
-SkipHiddenOpt = Annotated[bool, typer.Option("--skip-hidden-rows", help="Leave out rows hidden in XLSX pools "
-                                             "(read with a warning otherwise).")]
+                                          help=N_("CP-SAT workers, 1 to 64 (the slate is the same)."))]
+TimeOpt = Annotated[Optional[float], typer.Option("--time-limit", min=0.01, help=N_("Seconds per pool."))]
+ForceOpt = Annotated[bool, typer.Option("--force", help=N_("Replace an existing output folder."))]
+PlotsOpt = Annotated[bool, typer.Option("--plots/--no-plots", help=N_("Write the PNG and SVG plots."))]
+ReserveOpt = Annotated[bool, typer.Option("--reserve/--no-reserve", help=N_(
+    "Write reserve.xlsx (候补名单): each seat's replacement with the fewest changes, and per unit a ranked reserve."))]
+StableOpt = Annotated[bool, typer.Option("--stable", help=N_("Prefer the fewest changes from the base slate (then "
+                                          "merit, as `selector adjust`), not a fresh optimum."))]
+SkipHiddenOpt = Annotated[bool, typer.Option("--skip-hidden-rows", help=N_("Leave out rows hidden in XLSX pools "
+                                             "(read with a warning otherwise)."))]
 
 
 def _fail_input(e: InputErrors) -> None:
-    typer.echo(f"Bad input ({len(e.problems)} problem{'s' if len(e.problems) != 1 else ''}):", err=True)
+    typer.echo(_("Bad input ({problems}):", problems=ngettext("{n} problem", "{n} problems", len(e.problems))),
+               err=True)
     from selector.paperwork import mask_text  # a phone or ID number quoted from a shifted column is not logged
 
     for p in e.problems:
         typer.echo(f"  {mask_text(str(p))}", err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@contextlib.contextmanager
+def _progress():
+    """A spinner on stderr naming the step under way, with the time spent; quiet when stderr is not a
+    terminal (a log, a pipe, a test). Yields step(description)."""
+    import sys
+
+    if not sys.stderr.isatty():
+        yield lambda _description: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def step(description: str) -> None:
+            bar.update(task, description=description)
+
+        yield step
+
+
+def _explain_step(inputs: Inputs, step):
+    from selector.i18n import label
+
+    return lambda kind, name: step(_("explaining {pool}: {step}", pool=label(inputs.ruleset.pools[kind], kind),
+                                     step=name))
+
+
+def _print_wall_time() -> None:
+    """The whole command's wall time (reading, screening, solving, explaining and writing)."""
+    typer.echo(_("Wall time {seconds} s (the whole command).", seconds=f"{time.perf_counter() - STARTED:.1f}"))
 
 
 def _inputs(scenario: Path | None, rules: Path | None, individuals: Path | None, collectives: Path | None,
@@ -101,7 +237,7 @@ def _inputs(scenario: Path | None, rules: Path | None, individuals: Path | None,
                                           skip_hidden_rows=skip_hidden_rows).inputs
         else:
             if rules is None:
-                raise typer.BadParameter("give a SCENARIO file, or --rules with the pools")
+                raise typer.BadParameter(_("give a SCENARIO file, or --rules with the pools"))
             pools = {k: v for k, v in (("individuals", individuals), ("collectives", collectives)) if v is not None}
             inputs = load_inputs(rules, pools, quotas, skip_hidden_rows)
     _echo_warnings(inputs)
@@ -116,31 +252,35 @@ def _echo_warnings(inputs: Inputs) -> None:
         typer.echo(_("Warning: {warning}", warning=str(w)), err=True)
 
 
-@app.command()
+@app.command(help=N_(
+    "Select the slate of greatest merit meeting every rule, verify it, and write it to --out (with "
+    "composition, unit_fill and merit plots as PNG and SVG unless --no-plots)."))
 def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: IndividualsOpt = None,
            collectives: CollectivesOpt = None, quotas: QuotasOpt = None, out: OutOpt = Path("out"),
            workers: WorkersOpt = 1, time_limit: TimeOpt = None, force: ForceOpt = False,
            plots: PlotsOpt = True, reserve: ReserveOpt = True, skip_hidden_rows: SkipHiddenOpt = False) -> None:
-    """Select the slate of greatest merit meeting every rule, verify it, and write it to --out
-    (with composition, unit_fill and merit plots as PNG and SVG unless --no-plots)."""
     try:
         inputs = _inputs(scenario, rules, individuals, collectives, quotas, skip_hidden_rows)
         check_output_dir(out, force, inputs.all_files())  # refuse before solving, not after
         if has_forms(inputs.ruleset):
             load_templates(inputs)  # a broken form template is bad input: said before solving
-        screening, result = select_screened(inputs, SolverSettings(workers=workers, time_limit=time_limit))
-        if result.status in ("optimal", "feasible") and not result.verified:
-            typer.echo("Internal error: the solver's slate failed independent verification; nothing written.",
-                       err=True)
-            for v in result.violations:
-                typer.echo(f"  {v}", err=True)
-            raise typer.Exit(EXIT_INTERNAL)
-        explanation = None
-        if result.status == "infeasible":  # say why, in the notice's words, and what would work
-            explanation = explain_inputs(inputs, eligible=screening.masks, prices=False, screening=screening)
-        forms_written = write_select_folder(out, inputs, screening, result, explanation, plots=plots, force=force,
-                                            reserve=reserve, settings=SolverSettings(workers=workers,
-                                                                                     time_limit=time_limit))
+        with _progress() as step:
+            screening, result = select_screened(inputs, SolverSettings(workers=workers, time_limit=time_limit),
+                                                progress=step)
+            if any(p.status in ("optimal", "feasible") for p in result.pools.values()) and not result.verified:
+                typer.echo(_("Internal error: the solver's slate failed independent verification; nothing written."),
+                           err=True)
+                for v in result.violations:
+                    typer.echo(f"  {v}", err=True)
+                raise typer.Exit(EXIT_INTERNAL)
+            explanation = None
+            if result.status == "infeasible":  # say why, in the notice's words, and what would work
+                explanation = explain_inputs(inputs, eligible=screening.masks, prices=False, screening=screening,
+                                             progress=_explain_step(inputs, step))
+            step(_("writing the output folder"))
+            forms_written = write_select_folder(out, inputs, screening, result, explanation, plots=plots,
+                                                force=force, reserve=reserve,
+                                                settings=SolverSettings(workers=workers, time_limit=time_limit))
     except InputErrors as e:
         _fail_input(e)
     except KeyboardInterrupt as e:  # Ctrl-C 130, SIGTERM 143: the temporary folder is already gone
@@ -148,62 +288,80 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
     typer.echo(format_screening(inputs, screening) + "\n")
     typer.echo(format_result(inputs, result))
     if explanation is not None:
-        typer.echo("\n" + format_explanation(explanation))
+        typer.echo("\n" + format_explanation(explanation, inputs.ruleset))
     for written in forms_written:
         typer.echo("\n" + format_written(written, out / FORMS_DIR))
-    typer.echo(f"\nWritten to {out}/")
+    typer.echo("\n" + _("Written to {path}", path=f"{out}/"))
+    _print_wall_time()
     if result.status not in ("optimal", "feasible"):
         forced = [c for e in (explanation or {}).values() for c in e.forced_ineligible]
         if forced:  # the forcing, not the rules, rules every slate out (issue 11, 16)
             typer.echo(_("No slate: {ids} forced in but ineligible (see the reasons above).",
                          ids=", ".join(f"{c['id']} {c['name']}" for c in forced)))
         else:
-            typer.echo("No slate: " + ("no slate can meet every rule." if result.status == "infeasible"
-                                       else "none was found within the time limit."))
+            from selector.i18n import label
+            from selector.report import has_slate
+
+            tops = [a for a in inputs.ruleset.awards if a.parent is None]
+            none = _(", ").join(label(a) for a in tops if not has_slate(result, a))
+            have = _(", ").join(label(a) for a in tops if has_slate(result, a))
+            typer.echo(_("No slate for {awards}: no slate can meet every rule.", awards=none)
+                       if result.status == "infeasible" else
+                       _("No slate for {awards}: none was found within the time limit.", awards=none))
+            if have:
+                typer.echo(_("The slates of {awards} are written all the same (tables, summary, audit).", awards=have))
         raise typer.Exit(EXIT_NO_SLATE)
 
 
-@app.command()
+@app.command(help=N_(
+    "Why no slate exists (minimal conflicts, relaxations that work) or, when one does, what each rule "
+    "costs in merit. Writes explanation.json to --out. Exit 0 when every pool has a slate, 1 "
+    "otherwise."))
 def explain(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: IndividualsOpt = None,
             collectives: CollectivesOpt = None, quotas: QuotasOpt = None, out: OutOpt = Path("out/explain"),
             force: ForceOpt = False, skip_hidden_rows: SkipHiddenOpt = False) -> None:
-    """Why no slate exists (minimal conflicts, relaxations that work) or, when one does, what each rule
-    costs in merit. Writes explanation.json to --out. Exit 0 when every pool has a slate, 1 otherwise."""
     try:
         inputs = _inputs(scenario, rules, individuals, collectives, quotas, skip_hidden_rows)
         check_output_dir(out, force, inputs.all_files())  # refuse before solving, not after
-        screening = screen_inputs(inputs)
-        explanation = explain_inputs(inputs, eligible=screening.masks, prices=True, screening=screening)
-        with atomic_output_dir(out, force) as tmp:
-            write_explanation(tmp, explanation)
+        with _progress() as step:
+            step(_("eligibility screening"))
+            screening = screen_inputs(inputs)
+            explanation = explain_inputs(inputs, eligible=screening.masks, prices=True, screening=screening,
+                                         progress=_explain_step(inputs, step))
+            with atomic_output_dir(out, force) as tmp:
+                write_explanation(tmp, explanation)
     except InputErrors as e:
         _fail_input(e)
     except KeyboardInterrupt as e:  # Ctrl-C 130, SIGTERM 143: the temporary folder is already gone
         _interrupted(e)
-    typer.echo(format_explanation(explanation))
-    typer.echo(f"\nWritten to {out}/explanation.json")
+    typer.echo(format_explanation(explanation, inputs.ruleset))
+    typer.echo("\n" + _("Written to {path}", path=f"{out}/explanation.json"))
+    _print_wall_time()
     if not all(e.feasible for e in explanation.values()):
         raise typer.Exit(EXIT_NO_SLATE)
 
 
-@app.command()
+@app.command(help=N_(
+    "Read, screen eligibility and check the eligible supply against every rule, without solving. "
+    "Writes screening.csv, supply.csv and check.json to --out. Exit 0 when nothing rules a slate out, "
+    "1 when something does (a unit short of its quota, a group short of what the rules force), 2 bad "
+    "input."))
 def check(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: IndividualsOpt = None,
           collectives: CollectivesOpt = None, quotas: QuotasOpt = None, out: OutOpt = Path("out/check"),
           force: ForceOpt = False, skip_hidden_rows: SkipHiddenOpt = False) -> None:
-    """Read, screen eligibility and check the eligible supply against every rule, without solving.
-    Writes screening.csv, supply.csv and check.json to --out. Exit 0 when nothing rules a slate out,
-    1 when something does (a unit short of its quota, a group short of what the rules force), 2 bad input."""
     try:
         inputs = _inputs(scenario, rules, individuals, collectives, quotas, skip_hidden_rows)
         check_output_dir(out, force, inputs.all_files())  # refuse before solving, not after
-        result = run_check(inputs)
-        write_check(out, inputs, result, force=force)
+        with _progress() as step:
+            step(_("eligibility screening and supply arithmetic"))
+            result = run_check(inputs)
+            write_check(out, inputs, result, force=force)
     except InputErrors as e:
         _fail_input(e)
     except KeyboardInterrupt as e:  # Ctrl-C 130, SIGTERM 143: the temporary folder is already gone
         _interrupted(e)
     typer.echo(format_screening(inputs, result.screening) + "\n")
-    typer.echo(format_findings(result.findings))
+    typer.echo(format_findings(result.findings, inputs))
     from selector.report import format_exact, format_submissions
 
     for extra in (format_submissions(result.submissions), format_exact(result)):  # issue 14
@@ -212,22 +370,25 @@ def check(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: Ind
     missing = format_missing(inputs)  # issue 17: clearances still missing, per department (八.5)
     if missing:
         typer.echo("\n" + missing)
-    typer.echo(f"\nWritten to {out}/")
+    typer.echo("\n" + _("Written to {path}", path=f"{out}/"))
+    _print_wall_time()
     if not result.ok:
-        fatal = [f"{f.rule} ({f.subject}: needs {f.needed}, {f.available} available)" for f in result.findings
-                 if f.fatal] + [f"{f.rule} ({f.subject}: submitted {f.available}, needs {f.needed})"
-                                for f in result.submissions if not f.ok]
-        fatal += [f"exact:{e.pool}" for e in result.exact if e.exists is False]
-        typer.echo("No slate can exist: " + "; ".join(fatal))
+        from selector.report import finding_words
+
+        fatal = [finding_words(inputs, f) for f in result.findings if f.fatal]
+        fatal += [_("{unit}: submitted {has}, needs {need} ({rule})", unit=f.subject, has=f.available, need=f.needed,
+                    rule=f"{f.rule} {f.clause} {f.text}") for f in result.submissions if not f.ok]
+        fatal += [_("{pool}: the exact test finds no slate", pool=e.pool) for e in result.exact if e.exists is False]
+        typer.echo(_("No slate can exist: {why}", why=_("; ").join(fatal)))
         raise typer.Exit(EXIT_NO_SLATE)
 
 
 # ---------------------------------------------------------------- paperwork and audit (issue 6)
-@app.command()
-def template(rules: Annotated[Path, typer.Option("--rules", help="Rule-set TOML (models/).")],
+@app.command(help=N_(
+    "Blank XLSX pools (one per pool of the rule set) and quota table with the rule set's Chinese "
+    "headers, drop-downs for every category and yes/no column, and a sheet 说明 explaining each column."))
+def template(rules: Annotated[Path, typer.Option("--rules", help=N_("Rule-set TOML (models/)."))],
              out: OutOpt = Path("out/template"), force: ForceOpt = False) -> None:
-    """Blank XLSX pools (one per pool of the rule set) and quota table with the rule set's Chinese headers,
-    drop-downs for every category and yes/no column, and a sheet 说明 explaining each column."""
     from selector.paperwork import write_templates
     from selector.pool import default_quota_path, read_quotas
     from selector.rules import load_ruleset
@@ -247,17 +408,18 @@ def template(rules: Annotated[Path, typer.Option("--rules", help="Rule-set TOML 
     except InputErrors as e:
         _fail_input(e)
     for p in written:
-        typer.echo(f"Written {out / p.name}")
+        typer.echo(_("Written to {path}", path=out / p.name))
 
 
-@app.command()
-def verify(folder: Annotated[Path, typer.Argument(help="A result folder written by `selector select`.")],
-           resolve: Annotated[bool, typer.Option("--resolve", help="Also solve again from the recorded inputs "
-                                                  "and confirm the slate is the canonical optimum.")] = False
+@app.command(help=N_(
+    "Re-check a result folder against its audit.json without solving: the input files have their "
+    "recorded hashes, every rule holds on the recorded slate (independent verifier), the merit is as "
+    "recorded and the tables regenerate byte for byte. Exit 0 pass, 1 fail (saying what differs), 2 "
+    "not a result folder."))
+def verify(folder: Annotated[Path, typer.Argument(help=N_("A result folder written by `selector select`."))],
+           resolve: Annotated[bool, typer.Option("--resolve", help=N_(
+               "Also solve again from the recorded inputs and confirm the slate is the canonical optimum."))] = False
            ) -> None:
-    """Re-check a result folder against its audit.json without solving: the input files have their recorded
-    hashes, every rule holds on the recorded slate (independent verifier), the merit is as recorded and the
-    tables regenerate byte for byte. Exit 0 pass, 1 fail (saying what differs), 2 not a result folder."""
     from selector.audit import format_verify, verify_folder
 
     try:
@@ -274,14 +436,15 @@ def _scenario_files(loaded) -> list[Path]:
     return [f for sc in loaded for f in [sc.path, *sc.chain, *sc.inputs.all_files()]]
 
 
-@app.command()
-def whatif(scenarios: Annotated[list[Path], typer.Argument(help="Scenario files; the first is the reference.")],
+@app.command(help=N_(
+    "Solve each scenario (screened, as `select` does) and compare them with the first: whether a "
+    "slate exists (and why not), merit, each rule against its bound, each unit's fill, who enters and "
+    "who leaves. Writes whatif.csv, whatif.xlsx, whatif.json and whatif.png/svg to --out. Exit 0 when "
+    "compared (some scenarios may have no slate), 2 bad input, 3 a slate failed independent "
+    "verification."))
+def whatif(scenarios: Annotated[list[Path], typer.Argument(help=N_("Scenario files; the first is the reference."))],
            out: OutOpt = Path("out/whatif"), workers: WorkersOpt = 1, time_limit: TimeOpt = None,
            force: ForceOpt = False, plots: PlotsOpt = True, stable: StableOpt = False) -> None:
-    """Solve each scenario (screened, as `select` does) and compare them with the first: whether a slate
-    exists (and why not), merit, each rule against its bound, each unit's fill, who enters and who leaves.
-    Writes whatif.csv, whatif.xlsx, whatif.json and whatif.png/svg to --out. Exit 0 when compared (some
-    scenarios may have no slate), 2 bad input, 3 a slate failed independent verification."""
     from selector.whatif import compare, format_comparison, run_scenarios, write_comparison
 
     loaded, problems = [], []
@@ -295,55 +458,55 @@ def whatif(scenarios: Annotated[list[Path], typer.Argument(help="Scenario files;
     check_output_dir(out, force, _scenario_files(loaded))  # refuse before solving, not after
 
     def counter(i: int, n: int, outcome) -> None:
-        typer.echo(f"  solved {i}/{n}: {outcome.scenario.name} ({outcome.result.status})", err=True)
+        typer.echo("  " + _("solved {i}/{n}: {name} ({status})", i=i, n=n, name=outcome.scenario.name,
+                            status=status_word(outcome.result.status)), err=True)
 
     outcomes = run_scenarios(loaded, SolverSettings(workers=workers, time_limit=time_limit), progress=counter,
                              stable=stable)
     cmp = compare(outcomes)
     broken = [c for c in cmp.columns if c.has_slate and (not c.verified or not c.forced_ok)]
     if broken:
-        typer.echo("Internal error: a slate failed independent verification; nothing written: "
-                   + ", ".join(c.name for c in broken), err=True)
+        typer.echo(_("Internal error: a slate failed independent verification; nothing written: {names}",
+                     names=", ".join(c.name for c in broken)), err=True)
         raise typer.Exit(EXIT_INTERNAL)
     written = write_comparison(out, cmp, force=force, plots=plots)
     if stable:
-        from selector.i18n import _
-
         typer.echo(_("Stable: every scenario after A changes as few seats of A's slate as it can, then has the "
                      "most merit (the order of `selector adjust`)."))
     typer.echo(format_comparison(cmp))
-    typer.echo(f"\nWritten to {out}/: {', '.join(written)}")
+    typer.echo("\n" + _("Written to {path}", path=f"{out}/: {', '.join(written)}"))
+    _print_wall_time()
 
 
-@app.command()
-def sweep(scenario: Annotated[Path, typer.Argument(help="A scenario file (its overrides apply).")],
-          start: Annotated[str, typer.Option("--from", help="First value: 10% or 1/3 for shares, 14 for quotas "
-                                             "and counts.")],
-          stop: Annotated[str, typer.Option("--to", help="Last value (included when a step lands on it).")],
-          step: Annotated[Optional[str], typer.Option("--step", help="Step (default 1% for shares, else 1).")
+@app.command(help=N_(
+    "The best merit as a rule's value or a unit's quota moves step by step, and the first point where "
+    "no slate exists (with why). Writes sweep.csv, sweep.json and sweep.png/svg to --out. Exit 0 when "
+    "swept, 2 bad input."))
+def sweep(scenario: Annotated[Path, typer.Argument(help=N_("A scenario file (its overrides apply)."))],
+          start: Annotated[str, typer.Option("--from", help=N_("First value: 10% or 1/3 for shares, 14 for quotas "
+                                                "and counts."))],
+          stop: Annotated[str, typer.Option("--to", help=N_("Last value (included when a step lands on it)."))],
+          step: Annotated[Optional[str], typer.Option("--step", help=N_("Step (default 1% for shares, else 1)."))
                           ] = None,
-          rule: Annotated[Optional[str], typer.Option("--rule", help="Sweep this rule's value (a share like "
-                                                       "R8, or an office target like R10-women).")] = None,
-          quota: Annotated[Optional[str], typer.Option("--quota", help="Sweep this unit's quota.")] = None,
-          balance: Annotated[Optional[str], typer.Option("--balance", help="With --quota: this unit gives or "
-                                                          "takes the difference (moving seats).")] = None,
-          award: Annotated[Optional[str], typer.Option("--award", help="With --quota: the award (default: the "
-                                                        "first with a quota column).")] = None,
+          rule: Annotated[Optional[str], typer.Option("--rule", help=N_("Sweep this rule's value (a share like "
+                                                          "R8, or an office target like R10-women)."))] = None,
+          quota: Annotated[Optional[str], typer.Option("--quota", help=N_("Sweep this unit's quota."))] = None,
+          balance: Annotated[Optional[str], typer.Option("--balance", help=N_("With --quota: this unit gives or "
+                                                             "takes the difference (moving seats)."))] = None,
+          award: Annotated[Optional[str], typer.Option("--award", help=N_("With --quota: the award (default: the "
+                                                           "first with a quota column)."))] = None,
           out: OutOpt = Path("out/sweep"), workers: WorkersOpt = 1, time_limit: TimeOpt = None,
           force: ForceOpt = False, plots: PlotsOpt = True,
-          strategy: Annotated[str, typer.Option("--strategy", help="auto, reuse (one model for every step) or "
-                                                "rebuild (a model per step).")] = "auto",
+          strategy: Annotated[str, typer.Option("--strategy", help=N_("auto, reuse (one model for every step) or "
+                                                   "rebuild (a model per step)."))] = "auto",
           stable: StableOpt = False) -> None:
-    """The best merit as a rule's value or a unit's quota moves step by step, and the first point where no
-    slate exists (with why). Writes sweep.csv, sweep.json and sweep.png/svg to --out. Exit 0 when swept,
-    2 bad input."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from selector.sweep import format_sweep, parse_steps, sweep_quota, sweep_rule, write_sweep
 
     if (rule is None) == (quota is None):
-        raise typer.BadParameter("give exactly one of --rule RULE or --quota UNIT")
+        raise typer.BadParameter(_("give exactly one of --rule RULE or --quota UNIT"))
     loaded = load_scenario_inputs(scenario)
     inputs = loaded.inputs
     if step is None:
@@ -354,10 +517,11 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="A scenario file (its ov
     settings = SolverSettings(workers=workers, time_limit=time_limit)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(f"sweeping {rule or quota}", total=len(values))
+        task = bar.add_task(_("sweeping {what}", what=rule or quota), total=len(values))
 
         def progress(i: int, n: int, point) -> None:
-            bar.update(task, completed=i, description=f"sweeping {rule or quota} = {point.value}")
+            bar.update(task, completed=i, description=_("sweeping {what} = {value}", what=rule or quota,
+                                                         value=point.value))
 
         if rule is not None:
             result = sweep_rule(inputs, rule, values, settings=settings, strategy=strategy, progress=progress,
@@ -367,23 +531,27 @@ def sweep(scenario: Annotated[Path, typer.Argument(help="A scenario file (its ov
                                  settings=settings, strategy=strategy, progress=progress, stable=stable)
     written = write_sweep(out, result, force=force, plots=plots)
     typer.echo(format_sweep(result))
-    typer.echo(f"\nWritten to {out}/: {', '.join(written)}")
+    typer.echo("\n" + _("Written to {path}", path=f"{out}/: {', '.join(written)}"))
+    _print_wall_time()
 
 
 # ---------------------------------------------------------------- quota apportionment (issue 14, 7)
-@app.command()
-def apportion(statistics: Annotated[Path, typer.Argument(help="Unit statistics (CSV/XLSX): a unit column and "
-                                                          "one column per indicator.")],
-              seats: Annotated[int, typer.Option("--seats", min=0, help="Seats to apportion.")],
-              award: Annotated[str, typer.Option("--award", help="Award id: the quota table's column.")],
-              indicator: Annotated[list[str], typer.Option("--indicator", help="NAME=SHARE, repeated: 在岗职工=50% "
-                                                           "--indicator 规上工业增加值=50%.")],
-              out: Annotated[Path, typer.Option("--out", help="Quota table to write (CSV).")] = Path("quotas.csv"),
-              method: Annotated[str, typer.Option("--method", help="hamilton (largest remainder), sainte_lague or "
-                                                  "dhondt.")] = "hamilton",
-              minimum: Annotated[int, typer.Option("--min", min=0, help="Seats every unit gets at least.")] = 0,
-              into: Annotated[Optional[Path], typer.Option("--into", help="Add the column to this quota table "
-                                                           "(the other columns kept).")] = None,
+@app.command(help=N_(
+    "Draft a quota table (附件1) from unit statistics with weighted indicators, per-unit minimums and a "
+    "chosen method; print how each unit's number was reached; write a table `select` reads. Exit 0, 2 bad "
+    "input."))
+def apportion(statistics: Annotated[Path, typer.Argument(help=N_("Unit statistics (CSV/XLSX): a unit column and "
+                                                             "one column per indicator."))],
+              seats: Annotated[int, typer.Option("--seats", min=0, help=N_("Seats to apportion."))],
+              award: Annotated[str, typer.Option("--award", help=N_("Award id: the quota table's column."))],
+              indicator: Annotated[list[str], typer.Option("--indicator", help=N_("NAME=SHARE, repeated: 在岗职工=50% "
+                                                              "--indicator 规上工业增加值=50%."))],
+              out: Annotated[Path, typer.Option("--out", help=N_("Quota table to write (CSV)."))] = Path("quotas.csv"),
+              method: Annotated[str, typer.Option("--method", help=N_("hamilton (largest remainder), sainte_lague or "
+                                                     "dhondt."))] = "hamilton",
+              minimum: Annotated[int, typer.Option("--min", min=0, help=N_("Seats every unit gets at least."))] = 0,
+              into: Annotated[Optional[Path], typer.Option("--into", help=N_("Add the column to this quota table "
+                                                              "(the other columns kept)."))] = None,
               force: ForceOpt = False) -> None:
     """Draft a quota table (附件1) from unit statistics with weighted indicators, per-unit minimums and a chosen
     method; print how each unit's number was reached; write a table `select` reads. Exit 0, 2 bad input."""
@@ -417,11 +585,16 @@ def apportion(statistics: Annotated[Path, typer.Argument(help="Unit statistics (
 
 
 # ---------------------------------------------------------------- adjusting a published slate (issue 15)
-@app.command()
-def adjust(result_dir: Annotated[Path, typer.Argument(help="A published result folder (of `selector select`).")],
-           remove: Annotated[Optional[list[str]], typer.Option("--remove", help="A candidate to take out (repeat).")
-                             ] = None,
-           add: Annotated[Optional[list[str]], typer.Option("--add", help="A candidate to bring in (repeat).")] = None,
+@app.command(help=N_(
+    "After the public notice: the slate with the removed candidates out (and the added in) that changes the "
+    "fewest published seats, then the most merit, the special class, the tie-break; who leaves, who enters and "
+    "why, against a full re-selection. Written like a select folder with audit.json linking to the published "
+    "one. Exit 0 a slate, 1 no slate (why, and the smallest changes that would let one exist), 2 bad input."))
+def adjust(result_dir: Annotated[Path, typer.Argument(help=N_("A published result folder (of `selector select`)."))],
+           remove: Annotated[Optional[list[str]], typer.Option("--remove", help=N_(
+               "A candidate to take out (repeat)."))] = None,
+           add: Annotated[Optional[list[str]], typer.Option("--add", help=N_("A candidate to bring in (repeat)."))
+                          ] = None,
            out: OutOpt = Path("out/adjusted"), workers: WorkersOpt = 1, time_limit: TimeOpt = None,
            force: ForceOpt = False) -> None:
     """After the public notice: the slate with the removed candidates out (and the added in) that changes the
@@ -510,14 +683,14 @@ def _guarded(command):
         except KeyboardInterrupt as e:
             _interrupted(e)
         except OSError as e:
-            typer.echo(f"Cannot read or write a file: {e}", err=True)
+            typer.echo(_("Cannot read or write a file: {error}", error=e), err=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except Exception as e:
             if os.environ.get("SELECTOR_DEBUG"):
                 raise
-            typer.echo(f"Internal error ({type(e).__name__}: {e}). This is a bug in the selector, not in your "
-                       "files: please report it with the inputs (SELECTOR_DEBUG=1 shows where it happened).",
-                       err=True)
+            typer.echo(_("Internal error ({error}). This is a bug in the selector, not in your files: please "
+                         "report it with the inputs (SELECTOR_DEBUG=1 shows where it happened).",
+                         error=f"{type(e).__name__}: {e}"), err=True)
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return run
@@ -525,10 +698,13 @@ def _guarded(command):
 
 for _command in app.registered_commands:  # every command above, and any added later above this line
     _command.callback = _guarded(_command.callback)
+    if _command.cls in (None, TyperCommand):
+        _command.cls = LocalisedCommand  # help in the chosen language
 
 
 def main() -> None:
     handle_sigterm()  # SIGTERM as Ctrl-C: clean up, exit 143 (the console script's selector.launch does it first)
+    localise_typer()
     app()
 
 

@@ -24,7 +24,8 @@ import pandas as pd
 
 from selector.domain import ScreenedOut, ScreeningSummary, UnitScreening
 from selector.errors import InputErrors, InputProblem
-from selector.i18n import _
+from selector.i18n import _, current_lang
+from selector.i18n import label as wording
 from selector.pool import Pool, Quotas
 from selector.rules import Attribute, EligibilityRule, PoolSpec, RuleSet
 
@@ -39,7 +40,8 @@ class Reason:
     value: str  # e.g. 'grassroots_vote (基层得票率) 79% < 80%'
 
     def __str__(self) -> str:
-        return f"{self.rule} {self.clause} {self.text}: {self.value}"
+        return _("{rule} {clause} {text}: {value}", rule=self.rule, clause=self.clause, text=self.text,
+                 value=self.value)
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,21 @@ def _percent(f: Fraction) -> str:
 
 
 def _label(attr: Attribute | None, column: str) -> str:
+    """The attribute as a person names it: 基层得票率 (Chinese), 'grassroots_vote (基层得票率)' (English)."""
+    if current_lang() == "zh":
+        return wording(attr, column) if attr is not None else column
     return f"{column} ({attr.label_zh})" if attr is not None and attr.label_zh else column
+
+
+def _shown(attr: Attribute | None, value) -> str:
+    """A canonical value as the templates write it in Chinese (是/否, 企业); as it is in English."""
+    if value is None:
+        return _("blank")
+    if current_lang() != "zh":
+        return str(value)
+    if attr is not None and attr.type == "flag":
+        return {"yes": "是", "no": "否"}.get(str(value), str(value))
+    return _value_zh(attr, str(value))
 
 
 def _value_zh(attr: Attribute | None, value: str) -> str:
@@ -175,22 +191,24 @@ def _failure(rule: EligibilityRule, spec: PoolSpec, row: dict) -> str | None:
     if rule.check == "any_of":
         if any(row.get(col) in vals for col, vals in rule.conditions.items()):
             return None
-        has = ", ".join(f"{_label(spec.attribute(c), c)} = {row.get(c) if row.get(c) is not None else 'blank'}"
-                        for c in rule.conditions)
-        needs = " or ".join(f"{c} {'/'.join(v)}" for c, v in rule.conditions.items())
-        return f"{has} (needs {needs})"
+        has = _(", ").join(f"{_label(spec.attribute(c), c)} = {_shown(spec.attribute(c), row.get(c))}"
+                           for c in rule.conditions)
+        needs = _(" or ").join(f"{_label(spec.attribute(c), c)} {'/'.join(_shown(spec.attribute(c), x) for x in v)}"
+                               for c, v in rule.conditions.items())
+        return _("{has} (needs {needs})", has=has, needs=needs)
     if rule.check == "working_days":
         start, end = row.get(rule.start), row.get(rule.end)  # type: ignore[arg-type]
         blank = [c for c, v in ((rule.start, start), (rule.end, end)) if v is None]
         if blank:
-            return " and ".join(f"{_label(spec.attribute(c), c)}" for c in blank) + " blank: no public notice recorded"  # type: ignore[arg-type]
+            return _("{columns} blank: no public notice recorded", columns=_(" and ").join(
+                f"{_label(spec.attribute(c), c)}" for c in blank))  # type: ignore[arg-type]
         if end < start:
-            return f"notice ends {end.isoformat()} before it starts {start.isoformat()}"
+            return _("notice ends {end} before it starts {start}", end=end.isoformat(), start=start.isoformat())
         n = working_days(start, end, rule.holidays, rule.workdays)
         if n >= rule.threshold:
             return None
-        return f"notice {start.isoformat()}..{end.isoformat()}: {n} working day{'s' if n != 1 else ''} " \
-               f"< {rule.threshold}"
+        return _("notice {start}..{end}: {n} working days < {min}", start=start.isoformat(), end=end.isoformat(),
+                 n=n, min=rule.threshold)
     col = rule.attribute
     assert col is not None
     attr = spec.attribute(col)
@@ -212,21 +230,26 @@ def _failure(rule: EligibilityRule, spec: PoolSpec, row: dict) -> str | None:
         missing = [d for d in rule.values if d not in have]
         if not missing:
             return None
-        return f"{col} missing " + ", ".join(f"{d} ({_value_zh(attr, d)})" for d in missing)
+        if current_lang() == "zh":
+            return _("{column} missing {values}", column=_label(attr, col),
+                     values="、".join(_value_zh(attr, d) for d in missing))
+        return _("{column} missing {values}", column=col,
+                 values=", ".join(f"{d} ({_value_zh(attr, d)})" for d in missing))
     if v is None:
-        return f"{label} blank: no value recorded"
+        return _("{column} blank: no value recorded", column=label)
     if rule.check == "min_share":
         if v >= rule.threshold:
             return None
-        return f"{label} {_percent(v)} < {_percent(rule.threshold)}"
+        return _("{column} {value} < {min}", column=label, value=_percent(v), min=_percent(rule.threshold))
     if rule.check == "min_number":
         if v >= rule.threshold:
             return None
-        return f"{label} {_number(v)} < {_number(rule.threshold)}"
+        return _("{column} {value} < {min}", column=label, value=_number(v), min=_number(rule.threshold))
     # flag_is
     if v == rule.value:
         return None
-    return f"{label} = {v}, must be {rule.value}"
+    return _("{column} = {value}, must be {required}", column=label, value=_shown(attr, v),
+             required=_shown(attr, rule.value))
 
 
 def _preferences(ruleset: RuleSet, spec: PoolSpec, kind: str, row: dict) -> tuple[str, ...]:

@@ -15,9 +15,10 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
-from selector.model import SelectionModel, build_model, quota_rule_id, rule_ids_of_pool
+from selector.i18n import _, label
+from selector.model import SelectionModel, build_model, members, quota_rule_id, rule_ids_of_pool
 from selector.pool import Pool, Quotas
-from selector.rules import Rule, RuleSet, format_fraction
+from selector.rules import Rule, RuleSet, format_fraction, parse_fraction
 from selector.solve import InterruptibleSolver  # Ctrl-C raises KeyboardInterrupt (issue 7)
 from selector.supply import pool_findings
 
@@ -60,6 +61,20 @@ class Price:
     leave: list[str]
 
 
+ACTORS = ("unit", "office", "leadership")  # who can act: units (补报), the office (调剂), the leadership group
+
+
+@dataclass
+class Action:
+    """One next step, checked by solving with it applied: who can take it, what it is, why (every number)."""
+
+    actor: str  # one of ACTORS
+    text: str  # what to do, in the notice's words ("新邱区须补报 3 名符合条件的人选")
+    why: str  # the arithmetic behind every number ("缺 3 人：名额 10 名，符合条件的只有 7 名")
+    merit: str | None = None  # best merit of the top award once it is done
+    changes: list[dict] = field(default_factory=list)  # machine-readable: {unit, add} / {unit, from, to} / {rule, ...}
+
+
 @dataclass
 class PoolExplanation:
     pool: str
@@ -71,6 +86,8 @@ class PoolExplanation:
     notes: list[str] = field(default_factory=list)
     arithmetic: list = field(default_factory=list)  # supply.Finding that failed: demand beyond eligible supply
     forced_ineligible: list[dict] = field(default_factory=list)  # forced in, screened out: id, name, unit, reasons
+    actions: list[Action] = field(default_factory=list)  # next steps, units first, the leadership group last
+    shortfalls: list[str] = field(default_factory=list)  # each failed finding in words, with who was screened out
 
 
 def rule_texts(ruleset: RuleSet, pool: Pool, quotas: Quotas) -> dict[str, RuleText]:
@@ -78,14 +95,16 @@ def rule_texts(ruleset: RuleSet, pool: Pool, quotas: Quotas) -> dict[str, RuleTe
     out: dict[str, RuleText] = {}
     for a in ruleset.awards_of_pool(pool.kind):
         out[f"seats:{a.id}"] = RuleText(f"seats:{a.id}", a.clause, a.text,
-                                        f"exactly {a.seats} {a.name_zh}")
+                                        _("exactly {n} {award}", n=a.seats, award=label(a)))
         by_unit = quotas.of(a.id)
         if a.quota != "none" and by_unit is not None:
             clause, words = ruleset.quota_wording()  # the rule set's own clause for its quota table (issue 14)
             for u in quotas.units:
                 rid = quota_rule_id(ruleset, a, u)
-                verb = "exactly" if a.quota == "exact" else "at most"
-                out[rid] = RuleText(rid, clause, words, f"{verb} {by_unit.get(u, 0)} {a.name_zh} from {u}")
+                reading = (_("exactly {n} {award} from {unit}", n=by_unit.get(u, 0), award=label(a), unit=u)
+                           if a.quota == "exact" else
+                           _("at most {n} {award} from {unit}", n=by_unit.get(u, 0), award=label(a), unit=u))
+                out[rid] = RuleText(rid, clause, words, reading)
     for r in ruleset.rules_of_pool(pool.kind):
         out[r.id] = RuleText(r.id, r.clause, r.text, _reading(ruleset, r))
     return out
@@ -96,23 +115,23 @@ def _reading(ruleset: RuleSet, r: Rule) -> str:
     if r.kind == "share":
         of = ruleset.group_label(r.of)
         seats = ruleset.award(r.award).seats
-        word = {">=": "at least", "<=": "at most", "=": "exactly"}[r.op]  # type: ignore[index]
+        word = {">=": _("at least"), "<=": _("at most"), "=": _("exactly")}[r.op]  # type: ignore[index]
         f = r.fraction
         extra = ""
         if r.scoped:
             extra = " " + _in_units(r)
         elif r.of == "all" and r.op == "=":
-            extra = f" = {f * seats} of {seats}"
+            extra = _(" = {n} of {seats}", n=f * seats, seats=seats)
         elif r.of == "all":
             n = f * seats
             cnt = -((-n.numerator) // n.denominator) if r.op == ">=" else n.numerator // n.denominator
-            extra = f" = {word} {cnt} of {seats}"
-        return f"{g} {word} {format_fraction(f)} of {of}{extra}"
+            extra = _(" = {word} {n} of {seats}", word=word, n=cnt, seats=seats)
+        return _("{group} {word} {share} of {of}", group=g, word=word, share=format_fraction(f), of=of) + extra
     if r.min is not None and r.min == r.max:
-        parts = [f"exactly {r.min}"]  # issue 14: an exact count is not drawn as a minimum
+        parts = [_("exactly {n}", n=r.min)]  # issue 14: an exact count is not drawn as a minimum
     else:
-        parts = ([f"at least {r.min}"] if r.min is not None else []) + (
-            [f"at most {r.max}"] if r.max is not None else [])
+        parts = ([_("at least {n}", n=r.min)] if r.min is not None else []) + (
+            [_("at most {n}", n=r.max)] if r.max is not None else [])
     if r.min_by_unit or r.max_by_unit:
         units = list(dict.fromkeys([*r.min_by_unit, *r.max_by_unit]))  # type: ignore[misc]
         table = {}
@@ -120,12 +139,12 @@ def _reading(ruleset: RuleSet, r: Rule) -> str:
             lo, hi = r.unit_bounds(u)
             table[u] = f"= {lo}" if lo is not None and lo == hi else ", ".join(
                 ([f">= {lo}"] if lo is not None else []) + ([f"<= {hi}"] if hi is not None else []))
-        parts.append("per unit: " + ", ".join(f"{u} {b}" for u, b in table.items()))
-    return f"{g} " + " and ".join(parts) + (" " + _in_units(r) if r.scoped else "")
+        parts.append(_("per unit: {table}", table=_(", ").join(f"{u} {b}" for u, b in table.items())))
+    return f"{g} " + _(" and ").join(parts) + (" " + _in_units(r) if r.scoped else "")
 
 
 def _in_units(r: Rule) -> str:
-    return f"in each of {', '.join(r.units)}" if r.units else "in each unit"
+    return _("in each of {units}", units=_(", ").join(r.units)) if r.units else _("in each unit")
 
 
 def class_pool(ruleset: RuleSet, pool: Pool, eligible: list[bool] | None, fixed: dict[str, bool] | None = None
@@ -272,7 +291,7 @@ def _extreme_ratio(sm: SelectionModel, part, whole, maximise: bool) -> Fraction 
     if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     lam = Fraction(int(solver.value(part)), int(solver.value(whole)))
-    for _ in range(50):
+    for _round in range(50):
         num, den = lam.numerator, lam.denominator
         gain = den * part - num * whole if maximise else num * whole - den * part
         m.maximize(gain)
@@ -373,7 +392,7 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
     cost = sum(sm.relaxed.values())
     out: list[Relaxation] = []
     ids = list(pool.table["id"])
-    for _ in range(menu):
+    for _round in range(menu):
         m.clear_hints()
         m.minimize(cost)
         solver = _solver(20.0)
@@ -404,16 +423,9 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
 
 def _with_copies(pool: Pool, eligible, templates: list[int], k: int) -> tuple[Pool, list[bool] | None]:
     """The pool plus k eligible copies of the templates, taken in turn (ids '+<id>#j'), to test a pool change."""
-    import dataclasses
-
-    import pandas as pd
-
     picks = [templates[j % len(templates)] for j in range(k)]
-    copies = pool.table.iloc[picks].reset_index(drop=True)
-    copies["id"] = [f"+{pool.table.at[t, 'id']}#{j + 1}" for j, t in enumerate(picks)]
-    table = pd.concat([pool.table, copies], ignore_index=True)
-    grown = dataclasses.replace(pool, table=table, rows=pool.rows + [0] * k)
-    return grown, (None if eligible is None else list(eligible) + [True] * k)
+    grown, elig = _grown(pool, eligible, [(t, pool.table.at[t, "unit"]) for t in picks])
+    return grown, (None if eligible is None else elig)
 
 
 def _feasible_with(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, templates: list[int], k: int) -> bool:
@@ -464,7 +476,7 @@ def pool_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
             for i, inside in enumerate(members(ruleset, pool, r.group)):
                 helps[i] += sign * inside
     out = []
-    for label, mask in targets:
+    for target, mask in targets:
         templates = []
         for u in quotas.units:  # the best eligible member in each unit that has one
             inside = [i for i in range(len(pool)) if mask[i] and units[i] == u]
@@ -488,8 +500,8 @@ def pool_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
         where = ", ".join(f"{u} {n}" for u, n in spread.items())
         used = list(dict.fromkeys(templates[j % len(templates)] for j in range(hi)))
         alike = _described(ruleset, pool, used)
-        text = f"add at least {hi} eligible candidate(s) of {label} ({where})" + (f", each: {alike}" if alike else "")
-        out.append(Relaxation([{"pool": label, "add": hi, "units": spread, "text": text, "each": alike}],
+        text = f"add at least {hi} eligible candidate(s) of {target} ({where})" + (f", each: {alike}" if alike else "")
+        out.append(Relaxation([{"pool": target, "add": hi, "units": spread, "text": text, "each": alike}],
                               best[0] if best else None, best[1] if best else [], "pool"))
     return out
 
@@ -541,60 +553,408 @@ def rule_prices(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible) -> list[
     return out
 
 
+# ---------------------------------------------------------------------------------- next steps
+def rule_name(ruleset: RuleSet, rule_id: str) -> str:
+    """A rule as a person reads it, never an internal id: the notice's clause and sentence
+    ('seats:labour_model' -> '四(一) 2021年阜新市劳动模范180名…（名额总数）', 'quota:海州区' -> '海州区的名额')."""
+    if rule_id.startswith("seats:"):
+        a = ruleset.award(rule_id.split(":", 1)[1])
+        return _("{clause} {text} (the seats)", clause=a.clause, text=a.text or label(a)).strip()
+    if rule_id.startswith("quota:"):
+        return _("the quota of {unit}", unit=rule_id.split(":", 1)[1].rsplit(":", 1)[-1])
+    if rule_id.startswith("fixed:"):
+        return _("{id} forced in or out (what-if)", id=rule_id.split(":", 1)[1])
+    r = next((x for x in ruleset.rules if x.id == rule_id), None)
+    return rule_id if r is None else f"{r.id} {r.clause} {r.text}"
+
+
+def _eligible_mask(pool: Pool, eligible) -> list[bool]:
+    return [True] * len(pool) if eligible is None else list(eligible)
+
+
+def _short_units(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible) -> list[tuple[str, int, int]]:
+    """(unit, quota, eligible) of every unit with fewer eligible candidates than its quota for the top award."""
+    award = ruleset.top_award(pool.kind)
+    by_unit = quotas.of(award.id) if award.quota != "none" else None
+    if not by_unit:
+        return []
+    ok = _eligible_mask(pool, eligible)
+    units = list(pool.table["unit"])
+    out = []
+    for u in quotas.units:
+        have = sum(1 for i in range(len(pool)) if units[i] == u and ok[i])
+        if have < by_unit.get(u, 0):
+            out.append((u, by_unit.get(u, 0), have))
+    return out
+
+
+def _grown(pool: Pool, eligible, copies: list[tuple[int, str]]):
+    """The pool plus eligible copies of candidates (template position, unit it is submitted by)."""
+    import dataclasses
+
+    import pandas as pd
+
+    extra = pool.table.iloc[[t for t, _u in copies]].reset_index(drop=True)
+    extra["id"] = [f"+{pool.table.at[t, 'id']}#{j + 1}" for j, (t, _u) in enumerate(copies)]
+    extra["unit"] = [u for _t, u in copies]
+    table = pd.concat([pool.table, extra], ignore_index=True)
+    grown = dataclasses.replace(pool, table=table, rows=pool.rows + [0] * len(copies))
+    return grown, _eligible_mask(pool, eligible) + [True] * len(copies)
+
+
+def _fewest_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, copies: list[tuple[int, str]],
+                      time_limit: float = 20.0) -> tuple[dict[str, int], str] | None:
+    """The fewest of `copies` a slate needs, with every rule of the notice kept, by solving once (the copies
+    are candidates; an added candidate who is not selected is not needed), then the best merit among those.
+    (unit -> how many, merit) or None when no number of these copies makes a slate exist."""
+    grown, elig = _grown(pool, eligible, copies)
+    sm = build_model(ruleset, grown, quotas, elig)
+    first = len(pool)
+    added = sum(sm.x[sm.top.id][first:])
+    sm.model.minimize(added)
+    solver = _solver(time_limit)
+    if solver.solve(sm.model) != cp_model.OPTIMAL:
+        return None
+    fewest = int(solver.value(added))
+    sm.model.add(added == fewest)
+    sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
+    solver = _solver(time_limit)
+    if solver.solve(sm.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    spread: dict[str, int] = {}
+    for j, (_t, u) in enumerate(copies):
+        if solver.boolean_value(sm.x[sm.top.id][first + j]):
+            spread[u] = spread.get(u, 0) + 1
+    merit = Decimal(sum(sm.scaled_scores[i] for i, v in enumerate(sm.x[sm.top.id]) if solver.boolean_value(v)))
+    return {u: spread[u] for u in quotas.units if u in spread}, str(merit / sm.scale)
+
+
+def _screened_out_words(screening, kind: str, ids: set[str], limit: int = 5) -> str:
+    """'另有 2 名不符合条件未参加评选：I0012 张三（E5 …：基层得票率 79.99%，低于 80%）…' for these ids."""
+    if screening is None:
+        return ""
+    gone = [c for c in screening.of_pool(kind) if not c.eligible and c.id in ids]
+    if not gone:
+        return ""
+    items = [_("{id} {name} ({reasons})", id=c.id, name=c.name, reasons=_("; ").join(
+        f"{r.rule} {r.value}" for r in c.reasons)) for c in gone[:limit]]
+    more = _(" and {n} more (screening.csv)", n=len(gone) - limit) if len(gone) > limit else ""
+    return _("; {n} submitted were screened out: {who}{more}", n=len(gone), who=_(", ").join(items), more=more)
+
+
+def _best_template(pool: Pool, ok: list[bool], inside: list[int], helps: list[int]) -> int:
+    scores = list(pool.table["score"])
+    pick = [i for i in inside if ok[i]] or inside
+    return max(pick, key=lambda i: (helps[i], scores[i], -i))
+
+
+def _helps(ruleset: RuleSet, pool: Pool) -> list[int]:
+    """How much a candidate helps the hard share rules: inside minimum groups, outside capped ones."""
+    helps = [0] * len(pool)
+    for r in ruleset.rules_of_pool(pool.kind):
+        if r.hard and r.kind == "share":
+            sign = 1 if r.op == ">=" else -1
+            for i, inside in enumerate(members(ruleset, pool, r.group)):
+                helps[i] += sign * inside
+    return helps
+
+
+def unit_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflicts: list[list[str]],
+                 arithmetic: list, screening=None) -> list[Action]:
+    """补报: what units can do. Each unit short of its quota submits the missing eligible candidates; each
+    category a minimum in a conflict asks for is submitted by the units that can, with the fewest people
+    that let a slate exist together with every other rule (solved, not counted from one rule)."""
+    award = ruleset.top_award(pool.kind)
+    by_unit = quotas.of(award.id) if award.quota != "none" else None
+    ok = _eligible_mask(pool, eligible)
+    units = list(pool.table["unit"])
+    ids = list(pool.table["id"])
+    helps = _helps(ruleset, pool)
+    out: list[Action] = []
+    short = _short_units(ruleset, pool, quotas, eligible)
+    in_conflict = {r for c in conflicts for r in c}
+    if short and any(r.startswith(("quota:", "seats:")) for r in in_conflict):
+        copies = []
+        for u, q, have in short:
+            inside = [i for i in range(len(pool)) if units[i] == u] or list(range(len(pool)))
+            copies += [(_best_template(pool, ok, inside, helps), u)] * (q - have)
+        found = _fewest_additions(ruleset, pool, quotas, eligible, copies)
+        if found is not None:
+            spread, merit = found
+            for u, q, have in short:
+                n = spread.get(u, 0)
+                if not n:
+                    continue
+                gone = {ids[i] for i in range(len(pool)) if units[i] == u}
+                out.append(Action(
+                    "unit", _("{unit} must submit {n} more eligible candidates", unit=u, n=n),
+                    _("short by {short}: quota {quota}, only {eligible} eligible", short=q - have, quota=q,
+                      eligible=have) + _screened_out_words(screening, pool.kind, gone),
+                    merit, [{"unit": u, "add": n}]))
+    rules = {r.id: r for r in ruleset.rules_of_pool(pool.kind)}
+    findings = {f.rule: f for f in arithmetic}
+    minimums = [rules[rid] for rid in dict.fromkeys(r for c in conflicts for r in c) if rid in rules
+                and rules[rid].hard and ((rules[rid].kind == "share" and rules[rid].op == ">=")
+                                         or (rules[rid].kind == "count" and rules[rid].min))]
+    short_ones = [r for r in minimums if r.id in findings]  # the categories the arithmetic finds short first
+    for r in short_ones or minimums:
+        rid = r.id
+        mask = members(ruleset, pool, r.group)
+        copies = []
+        for u in quotas.units if by_unit else list(dict.fromkeys(units)):
+            inside = [i for i in range(len(pool)) if mask[i] and units[i] == u]
+            inside = inside or [i for i in range(len(pool)) if mask[i]]
+            if inside:
+                room = by_unit.get(u, 0) if by_unit else award.seats
+                copies += [(_best_template(pool, ok, inside, helps), u)] * min(room, award.seats)
+        if not copies:
+            continue
+        found = _fewest_additions(ruleset, pool, quotas, eligible, copies)
+        if found is None:
+            continue
+        spread, merit = found
+        n = sum(spread.values())
+        group = ruleset.group_label(r.group)
+        where = _(", ").join(_("{unit} {n}", unit=u, n=k) for u, k in spread.items())
+        f = findings.get(rid)
+        if f is not None:
+            why = _("short by {short}: {rule} needs {needed}, only {available} eligible", short=f.needed - f.available,
+                    rule=rule_name(ruleset, rid), needed=f.needed, available=f.available)
+            if n != f.needed - f.available:
+                why += _("; together with every other rule {n} are needed (solved)", n=n)
+        else:
+            why = _("{rule} cannot be met together with the other rules in the conflict; {n} more are needed "
+                    "(solved with every rule)", rule=rule_name(ruleset, rid), n=n)
+        gone = {ids[i] for i in range(len(pool)) if mask[i]}
+        out.append(Action("unit", _("Submit {n} more eligible {group}: {where}", n=n, group=group, where=where),
+                          why + _screened_out_words(screening, pool.kind, gone), merit,
+                          [{"group": r.group, "rule": rid, "add": n, "units": spread}]))
+    return out
+
+
+def office_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflicts: list[list[str]]
+                   ) -> list[Action]:
+    """调剂: what the office can do within the notice: move seats between units, the total kept (every
+    structural rule and the seats as they are), the fewest seats moved, then the best merit; checked by
+    solving with the new quota table."""
+    award = ruleset.top_award(pool.kind)
+    by_unit = quotas.of(award.id) if award.quota != "none" else None
+    if not by_unit or not any(r.startswith(("quota:", "seats:")) for c in conflicts for r in c):
+        return []
+    relax = {quota_rule_id(ruleset, award, u) for u in quotas.units}
+    sm = build_model(ruleset, pool, quotas, eligible, relax=relax)
+    moved = sum(sm.relaxed.values())
+    sm.model.minimize(moved)
+    solver = _solver(20.0)
+    if solver.solve(sm.model) != cp_model.OPTIMAL or int(solver.value(moved)) == 0:
+        return []
+    sm.model.add(moved == int(solver.value(moved)))
+    sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
+    solver = _solver(20.0)
+    if solver.solve(sm.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return []
+    units = list(pool.table["unit"])
+    filled = {u: 0 for u in quotas.units}
+    for i, v in enumerate(sm.x[sm.top.id]):
+        if solver.boolean_value(v) and units[i] in filled:
+            filled[units[i]] += 1
+    gain = {u: int(solver.value(sm.relaxed[quota_rule_id(ruleset, award, u)])) for u in quotas.units}
+    gain = {u: g for u, g in gain.items() if g}
+    total = sum(gain.values())
+    give: dict[str, int] = {}
+    left = total
+    for u in quotas.units:  # the seats a unit leaves unused go to those that can fill them
+        spare = by_unit.get(u, 0) - filled[u]
+        if spare > 0 and left > 0 and u not in gain:
+            give[u] = min(spare, left)
+            left -= give[u]
+    if left:
+        return []  # the seats would have to come from nowhere: not a move within the total
+    table = dict(by_unit) | {u: by_unit.get(u, 0) + g for u, g in gain.items()} | {
+        u: by_unit.get(u, 0) - g for u, g in give.items()}
+    new_quotas = _with_quotas(quotas, award.id, table)
+    best = _best_slate(ruleset, pool, new_quotas, eligible)
+    if best is None:
+        return []
+    seats_total = sum(by_unit.values())
+    text = _("Move {n} seats between units (the total of {total} kept): {moves}", n=total, total=seats_total,
+             moves=_("; ").join([_("{unit} {old} -> {new}", unit=u, old=by_unit.get(u, 0), new=table[u])
+                                 for u in quotas.units if u in give or u in gain]))
+    short = _short_units(ruleset, pool, quotas, eligible)
+    if short:
+        why = _("; ").join(_("{unit} has only {eligible} eligible for a quota of {quota}", unit=u, eligible=h, quota=q)
+                           for u, q, h in short if u in give)
+        why = (why + _("; ") if why else "") + _("the units that receive seats have eligible candidates to fill them")
+    else:
+        why = _("within the old quotas the rules in the conflict cannot all be met; with these quotas they can")
+    return [Action("office", text, why, best[0],
+                   [{"unit": u, "from": by_unit.get(u, 0), "to": table[u]} for u in quotas.units
+                    if u in give or u in gain])]
+
+
+def _with_quotas(quotas: Quotas, award_id: str, table: dict[str, int]) -> Quotas:
+    seats = {a: dict(v) for a, v in quotas.seats.items()}
+    seats[award_id] = dict(table)
+    return Quotas(quotas.source, quotas.units, seats)
+
+
+def leadership_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflicts: list[list[str]],
+                       relaxations: list[Relaxation]) -> list[Action]:
+    """What only the leadership group can decide: a percentage or count of the notice, or the seats."""
+    out: list[Action] = []
+    rules = {r.id: r for r in ruleset.rules}
+    for rx in relaxations:
+        if rx.kind != "rule":
+            continue
+        c = rx.changes[0]
+        rid = c["rule"]
+        if rid not in rules:
+            continue
+        r = rules[rid]
+        if "exact" in c:
+            reached = f"{float(parse_fraction(c['exact'])):.2%}"
+            why = _("the {word} share any slate with the other rules reaches is {exact}",
+                    word=_("highest") if r.op == ">=" else _("lowest"), exact=reached)
+        else:
+            why = _("the most any slate with the other rules reaches is {n}", n=c["to"])
+        out.append(Action("leadership", _("Change {rule} from {old} to {new}", rule=rule_name(ruleset, rid),
+                                          old=c["from"], new=c["to"]), why, rx.merit, [c]))
+    award = ruleset.top_award(pool.kind)
+    if any(r == f"seats:{award.id}" for cf in conflicts for r in cf):
+        sm = build_model(ruleset, pool, quotas, eligible, relax={f"seats:{award.id}"})
+        fewer = sm.relaxed[f"seats:{award.id}"]
+        sm.model.minimize(fewer)
+        solver = _solver(20.0)
+        if solver.solve(sm.model) == cp_model.OPTIMAL and solver.value(fewer) > 0:
+            k = int(solver.value(fewer))
+            smaller = ruleset.model_copy(update={"awards": [
+                a.model_copy(update={"seats": a.seats - k}) if a.id == award.id else a for a in ruleset.awards]})
+            best = _best_slate(smaller, pool, quotas, eligible)
+            if best is not None:
+                out.append(Action("leadership", _("Reduce the seats of {award} from {old} to {new}", award=label(award),
+                                                  old=award.seats, new=award.seats - k),
+                                  _("with every other rule kept, at most {n} can be selected", n=award.seats - k),
+                                  best[0], [{"seats": award.id, "from": award.seats, "to": award.seats - k}]))
+    single = {c["rule"] for a in out for c in a.changes if "rule" in c}
+    for rx in relaxations:
+        if rx.kind != "combination" or all(str(c["rule"]).startswith("quota:") for c in rx.changes):
+            continue
+        if len(rx.changes) == 1 and rx.changes[0]["rule"] in single:
+            continue  # the same change as a rule's loosest value above
+        parts = _("; ").join(_("{rule} by {n}", rule=rule_name(ruleset, c["rule"]), n=c["people"]) for c in rx.changes)
+        out.append(Action("leadership", _("Relax these rules together: {parts}", parts=parts),
+                          _("the fewest people of relaxation, counted over every rule at once"), rx.merit, rx.changes))
+        if sum(a.actor == "leadership" for a in out) >= MAX_MENU:
+            break
+    return out
+
+
+def next_steps(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, exp: PoolExplanation, screening=None
+               ) -> list[Action]:
+    """The actions, ranked by who can act: units (补报), the office (调剂), the leadership group."""
+    actions = unit_actions(ruleset, pool, quotas, eligible, exp.conflicts, exp.arithmetic, screening)
+    actions += office_actions(ruleset, pool, quotas, eligible, exp.conflicts)
+    actions += leadership_actions(ruleset, pool, quotas, eligible, exp.conflicts, exp.relaxations)
+    return sorted(actions, key=lambda a: ACTORS.index(a.actor))  # stable: each actor's own order kept
+
+
 def explain_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None = None,
-                 prices: bool = True) -> PoolExplanation:
-    """The whole explanation for one pool: conflicts and relaxations if infeasible, else prices."""
+                 prices: bool = True, screening=None, progress=None) -> PoolExplanation:
+    """The whole explanation for one pool: conflicts, relaxations and next steps (units, then the office,
+    then the leadership group) if infeasible, else prices. `screening` (eligibility.Screening) lets a
+    shortfall name the candidates screened out; `progress(step)` is told each step as it starts."""
+    step = progress or (lambda _name: None)
     texts = rule_texts(ruleset, pool, quotas)
+    step(_("minimal conflicts"))
     conflicts = find_conflicts(ruleset, pool, quotas, eligible)
     if not conflicts:
         exp = PoolExplanation(pool.kind, True, rules=texts)
         if prices:
+            step(_("what each rule costs"))
             exp.prices = rule_prices(ruleset, pool, quotas, eligible)
         return exp
     exp = PoolExplanation(pool.kind, False, conflicts, texts)
     exp.arithmetic = [f for f in pool_findings(ruleset, pool, quotas, eligible) if not f.ok]
+    exp.shortfalls = shortfall_words(ruleset, pool, exp.arithmetic, screening)
     in_conflicts = list(dict.fromkeys(r for c in conflicts for r in c))
+    step(_("loosest rule values"))
     exp.relaxations = loosest_rule_values(ruleset, pool, quotas, eligible, in_conflicts)
+    step(_("candidates to add"))
     exp.relaxations += pool_additions(ruleset, pool, quotas, eligible, conflicts)
+    step(_("cheapest combined relaxation"))
     exp.relaxations += cheapest_relaxations(ruleset, pool, quotas, eligible)
+    step(_("next steps for units, the office and the leadership group"))
+    exp.actions = next_steps(ruleset, pool, quotas, eligible, exp, screening)
     return exp
 
 
-def clash_in_words(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflict: list[str]) -> list[str]:
-    """A plain reading of one conflict: each rule's demand beside the eligible supply it draws on."""
-    from selector.model import members
+def finding_sentence(ruleset: RuleSet, f) -> str:
+    """A failed supply finding with its arithmetic: "缺 9 人：需要 60 名，符合条件的只有 51 名"."""
+    who = f.subject if f.subject != "all" else label(ruleset.award(f.award))
+    return _("{rule}: {who} short by {short}: {needed} needed, only {available} eligible",
+             rule=rule_name(ruleset, f.rule), who=who, short=max(0, f.needed - f.available), needed=f.needed,
+             available=f.available)
 
-    ok = [True] * len(pool) if eligible is None else list(eligible)
+
+def shortfall_words(ruleset: RuleSet, pool: Pool, arithmetic: list, screening=None) -> list[str]:
+    """Each failed finding as a sentence whose every number is explained, with the candidates of that unit
+    or category who were screened out and why: '新邱区的名额：缺 3 人：需要 10 名，符合条件的只有 7 名；…'."""
+    ids = list(pool.table["id"])
+    units = list(pool.table["unit"])
+    out = []
+    for f in arithmetic:
+        line = finding_sentence(ruleset, f)
+        if f.rule.startswith("quota:"):
+            inside = {ids[i] for i in range(len(pool)) if units[i] == f.subject}
+        else:
+            r = next((x for x in ruleset.rules if x.id == f.rule), None)
+            inside = set() if r is None or (r.kind == "share" and r.op == "<=") else {
+                ids[i] for i, m in enumerate(members(ruleset, pool, r.group)) if m}
+        out.append(line + _screened_out_words(screening, pool.kind, inside))
+    return out
+
+
+def clash_in_words(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflict: list[str]) -> list[str]:
+    """A plain reading of one conflict, in the notice's words: a unit short of its quota first (named),
+    each rule's demand beside the eligible supply it draws on, the quotas in it as one line, then why."""
+    ok = _eligible_mask(pool, eligible)
     texts = rule_texts(ruleset, pool, quotas)
     rules = {r.id: r for r in ruleset.rules_of_pool(pool.kind)}
+    quota_ids = [r for r in conflict if r.startswith("quota:")]
+    seats = [r for r in conflict if r.startswith("seats:")]
     lines = []
     for rid in conflict:
-        t = texts[rid]
-        line = f"{rid} [{t.clause}] {t.text}: {t.reading}"
+        if rid in quota_ids:
+            continue
+        t = texts.get(rid)
+        line = (_("{rule}: {reading}", rule=rule_name(ruleset, rid), reading=t.reading) if t is not None
+                else rule_name(ruleset, rid))
         r = rules.get(rid)
         if r is not None:
             supply = sum(m and e for m, e in zip(members(ruleset, pool, r.group), ok))
-            line += f"; eligible {ruleset.group_label(r.group)} submitted: {supply}"
+            line += _("; eligible {group} submitted: {n}", group=ruleset.group_label(r.group), n=supply)
         lines.append(line)
-    quota_ids = [r for r in conflict if r.startswith("quota:")]
-    seats = [r for r in conflict if r.startswith("seats:")]
+    award = ruleset.award(seats[0].split(":", 1)[1]) if seats else ruleset.top_award(pool.kind)
+    by_unit = quotas.of(award.id) or {}
+    if quota_ids:
+        capped = [u for u in quotas.units if quota_rule_id(ruleset, award, u) in quota_ids] or [
+            q.rsplit(":", 1)[-1] for q in quota_ids]  # subset quotas too
+        lines.append(_("quotas: {units} ({total} in all)", units=_(", ").join(
+            f"{u} {by_unit.get(u, 0)}" for u in capped), total=sum(by_unit.get(u, 0) for u in capped)))
     if quota_ids and seats:
-        award = ruleset.award(seats[0].split(":", 1)[1])
-        by_unit = quotas.of(award.id) or {}
         units = list(pool.table["unit"])
         supply = {u: sum(1 for i in range(len(pool)) if units[i] == u and ok[i]) for u in quotas.units}
-        capped = [u for u in quotas.units if quota_rule_id(ruleset, award, u) in quota_ids]  # subset quotas too
         short = [u for u in quotas.units if supply[u] < by_unit.get(u, 0)]
         if short:
             cap = sum(min(by_unit.get(u, 0), supply[u]) for u in quotas.units)
-            lines.append("why: " + ", ".join(f"{u} has {supply[u]} eligible for a quota of {by_unit.get(u, 0)}"
-                                             for u in short)
-                         + f"; the other units are capped at their quotas ({', '.join(capped)}), "
-                         f"so at most {cap} of the {award.seats} seats can be filled")
+            lines.insert(0, _("{units}: so at most {cap} of the {seats} seats can be filled, the other units "
+                              "capped at their quotas", cap=cap, seats=award.seats, units=_("; ").join(
+                                  _("{unit} has only {eligible} eligible for a quota of {quota}", unit=u,
+                                    eligible=supply[u], quota=by_unit.get(u, 0)) for u in short)))
         else:
-            lines.append(f"why: within the quotas of {', '.join(capped)}, the rules above cannot all be met")
+            lines.append(_("why: within these quotas the rules above cannot all be met"))
     elif len(conflict) >= 2:
-        lines.append("why: no slate of this size meets all of these at once")
+        lines.append(_("why: no slate of this size meets all of these at once"))
     return lines
 
 
@@ -609,39 +969,46 @@ def forced_ineligible(inputs, screening) -> dict[str, list[dict]]:
     return out
 
 
-def explain_inputs(inputs, eligible: dict[str, list[bool]] | None = None, prices: bool = True, screening=None
-                   ) -> dict[str, PoolExplanation]:
+def explain_inputs(inputs, eligible: dict[str, list[bool]] | None = None, prices: bool = True, screening=None,
+                   progress=None) -> dict[str, PoolExplanation]:
     """explain_pool for every pool of a run (Inputs from selector.pipeline). With the run's `screening`, a
-    pool where a forced-in candidate is ineligible is explained by that candidate and its reasons."""
+    pool where a forced-in candidate is ineligible is explained by that candidate and its reasons, and a
+    shortfall names the candidates screened out; `progress(pool, step)` is told each step."""
     out = {}
     forced = forced_ineligible(inputs, screening) if screening is not None else {}
     for kind, pool in inputs.pools.items():
         mask = eligible.get(kind) if eligible else None
-        exp = explain_pool(inputs.ruleset, pool, inputs.quotas, mask, prices=prices)
+        if mask is None and screening is not None:
+            mask = screening.masks.get(kind)
+        told = (lambda name, kind=kind: progress(kind, name)) if progress is not None else None
+        exp = explain_pool(inputs.ruleset, pool, inputs.quotas, mask, prices=prices, screening=screening,
+                           progress=told)
         if forced.get(kind):
             exp.feasible = False
             exp.forced_ineligible = forced[kind]
         if not exp.feasible:
-            exp.notes = [line for c in exp.conflicts
-                         for line in [f"conflict {exp.conflicts.index(c) + 1}:"]
+            exp.notes = [line for i, c in enumerate(exp.conflicts, start=1)
+                         for line in [_("conflict {i}:", i=i)]
                          + clash_in_words(inputs.ruleset, pool, inputs.quotas, mask, c)]
         out[kind] = exp
     return out
 
 
 def explanation_json(explanations: dict[str, PoolExplanation]) -> dict:
-    """explanation.json: conflicts (lists of rule ids), relaxations and prices, and per-pool detail."""
+    """explanation.json: conflicts (lists of rule ids), relaxations and prices, next steps by who can act,
+    and per-pool detail."""
     def relax(r: Relaxation, pool: str) -> dict:
         return {"pool": pool, "kind": r.kind, "changes": r.changes, "text": r.describe(), "merit": r.merit,
                 "slate": r.slate}
 
     return {
         "conflicts": [c for e in explanations.values() for c in e.conflicts],
+        "actions": [{"pool": k, **a.__dict__} for k, e in explanations.items() for a in e.actions],
         "relaxations": [relax(r, k) for k, e in explanations.items() for r in e.relaxations],
         "prices": [{"pool": k, **p.__dict__} for k, e in explanations.items() for p in e.prices],
         "arithmetic": [{"pool": k, **f.__dict__} for k, e in explanations.items() for f in e.arithmetic],
         "forced_ineligible": [{"pool": k, **c} for k, e in explanations.items() for c in e.forced_ineligible],
-        "pools": {k: {"feasible": e.feasible, "conflicts": e.conflicts, "clash": e.notes,
+        "pools": {k: {"feasible": e.feasible, "conflicts": e.conflicts, "clash": e.notes, "shortfalls": e.shortfalls,
                       "forced_ineligible": e.forced_ineligible,
                       "rules": {rid: t.__dict__ for rid, t in e.rules.items()
                                 if any(rid in c for c in e.conflicts) or any(p.rule == rid for p in e.prices)}}
@@ -658,42 +1025,57 @@ def write_explanation(folder, explanations: dict[str, PoolExplanation]) -> None:
     (Path(folder) / "explanation.json").write_text(text + "\n", encoding="utf-8")
 
 
-def format_explanation(explanations: dict[str, PoolExplanation]) -> str:
-    """The terminal view: each conflict in the notice's words, the relaxations that work, the prices."""
-    from selector.i18n import _
+def _actor_heading(actor: str) -> str:
+    return {"unit": _("What the units can do (submit more eligible candidates)"),
+            "office": _("What the office can do within the notice (move seats between units, the total kept)"),
+            "leadership": _("For the leadership group to decide (changing a percentage or the seats of the "
+                            "notice)")}[actor]
 
+
+def format_explanation(explanations: dict[str, PoolExplanation], ruleset: RuleSet | None = None) -> str:
+    """The terminal view: for each pool with no slate, the shortfalls (every number explained), the
+    conflicts in the notice's words, then the next steps ranked by who can act; for a pool with a slate,
+    the prices (when computed)."""
     out = []
     for kind, e in explanations.items():
+        who = label(ruleset.pools[kind], kind) if ruleset is not None and kind in ruleset.pools else kind
         if e.feasible:
             if e.prices:
-                out.append(f"{kind}: a slate exists. What each rule costs in merit (optimum without it - with it):")
+                out.append(_("{pool}: a slate exists. What each rule costs in merit (optimum without it - with it):",
+                             pool=who))
                 for p in sorted(e.prices, key=lambda p: -Decimal(p.cost)):
                     t = e.rules[p.rule]
-                    out.append(f"  {p.rule:<14} {p.cost:>8}  {t.text}"
-                               + (f"  (+{len(p.enter)} in / -{len(p.leave)} out)" if Decimal(p.cost) else ""))
+                    moved = _("  (+{enter} in / -{leave} out)", enter=len(p.enter), leave=len(p.leave))
+                    out.append(f"  {p.rule:<14} {p.cost:>8}  {t.text}" + (moved if Decimal(p.cost) else ""))
             continue
         if e.forced_ineligible:  # the cause is the forcing, not the rules
             out.append(_("{pool}: NO SLATE: forced in (force_in), but ineligible under the notice, so no slate can "
-                         "hold them:", pool=kind))
+                         "hold them:", pool=who))
             for c in e.forced_ineligible:
                 out.append(f"    {c['id']} {c['name']} ({c['unit']}): " + "; ".join(c["reasons"]))
             out.append("  " + _("Remove them from force_in, or correct their data if the screening is wrong."))
             if not e.conflicts:
                 continue
-        out.append(f"{kind}: NO SLATE CAN MEET THESE RULES TOGETHER ({len(e.conflicts)} minimal conflict(s); "
-                   "dropping any one rule of a conflict removes that conflict)")
-        if e.arithmetic:
-            out.append("  Arithmetic first (eligible supply against what the rules demand, no solver):")
-            for f in e.arithmetic:
-                verdict = "rules out every slate" if f.fatal else "short"
-                out.append(f"    {f.rule} [{f.clause}] {f.text}: needs at least {f.needed} {f.subject}; "
-                           f"the eligible pool has {f.available} ({f.note}) — {verdict}")
-        out += [("  " if line.startswith("conflict") else "    ") + line for line in e.notes]
-        if e.relaxations:
-            out.append("  Smallest changes that let a slate exist (each checked by solving):")
-            for r in e.relaxations:
-                merit = f" -> merit {r.merit}" if r.merit is not None else ""
-                out.append(f"    [{r.kind}] {r.describe()}{merit}")
+        out.append(_("{pool}: NO SLATE CAN MEET THESE RULES TOGETHER", pool=who))
+        if e.shortfalls:
+            out.append("  " + _("Arithmetic first (eligible candidates only, no solving):"))
+            out += ["    " + line for line in e.shortfalls]
+        out.append("  " + _("Why ({n} minimal conflicts; dropping any one rule of a conflict removes it):",
+                            n=len(e.conflicts)))
+        out += [("    " if line.endswith((":", "：")) and len(line) < 16 else "      ") + line for line in e.notes]
+        if e.actions:
+            out.append("  " + _("Next steps, by who can act (each checked by solving with every rule):"))
+            n = 0
+            for actor in ACTORS:
+                mine = [a for a in e.actions if a.actor == actor]
+                if not mine:
+                    continue
+                out.append("    " + _actor_heading(actor))
+                for a in mine:
+                    n += 1
+                    mark = _("[leadership group] ") if actor == "leadership" else ""
+                    merit = _(" Best merit then: {merit}.", merit=a.merit) if a.merit is not None else ""
+                    out.append(f"      {n}. {mark}{a.text}" + _(" ({why}).", why=a.why) + merit)
         else:
-            out.append("  No single change found that makes a slate exist; see the conflicts above.")
+            out.append("  " + _("No single change found that makes a slate exist; see the conflicts above."))
     return "\n".join(out)

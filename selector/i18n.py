@@ -93,6 +93,11 @@ def _(msgid: str, /, **fields: Any) -> str:
     return text.format(**fields) if fields else text
 
 
+def N_(msgid: str, /) -> str:
+    """Mark a message for the catalogue without translating it now (help text translated when shown)."""
+    return msgid
+
+
 def ngettext(singular: str, plural: str, n: int, /, **fields: Any) -> str:
     """Singular or plural by n (Chinese has one form); `{n}` is filled in too."""
     text = _translations(current_lang()).ngettext(singular, plural, n)

@@ -753,7 +753,9 @@ def write_budget(folder: Path, ruleset: RuleSet, budget: Budget) -> list[str]:
 
 def format_budget(budget: Budget) -> str:
     """The terminal line: 奖金预算 (六 W1): 170 × 10,000 + 10 × 30,000 = 2,000,000 元."""
-    return f"奖金预算 reward budget (六 W1): {budget.formula()} 元 (yuan)"
+    from selector.i18n import _
+
+    return _("Reward budget (六 W1): {formula} 元 (yuan)", formula=budget.formula())
 
 
 # =====================================================================================================
@@ -822,10 +824,12 @@ def tie_break_zh(rs: RuleSet) -> str:
 def _rules_table(inputs: Inputs, result: SelectionResult) -> tuple[list[str], list[list[str]]]:
     from selector.verify import verify_slate
 
-    rs = inputs.ruleset
+    solved = [k for k, p in result.pools.items() if p.status in ("optimal", "feasible")]
+    rs = inputs.ruleset.of_pools(solved)  # the rules of the pools with a slate (another may have none)
     slate = {a: r.selected for a, r in result.awards.items()}
     ineligible = {s.id for s in result.screening.screened_out} if result.screening else set()
-    checks = {c.id: c for c in verify_slate(rs, inputs.pools, inputs.quotas, slate, ineligible).checks}
+    checks = {c.id: c for c in verify_slate(rs, {k: inputs.pools[k] for k in solved}, inputs.quotas, slate,
+                                            ineligible).checks}
     rows = []
     for r in rs.rules:
         c = checks[r.id]
@@ -897,7 +901,9 @@ def _explanation_blocks(doc: Doc, inputs: Inputs, folder: Path) -> None:
         doc.add("p", "以下每组规则不能同时满足（去掉组中任何一条，该冲突即消失）：")
         items = []
         for i, conflict in enumerate(conflicts, start=1):
-            parts = [f"{rid}（{by_id[rid].clause} {by_id[rid].text}）" if rid in by_id else str(rid)
+            from selector.explain import rule_name
+
+            parts = [f"{rid}（{by_id[rid].clause} {by_id[rid].text}）" if rid in by_id else rule_name(rs, str(rid))
                      for rid in conflict]
             items.append(f"冲突 {i}：" + "；".join(parts))
         doc.add("ul", items)
@@ -908,8 +914,21 @@ def _explanation_blocks(doc: Doc, inputs: Inputs, folder: Path) -> None:
         doc.add("table", ([_("id"), _("name"), _("unit"), _("why ineligible")],
                           [[c.get("id", ""), c.get("name", ""), c.get("unit", ""), "；".join(c.get("reasons") or [])]
                            for c in forced]))
+    for pool, detail in (data.get("pools") or {}).items():
+        if detail.get("shortfalls"):
+            doc.add("h3", f"{rs.pools[pool].label_zh if pool in rs.pools else pool}：人数测算")
+            doc.add("ul", [str(n) for n in detail["shortfalls"]])
+    actions = data.get("actions") or []
+    heads = {"unit": "推荐单位可以办的（补报）", "office": "评选办公室可以办的（调剂名额，总数不变）",
+             "leadership": "须报评选领导小组决定的（改变通知规定的比例或名额）"}
+    for actor, head in heads.items():
+        mine = [a for a in actions if a.get("actor") == actor]
+        if mine:
+            doc.add("h3", head)
+            doc.add("ul", [("【领导小组决定】" if actor == "leadership" else "") + f"{a['text']}（{a['why']}）"
+                           + (f"办理后最高总分 {a['merit']}。" if a.get("merit") else "") for a in mine])
     relax = data.get("relaxations") or []
-    if relax:
+    if relax and not actions:
         doc.add("h3", "可使名单成立的最小调整（均已求解验证）")
         doc.add("ul", [relaxation_zh(rs, r) + (f"（调整后总分 {r['merit']}）" if r.get("merit") else "")
                        for r in relax])
@@ -1130,13 +1149,17 @@ def write_report(folder: Path, inputs: Inputs, result: SelectionResult, budget: 
 # everything, into a result folder
 # =====================================================================================================
 def has_slate(result: SelectionResult) -> bool:
-    return result.status in ("optimal", "feasible")
+    """Some pool has a slate (another may have none: what there is, is written)."""
+    if not result.pools:  # a result built by hand, without per-pool records: its overall status
+        return result.status in ("optimal", "feasible")
+    return any(p.status in ("optimal", "feasible") for p in result.pools.values())
 
 
 def summary_sheets(inputs: Inputs, result: SelectionResult) -> list[SummarySheet]:
-    if not has_slate(result):
-        return []
-    return [summary_sheet(inputs, result, t) for t in summary_tables(inputs.ruleset) if t.award in result.awards]
+    from selector.report import has_slate as award_has_slate
+
+    return [summary_sheet(inputs, result, t) for t in summary_tables(inputs.ruleset)
+            if t.award in result.awards and award_has_slate(result, inputs.ruleset.award(t.award))]
 
 
 def write_tables_and_budget(folder: Path, inputs: Inputs, result: SelectionResult

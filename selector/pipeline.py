@@ -146,10 +146,17 @@ def _exact(scaled: int | None, scale: int) -> str | None:
     return None if scaled is None else str(Decimal(scaled) / Decimal(scale))
 
 
+def fixed_in(inputs: Inputs, kinds) -> dict[str, bool] | None:
+    """The what-if forced candidates of these pools only (a pool with no slate has nothing to verify)."""
+    ids = {str(i) for k in kinds for i in inputs.pools[k].table["id"]}
+    return {c: v for c, v in (inputs.fixed or {}).items() if c in ids} or None
+
+
 def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
-           eligible: dict[str, list[bool]] | None = None, pool_solver=None) -> SelectionResult:
+           eligible: dict[str, list[bool]] | None = None, pool_solver=None, progress=None) -> SelectionResult:
     """Solve every pool for the slate of greatest merit and verify it independently. `pool_solver` (same
-    arguments as prune.solve_pool) replaces the objective order, e.g. fewest changes first (selector/adjust.py)."""
+    arguments as prune.solve_pool) replaces the objective order, e.g. fewest changes first (selector/adjust.py);
+    `progress(pool)` is told as each pool's solve starts."""
     start = time.perf_counter()
     rs = inputs.ruleset
     pool_results: dict[str, PoolResult] = {}
@@ -161,6 +168,8 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
         if mask is not None:
             ineligible |= {pool.table.at[i, "id"] for i in range(len(pool)) if not mask[i]}
         # the exact fast path (selector/prune.py); SolverSettings(fast=False) solves the plain model
+        if progress is not None:
+            progress(kind)
         sol = (pool_solver or solve_pool)(rs, pool, inputs.quotas, mask, settings, fixed=inputs.fixed or None)
         solutions[kind] = sol
         ids = list(pool.table["id"])
@@ -172,8 +181,10 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
             wall_time=round(sol.wall_time, 4), candidates=len(pool),
             eligible=sum(mask) if mask is not None else len(pool))
     status = max((p.status for p in pool_results.values()), key=_STATUS_ORDER.index)
-    report = verify_slate(rs, inputs.pools, inputs.quotas, slate, ineligible, fixed=inputs.fixed or None) if status in (
-        "optimal", "feasible") else None
+    solved = [k for k, p in pool_results.items() if p.status in ("optimal", "feasible")]
+    # every slate found is verified, also when another pool has none (its slate is still written)
+    report = verify_slate(rs.of_pools(solved), {k: inputs.pools[k] for k in solved}, inputs.quotas, slate,
+                          ineligible, fixed=fixed_in(inputs, solved)) if solved else None
     awards = {}
     for a in rs.awards:
         chosen = slate.get(a.id, [])
@@ -186,7 +197,7 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
     units_out = []
     if report is not None:
         by_id = {c.id: c for c in report.checks}
-        for r in rs.rules:
+        for r in rs.of_pools(solved).rules:
             c = by_id[r.id]
             rules_out.append(RuleResult(id=r.id, clause=r.clause, text=r.text, award=r.award, hard=r.hard,
                                         required=c.required, achieved=c.achieved, ok=c.ok, short=c.short))
@@ -216,11 +227,18 @@ def screen_inputs(inputs: Inputs) -> Screening:
     return screen(inputs.ruleset, inputs.pools, inputs.quotas)
 
 
-def select_screened(inputs: Inputs, settings: SolverSettings = SolverSettings(), pool_solver=None
+def select_screened(inputs: Inputs, settings: SolverSettings = SolverSettings(), pool_solver=None, progress=None
                     ) -> tuple[Screening, SelectionResult]:
-    """Screen, then select among the eligible only; the result carries the screening summary."""
+    """Screen, then select among the eligible only; the result carries the screening summary.
+    `progress(step)` is told each step as it starts (the CLI shows it)."""
+    from selector.i18n import _, label
+
+    tell = progress or (lambda _step: None)
+    tell(_("eligibility screening"))
     screening = screen_inputs(inputs)
-    result = select(inputs, settings, eligible=screening.masks, pool_solver=pool_solver)
+    result = select(inputs, settings, eligible=screening.masks, pool_solver=pool_solver, progress=lambda kind: tell(
+        _("solving {pool} (merit, special class, tie-break, uniqueness)",
+          pool=label(inputs.ruleset.pools[kind], kind))))
     return screening, result.model_copy(update={"screening": screening.summary()})
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from selector.domain import SelectionResult
 from selector.eligibility import Screening
 from selector.errors import InputErrors, InputProblem
-from selector.i18n import _
+from selector.i18n import N_, _, current_lang, label
 from selector.paperwork import mask_frame, mask_text, private_columns, public_id_map
 from selector.pipeline import Inputs
 from selector.sheets import add_xlsx_sheet, write_csv, write_xlsx
@@ -270,31 +270,91 @@ def public_ids(frame: pd.DataFrame, ids: dict[str, str]) -> pd.DataFrame:
     return frame
 
 
+def slate_titles(inputs: Inputs, award) -> dict[str, str]:
+    """Column -> header of an award's slate table in the current language. In Chinese: the headers the
+    blank templates use (so a slate reads back as a pool), 名次 for the rank and each subset award's name
+    for its mark; in English the column names themselves."""
+    rs = inputs.ruleset
+    if current_lang() != "zh":
+        return {}
+    from selector.paperwork import template_columns
+
+    titles = {c.column: c.header for c in template_columns(rs.pools[award.pool])}
+    titles["rank"] = _("rank")
+    for sub in rs.awards:
+        if sub.parent == award.id:
+            titles[sub.id] = label(sub)
+    return titles
+
+
+def _cell_in_words(spec, column: str, value) -> object:
+    """A pool value as the rule set writes it in Chinese (企业, 女, 是; sets joined by 、), else `_cell`."""
+    from selector.paperwork import flag_zh, value_zh
+
+    attr = spec.attribute(column)
+    if attr is None or value is None or current_lang() != "zh":
+        return _cell(value)
+    if attr.type == "category":
+        return value_zh(attr, str(value))
+    if attr.type == "flag":
+        return flag_zh(str(value)) or _cell(value)
+    if attr.type == "set":
+        return "、".join(value_zh(attr, v) for v in sorted(value))
+    return _cell(value)
+
+
+def has_slate(result: SelectionResult, award) -> bool:
+    """Whether the award's pool has a slate (another pool may have none: its slate is still written)."""
+    p = result.pools.get(award.pool)
+    status = p.status if p is not None else result.status  # no per-pool record: the overall status
+    return status in ("optimal", "feasible") and award.id in result.awards
+
+
 def slate_tables(inputs: Inputs, result: SelectionResult) -> dict[str, pd.DataFrame]:
-    """One table per top-level award: the selected candidates by descending score, subsets marked."""
+    """One table per top-level award whose pool has a slate: the selected candidates by descending score,
+    subsets marked; headers and values in the current language (Chinese: the rule set's own words)."""
     rs = inputs.ruleset
     tables = {}
+    yes, no = _("yes"), _("no")
     for award in rs.awards:
-        if award.parent is not None:
+        if award.parent is not None or not has_slate(result, award):
             continue
         pool = inputs.pools[award.pool]
+        spec = rs.pools[award.pool]
         chosen = set(result.awards[award.id].selected)
         frame = pool.table[pool.table["id"].isin(chosen)].copy()
-        frame = frame.map(_cell)
-        frame = mask_frame(frame, private_columns(rs.pools[award.pool], pool))  # 身份证号, 手机 ... masked
-        frame["score"] = [float(s) for s in frame["score"]]
+        for c in frame.columns:
+            frame[c] = [_cell_in_words(spec, c, v) for v in frame[c]]
+        frame = mask_frame(frame, private_columns(spec, pool))  # 身份证号, 手机 ... masked
+        frame["score"] = [float(s) for s in pool.table.loc[frame.index, "score"]]
         for name in ["rank", *(sub.id for sub in rs.awards if sub.parent == award.id)]:
             if name in frame.columns:  # a pool's own column by the name of one added here: kept, renamed
                 frame = frame.rename(columns={name: f"{name} (pool)"})
         for sub in rs.awards:
             if sub.parent == award.id:
                 subset = set(result.awards[sub.id].selected)
-                frame.insert(4, sub.id, ["yes" if i in subset else "no" for i in frame["id"]])
+                frame.insert(4, sub.id, [yes if i in subset else no for i in frame["id"]])
         frame = frame.sort_values(["score", "id"], ascending=[False, True], kind="stable")
         frame.insert(0, "rank", range(1, len(frame) + 1))
         frame = public_ids(frame, public_id_map(pool.ids))
+        frame = frame.rename(columns=slate_titles(inputs, award))
         tables[award.id] = frame.reset_index(drop=True)
     return tables
+
+
+def slate_sheets(inputs: Inputs, result: SelectionResult, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """slate.xlsx: a sheet per award, named by the award (a subset award's sheet: its holders only)."""
+    rs = inputs.ruleset
+    sheets: dict[str, pd.DataFrame] = {}
+    for award_id, frame in tables.items():
+        award = rs.award(award_id)
+        sheets[label(award) if current_lang() == "zh" else award_id] = frame
+        for sub in rs.awards:
+            if sub.parent == award_id and sub.id in result.awards:
+                mark = slate_titles(inputs, award).get(sub.id, sub.id)
+                held = frame[frame[mark] == _("yes")].reset_index(drop=True)
+                sheets[label(sub) if current_lang() == "zh" else sub.id] = held
+    return sheets
 
 
 def write_selection(out: Path, inputs: Inputs, result: SelectionResult, force: bool = False,
@@ -305,11 +365,11 @@ def write_selection(out: Path, inputs: Inputs, result: SelectionResult, force: b
     `settings` (solve.SolverSettings) go into the audit record, and so do the entries of `audit_extra`
     (an adjusted slate's link to the published one, selector/adjust.py)."""
     with atomic_output_dir(out, force) as tmp:
-        tables = slate_tables(inputs, result) if result.status in ("optimal", "feasible") else {}
+        tables = slate_tables(inputs, result)  # every award whose pool has a slate, even if another has none
         for award_id, frame in tables.items():
             write_csv(frame, tmp / f"{award_id}.csv")
         if tables:
-            write_xlsx(tmp / "slate.xlsx", tables)
+            write_xlsx(tmp / "slate.xlsx", slate_sheets(inputs, result, tables))
         (tmp / "summary.json").write_text(
             json.dumps(result.model_dump(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         if extra is not None:
@@ -372,30 +432,78 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
+STATUS_WORDS = {"optimal": N_("optimal"), "feasible": N_("feasible"), "infeasible": N_("infeasible"),
+                "unknown": N_("unknown")}
+
+
+def status_word(status: str) -> str:
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status
+
+
+def ruleset_title(rs) -> str:
+    return (rs.title_en if current_lang() == "en" and rs.title_en else rs.title_zh) or rs.id
+
+
+def _pool_label(inputs: Inputs, kind: str) -> str:
+    """A pool as a person names it: its label_zh in Chinese; in English its key, as before."""
+    spec = inputs.ruleset.pools.get(kind)
+    return label(spec, kind) if spec is not None and current_lang() == "zh" else kind
+
+
+def _award_label(inputs: Inputs, award_id: str) -> str:
+    """An award as a person names it: its name_zh in Chinese; in English its key, as before."""
+    known = {a.id for a in inputs.ruleset.awards}
+    return label(inputs.ruleset.award(award_id)) if current_lang() == "zh" and award_id in known else award_id
+
+
 def format_result(inputs: Inputs, result: SelectionResult) -> str:
     """The terminal view of a result: status, slates, every rule against its bound, every unit."""
     rs = inputs.ruleset
-    title = rs.title_zh + (f" ({rs.notice})" if rs.notice else "")  # no empty parentheses (issue 14)
-    out = [f"{title} — status: {result.status}"
-           + (", verified by the independent checker" if result.verified else "")]
+    if rs.notice:
+        head = _("{title} ({notice}) — result: {status}", title=ruleset_title(rs), notice=rs.notice,
+                 status=status_word(result.status))
+    else:  # no empty parentheses (issue 14)
+        head = _("{title} — result: {status}", title=ruleset_title(rs), status=status_word(result.status))
+    if result.verified:
+        head += _(", verified by the independent checker")
+    out = [head]
+    missing = [a for a in rs.awards if a.parent is None and a.pool in result.pools
+               and result.pools[a.pool].status not in ("optimal", "feasible")]
     for p in result.pools.values():
-        gap = f", gap {p.gap:.4%}" if p.gap is not None and (p.gap or p.status == "feasible") else ""
-        uniq = {True: ", unique under the tie-break", False: ", ties broken lexicographically",
+        gap = _(", gap {gap}", gap=f"{p.gap:.4%}") if p.gap is not None and (p.gap or p.status == "feasible") else ""
+        uniq = {True: _(", unique under the tie-break"), False: _(", ties broken lexicographically"),
                 None: ""}[p.unique]
-        out.append(f"  {p.pool}: {p.status}, {p.eligible} eligible of {p.candidates}, "
-                   f"objective {p.objective} (bound {p.bound}{gap}){uniq}, {p.wall_time:.2f} s")
+        objective = "—" if p.objective is None else p.objective
+        bound = "—" if p.bound is None else p.bound
+        out.append("  " + _("{pool}: {status}, {eligible} eligible of {candidates}, objective {objective} "
+                            "(bound {bound}{gap}){unique}, {seconds} s", pool=_pool_label(inputs, p.pool),
+                            status=status_word(p.status), eligible=p.eligible, candidates=p.candidates,
+                            objective=objective, bound=bound, gap=gap, unique=uniq, seconds=f"{p.wall_time:.2f}"))
+    for a in missing:
+        out.append("  " + _("{award}: NO SLATE (see the explanation below); the other awards' slates are written.",
+                            award=label(a)))
     out.append("")
-    rows = [[a.award, a.name_zh, str(len(a.selected)), str(a.seats), a.merit] for a in result.awards.values()]
-    out.append(_table(rows, ["award", "名称", "selected", "seats", "merit"]))
-    if "special" in result.awards and result.awards["special"].selected:
-        pool = inputs.pools[rs.award("special").pool].table.set_index("id")
-        names = [f"{i} {pool.at[i, 'name']}" for i in result.awards["special"].selected]
-        out.append("\n特等劳动模范 (special class): " + ", ".join(names))
+    rows = [[_award_label(inputs, a.award), str(len(a.selected)), str(a.seats), a.merit]
+            for a in result.awards.values()]
+    out.append(_table(rows, [_("award"), _("selected"), _("seats"), _("merit")]))
+    for sub in rs.awards:
+        if sub.parent is not None and sub.id in result.awards and result.awards[sub.id].selected:
+            pool = inputs.pools[sub.pool].table.set_index("id")
+            names = [f"{i} {pool.at[i, 'name']}" for i in result.awards[sub.id].selected]
+            out.append("\n" + _("{award}: {names}", award=label(sub), names=_(", ").join(names)))
     if result.rules:
         out.append("")
-        rows = [[r.id, r.clause, r.text, r.required, r.achieved, "ok" if r.ok else ("SHORT" if not r.hard else "FAIL")]
-                for r in result.rules]
-        out.append(_table(rows, ["rule", "clause", "notice", "required", "achieved", ""]))
+        if current_lang() == "zh":
+            from selector.paperwork import _rules_table
+
+            heads, rows = _rules_table(inputs, result)
+            keep = [0, 1, 2, 4, 5, 7]  # 规则 条款 通知原文 要求 实际 结果
+            rows = [[*r[:4], r[4].split("：", 1)[-1], *r[5:]] for r in rows]  # the bound, not the sentence again
+            out.append(_table([[r[i] for i in keep] for r in rows], [heads[i] for i in keep]))
+        else:
+            rows = [[r.id, r.clause, r.text, r.required, r.achieved,
+                     "ok" if r.ok else ("SHORT" if not r.hard else "FAIL")] for r in result.rules]
+            out.append(_table(rows, ["rule", "clause", "notice", "required", "achieved", ""]))
     if result.units:
         out.append("")
         by_unit: dict[str, dict[str, str]] = {}
@@ -403,39 +511,68 @@ def format_result(inputs: Inputs, result: SelectionResult) -> str:
             by_unit.setdefault(u.unit, {})[u.award] = f"{u.filled}/{u.quota}"
         awards = sorted({u.award for u in result.units}, key=[a.id for a in rs.awards].index)
         rows = [[unit, *[cells.get(a, "") for a in awards]] for unit, cells in by_unit.items()]
-        out.append(_table(rows, ["unit (filled/quota)", *awards]))
+        out.append(_table(rows, [_("unit (filled/quota)"), *[_award_label(inputs, a) for a in awards]]))
     if result.preferences:
         out.append("\n" + format_preferences(result))
     if result.violations:
-        out.append("\nVERIFIER FOUND VIOLATIONS:\n" + "\n".join(f"  {v}" for v in result.violations))
-    if result.status in ("optimal", "feasible") and any(a.reward_yuan for a in rs.awards):
+        out.append("\n" + _("VERIFIER FOUND VIOLATIONS:") + "\n" + "\n".join(f"  {v}" for v in result.violations))
+    if any(a.reward_yuan for a in rs.awards) and any(a.selected for a in result.awards.values()):
         from selector.paperwork import compute_budget, format_budget
 
         out.append("\n" + format_budget(compute_budget(rs, inputs.pools, inputs.quotas, result)))
-    out.append(f"\nwall time {result.wall_time:.2f} s. Ties: {result.tie_break}")
+    if current_lang() == "zh":
+        from selector.paperwork import tie_break_zh
+
+        ties = tie_break_zh(rs) or result.tie_break
+    else:
+        ties = result.tie_break
+    out.append("\n" + _("Solving took {seconds} s. Ties: {ties}", seconds=f"{result.wall_time:.2f}", ties=ties))
     return mask_text("\n".join(out))  # an id or name holding an ID-card or phone number
 
 
 # ---------------------------------------------------------------- eligibility screening and supply (issue 3)
 def screening_table(inputs: Inputs, screening: Screening) -> pd.DataFrame:
-    """One row per candidate: eligible yes/no and every reason (rule id, clause, sentence, failed value)."""
-    rows = [{"id": c.id, "name": c.name, "unit": c.unit, "pool": c.pool, "award": c.award,
-             "eligible": "yes" if c.eligible else "no",
+    """One row per candidate: eligible yes/no and every reason (rule id, clause, sentence, failed value);
+    headers, pools and awards in the current language."""
+    rs = inputs.ruleset
+    yes, no = _("yes"), _("no")
+    zh = current_lang() == "zh"
+
+    def award_name(a: str) -> str:
+        return label(rs.award(a)) if zh and a in {x.id for x in rs.awards} else a
+
+    rows = [{"id": c.id, "name": c.name, "unit": c.unit, "pool": _pool_label(inputs, c.pool) if zh else c.pool,
+             "award": award_name(c.award), "eligible": yes if c.eligible else no,
              "failed_rules": ";".join(r.rule for r in c.reasons),
              "reasons": " | ".join(str(r) for r in c.reasons),
              "preferences": "; ".join(c.preferences)} for c in screening.candidates]
+    columns = ["id", "name", "unit", "pool", "award", "eligible", "failed_rules", "reasons", "preferences"]
     ids = {i: p for pool in inputs.pools.values() for i, p in public_id_map(pool.ids).items()}
-    return public_ids(pd.DataFrame(rows, columns=["id", "name", "unit", "pool", "award", "eligible", "failed_rules",
-                                                  "reasons", "preferences"]), ids)
+    frame = public_ids(pd.DataFrame(rows, columns=columns), ids)
+    titles = {"id": N_("id"), "name": N_("name"), "unit": N_("unit"), "pool": N_("pool"), "award": N_("award"),
+              "eligible": N_("eligible"), "failed_rules": N_("failed rules"), "reasons": N_("reasons"),
+              "preferences": N_("preferred among equals")}
+    return frame.rename(columns={c: _(t) for c, t in titles.items()}) if zh else frame
 
 
-def findings_table(findings: list[Finding]) -> pd.DataFrame:
-    return pd.DataFrame([{"rule": f.rule, "clause": f.clause, "text": f.text, "award": f.award,
-                          "subject": f.subject, "needed": f.needed, "available": f.available,
-                          "ok": "yes" if f.ok else "no", "rules_out_a_slate": "yes" if f.fatal else "no",
-                          "hard": "yes" if f.hard else "no", "note": f.note} for f in findings],
-                        columns=["rule", "clause", "text", "award", "subject", "needed", "available", "ok",
-                                 "rules_out_a_slate", "hard", "note"])
+def findings_table(findings: list[Finding], ruleset=None) -> pd.DataFrame:
+    """supply.csv: each rule's demand against the eligible supply; in Chinese the rule as the notice words it."""
+    from selector.explain import rule_name
+
+    yes, no = _("yes"), _("no")
+    zh = current_lang() == "zh" and ruleset is not None
+    frame = pd.DataFrame([{"rule": rule_name(ruleset, f.rule) if zh else f.rule, "clause": f.clause, "text": f.text,
+                           "award": label(ruleset.award(f.award)) if zh else f.award,
+                           "subject": f.subject if f.subject != "all" or not zh else _("all"),
+                           "needed": f.needed, "available": f.available,
+                           "ok": yes if f.ok else no, "rules_out_a_slate": yes if f.fatal else no,
+                           "hard": yes if f.hard else no, "note": f.note} for f in findings],
+                         columns=["rule", "clause", "text", "award", "subject", "needed", "available", "ok",
+                                  "rules_out_a_slate", "hard", "note"])
+    titles = {"rule": N_("rule"), "clause": N_("clause"), "text": N_("notice"), "award": N_("award"),
+              "subject": N_("who"), "needed": N_("needed"), "available": N_("available"), "ok": N_("met"),
+              "rules_out_a_slate": N_("rules out a slate"), "hard": N_("hard"), "note": N_("how it is counted")}
+    return frame.rename(columns={c: _(t) for c, t in titles.items()}) if zh else frame
 
 
 def reading_warnings_table(inputs: Inputs) -> pd.DataFrame | None:
@@ -456,14 +593,14 @@ def write_screening(folder: Path, inputs: Inputs, screening: Screening) -> None:
         write_csv(warnings, folder / "reading_warnings.csv")
     xlsx = folder / "slate.xlsx"
     if xlsx.exists():
-        add_xlsx_sheet(xlsx, "screening", table)
+        add_xlsx_sheet(xlsx, _("screening") if current_lang() == "zh" else "screening", table)
 
 
 def write_check(out: Path, inputs: Inputs, check: SupplyCheck, force: bool = False) -> None:
     """`selector check` output, atomically: screening.csv, supply.csv and check.json."""
     with atomic_output_dir(out, force) as tmp:
         write_screening(tmp, inputs, check.screening)
-        write_csv(findings_table(check.findings), tmp / "supply.csv")
+        write_csv(findings_table(check.findings, inputs.ruleset), tmp / "supply.csv")
         data = {"ruleset": inputs.ruleset.id, "ok": check.ok,
                 "screening": check.screening.summary().model_dump(),
                 "findings": [f.__dict__ for f in check.findings],
@@ -472,47 +609,78 @@ def write_check(out: Path, inputs: Inputs, check: SupplyCheck, force: bool = Fal
         (tmp / "check.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def format_screening(inputs: Inputs, screening: Screening) -> str:
-    """The terminal view of a screening: per unit submitted/eligible/quota/shortfall, then who is out and why."""
-    rs = inputs.ruleset
+def format_screening(inputs: Inputs, screening: Screening, examples: int = 3) -> str:
+    """The terminal view of a screening: per unit submitted/eligible/quota/shortfall, then how many are out
+    for each reason of the notice (a few names each; the full list is in screening.csv)."""
     awards = list(dict.fromkeys(u.award for u in screening.units))
     by_unit: dict[str, dict[str, list[str]]] = {}
     for u in screening.units:
         by_unit.setdefault(u.unit, {})[u.award] = [
             str(u.submitted), str(u.eligible), "" if u.quota is None else str(u.quota),
             "" if not u.shortfall else str(u.shortfall)]
-    header = ["unit"] + [f"{a} {h}" if h == "submitted" else h for a in awards
-                         for h in ("submitted", "eligible", "quota", "short")]
+    heads = {"eligible": N_("eligible"), "quota": N_("quota"), "short": N_("short")}
+    header = [_("unit")] + [_("{award} submitted", award=_award_label(inputs, a)) if h == "submitted" else _(heads[h])
+                            for a in awards for h in ("submitted", "eligible", "quota", "short")]
     rows = [[unit, *[c for a in awards for c in cells.get(a, ["0", "0", "", ""])]] for unit, cells in by_unit.items()]
-    out = ["Eligibility screening (" + ", ".join(
-        f"{kind}: {sum(screening.masks[kind])} eligible of {len(screening.masks[kind])}"
-        for kind in screening.masks) + ")", _table(rows, header)]
+    out = [_("Eligibility screening ({counts})", counts=_(", ").join(
+        _("{pool}: {eligible} eligible of {total}", pool=_pool_label(inputs, kind), eligible=sum(screening.masks[kind]),
+          total=len(screening.masks[kind])) for kind in screening.masks)), _table(rows, header)]
     short = [u for u in screening.units if u.shortfall]
     if short:
-        out.append("Units with fewer eligible candidates than their quota: " + ", ".join(
-            f"{u.unit} ({u.award}: {u.eligible} eligible, quota {u.quota})" for u in short))
+        out.append(_("Units with fewer eligible candidates than their quota: {units}", units=_(", ").join(
+            _("{unit} ({award}: {eligible} eligible, quota {quota})", unit=u.unit, award=_award_label(inputs, u.award),
+              eligible=u.eligible, quota=u.quota) for u in short)))
     gone = screening.screened_out
     if gone:
-        out.append(f"\nScreened out ({len(gone)}), with the notice's reason:")
+        out.append("\n" + _("Screened out ({n}), by the notice's reason (every name and value in screening.csv):",
+                            n=len(gone)))
+        by_rule: dict[str, list] = {}
         for c in gone:
-            for j, r in enumerate(c.reasons):
-                head = f"  {c.id} {c.name} ({c.unit}, {rs.award(c.award).name_zh if c.award else c.pool}): " \
-                    if j == 0 else "      also: "
-                out.append(head + str(r))
+            for r in c.reasons:
+                by_rule.setdefault(r.rule, []).append((c, r))
+        for rule_id, hits in by_rule.items():
+            r0 = hits[0][1]
+            names = _(", ").join(f"{c.id} {c.name}" for c, _r in hits[:examples])
+            names += "…" if len(hits) > examples else ""
+            out.append("  " + _("{rule} {clause} {text}: {n} ({names})", rule=rule_id, clause=r0.clause,
+                                text=_short(r0.text), n=len(hits), names=names))
+            if len(hits) <= examples:
+                for c, r in hits:
+                    out.append("      " + _("{id} {name} ({unit}): {value}", id=c.id, name=c.name, unit=c.unit,
+                                            value=r.value))
     return mask_text("\n".join(out))
 
 
-def format_findings(findings: list[Finding]) -> str:
+def _short(text: str, n: int = 30) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def finding_words(inputs: Inputs, f: Finding) -> str:
+    """One failed finding in a sentence, with its arithmetic: '缺 9 人：需要 60 名，符合条件的只有 51 名'."""
+    from selector.explain import finding_sentence
+
+    return finding_sentence(inputs.ruleset, f)
+
+
+def format_findings(findings: list[Finding], inputs: Inputs | None = None) -> str:
     """The terminal view of the supply arithmetic: each rule's demand against the eligible supply."""
-    rows = [[f.rule, f.clause, f.text if len(f.text) <= 24 else f.text[:23] + "…", f.subject, str(f.needed),
-             str(f.available), "ok" if f.ok else ("RULES OUT A SLATE" if f.fatal else "short")]
-            for f in findings]
-    out = ["Supply against each rule (eligible candidates; no solving):",
-           _table(rows, ["rule", "clause", "notice", "who", "needed", "available", ""])]
-    bad = [f for f in findings if not f.ok]
-    for f in bad:
-        out.append(f"  {f.rule} {f.clause} {f.text}: {f.subject} needs {f.needed}, {f.available} available "
-                   f"({f.note})")
+    from selector.explain import rule_name
+
+    def name(f: Finding) -> str:
+        return rule_name(inputs.ruleset, f.rule) if inputs is not None else f.rule
+
+    def verdict(f: Finding) -> str:
+        return _("ok") if f.ok else (_("RULES OUT A SLATE") if f.fatal else _("short"))
+
+    rows = [[_short(name(f), 36), f.subject if f.subject != "all" else _("all"), str(f.needed), str(f.available),
+             verdict(f)] for f in findings]
+    out = [_("Supply against each rule (eligible candidates; no solving):"),
+           _table(rows, [_("rule"), _("who"), _("needed"), _("available"), ""])]
+    for f in findings:
+        if not f.ok:
+            out.append("  " + (finding_words(inputs, f) if inputs is not None else
+                               f"{f.rule} {f.clause} {f.text}: {f.subject} needs {f.needed}, {f.available} available")
+                       + _(" ({why}).", why=f.note))
     return "\n".join(out)
 
 

@@ -595,6 +595,16 @@ class RuleSet(_Strict):
     def preferences_of_pool(self, pool: str) -> list[Preference]:
         return [p for p in self.preferences if self.award(p.award).pool == pool]
 
+    def of_pools(self, kinds) -> RuleSet:
+        """The rule set restricted to some pools' awards and rules (a run where another pool has no slate
+        verifies and reports the slates it has)."""
+        kinds = set(kinds)
+        awards = [a for a in self.awards if a.pool in kinds]
+        ids = {a.id for a in awards}
+        return self.model_copy(update={"awards": awards, "rules": [r for r in self.rules if r.award in ids],
+                                       "submissions": [x for x in self.submissions if x.award in ids],
+                                       "preferences": [x for x in self.preferences if x.award in ids]})
+
     def rule_ids(self) -> list[str]:
         return [r.id for r in self.rules]
 

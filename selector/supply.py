@@ -134,7 +134,9 @@ class _Supply:
 
 
 def _counted(total: int, usable: int) -> str:
-    return f"{total} eligible" + (f", of whom {usable} fit within the unit quotas" if usable < total else "")
+    if usable < total:
+        return _("{total} eligible, of whom {usable} fit within the unit quotas", total=total, usable=usable)
+    return _("{total} eligible", total=total)
 
 
 def pool_findings(ruleset: RuleSet, pool: Pool, quotas: Quotas | None, eligible: list[bool] | None = None
@@ -170,8 +172,9 @@ def pool_findings(ruleset: RuleSet, pool: Pool, quotas: Quotas | None, eligible:
                 out.append(Finding(
                     rid, award.clause, award.text, award.id, u, q, per[u], not short,
                     short and (award.quota == "exact" or not seats_ok),
-                    note=f"quota {q} ({award.quota}); {per[u]} eligible" + (
-                        f", {q - per[u]} short" if short else "")))
+                    note=(_("quota {quota}; {eligible} eligible, {short} short", quota=q, eligible=per[u],
+                             short=q - per[u]) if short else
+                           _("quota {quota}; {eligible} eligible", quota=q, eligible=per[u]))))
         forced = forced_minimums(ruleset, award)
         for r in ruleset.rules:
             if r.award == award.id and r.scoped:
@@ -209,42 +212,48 @@ def _rule_finding(ruleset: RuleSet, r: Rule, award: Award, forced: dict[str, int
         base = forced.get(r.of, 0)
         needed = _ceil(r.fraction * base)
         subject, members = label(r.group), group
-        note = (f"{format_fraction(r.fraction)} of {base} seats" if r.of == "all" else
-                f"{format_fraction(r.fraction)} of {label(r.of)}, which the rules force to at least {base}" if base
-                else f"{format_fraction(r.fraction)} of {label(r.of)}, which no rule forces into the slate")
+        share = format_fraction(r.fraction)
+        note = (_("{share} of {seats} seats", share=share, seats=base) if r.of == "all" else
+                _("{share} of {of}, which the rules force to at least {base}", share=share, of=label(r.of),
+                  base=base) if base
+                else _("{share} of {of}, which no rule forces into the slate", share=share, of=label(r.of)))
     elif r.kind == "count" and (r.max is None or (r.min and supply(group)[1] < r.min)):
         # a minimum, or min and max where the minimum is what the supply fails (issue 14: the right side)
         needed, subject, members = r.min or 0, label(r.group), group
-        note = f"at least {needed}" + (f" and at most {r.max}" if r.max is not None else "")
+        note = _("at least {n}", n=needed) + (_(" and at most {n}", n=r.max) if r.max is not None else "")
     else:  # a cap: the rest of the denominator must come from outside the group
         of = "all" if r.kind == "count" else r.of
         base = forced.get(of, 0)
         if r.kind == "share":
             cap_at_base = _floor(r.fraction * base)
-            bound = f"at most {format_fraction(r.fraction)} of {label(of)}"
+            bound = _("at most {share} of {of}", share=format_fraction(r.fraction), of=label(of))
         else:
             cap_at_base = r.max  # type: ignore[assignment]
-            bound = f"at most {r.max}"
+            bound = _("at most {n}", n=r.max)
         needed = max(0, base - cap_at_base) if r.kind == "count" else _ceil((1 - r.fraction) * base)
         whole = _members(ruleset, rows, of)
         members = [w and not g for w, g in zip(whole, group)]
-        subject = f"{label(of)}中非{label(r.group)}" if of != "all" else f"非{label(r.group)}"
-        note = (f"{bound}: of {base} {label(of)} at most {cap_at_base} {label(r.group)}, so at least {needed} others"
-                if base else f"{bound}, which no rule forces into the slate")
+        subject = (_("{of} other than {group}", of=label(of), group=label(r.group)) if of != "all"
+                   else _("other than {group}", group=label(r.group)))
+        note = (_("{bound}: of {base} {of} at most {cap} {group}, so at least {needed} others", bound=bound,
+                  base=base, of=label(of), cap=cap_at_base, group=label(r.group), needed=needed)
+                if base else _("{bound}, which no rule forces into the slate", bound=bound))
         if (of == "all" or r.kind == "count") and forced.get(r.group, 0) > cap_at_base:
-            cap_broken = f"; other rules force at least {forced[r.group]} {label(r.group)}, above the cap {cap_at_base}"
+            cap_broken = _("; other rules force at least {n} {group}, above the cap {cap}", n=forced[r.group],
+                           group=label(r.group), cap=cap_at_base)
         if r.kind == "count" and r.min is not None and r.min > 0:
-            note += f"; and at least {r.min} {label(r.group)}"
+            note += _("; and at least {n} {group}", n=r.min, group=label(r.group))
     total, usable = supply(members)
     if r.kind == "count" and r.min and r.max is not None and members is not group:  # both: the min too
         gt, gu = supply(group)
         if gu < r.min:
-            cap_broken += f"; only {gu} eligible {label(r.group)} for the minimum {r.min}"
+            cap_broken += _("; only {n} eligible {group} for the minimum {min}", n=gu, group=label(r.group),
+                            min=r.min)
     ok = usable >= needed and needed <= award.seats and not cap_broken
     if needed > award.seats:
-        note += f"; more than the {award.seats} seats"
+        note += _("; more than the {seats} seats", seats=award.seats)
     return Finding(r.id, r.clause, r.text, r.award, subject, needed, usable, ok, r.hard and not ok, r.hard,
-                   note + "; " + _counted(total, usable) + cap_broken)
+                   note + _("; ") + _counted(total, usable) + cap_broken)
 
 
 def submission_findings(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas | None,

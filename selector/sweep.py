@@ -32,6 +32,7 @@ from ortools.sat.python import cp_model
 
 from selector.errors import InputErrors, InputProblem
 from selector.explain import clash_in_words, find_conflicts
+from selector.i18n import _
 from selector.model import SelectionModel, build_model, members, quota_rule_id
 from selector.pipeline import Inputs, screen_inputs
 from selector.pool import Quotas
@@ -474,31 +475,31 @@ def sweep_rows(sweep: Sweep) -> list[dict]:
 
 def format_sweep(sweep: Sweep) -> str:
     """The terminal view: one line per step, then the first point with no slate and why."""
-    from selector.report import _table
+    from selector.report import _table, status_word
 
-    out = [f"Sweep of {sweep.label} ({sweep.award}, pool {sweep.pool}); the scenario's own value: "
-           f"{sweep.base_value}. {len(sweep.points)} steps in {sweep.wall_time:.2f} s (one model: "
-           f"{'yes' if sweep.strategy == 'reuse' else 'no, rebuilt each step'})."]
+    out = [_("Sweep of {what} ({award}, pool {pool}); the scenario's own value: {base}. {n} steps in {seconds} s "
+             "(one model: {reuse}).", what=sweep.label, award=sweep.award, pool=sweep.pool, base=sweep.base_value,
+             n=len(sweep.points), seconds=f"{sweep.wall_time:.2f}",
+             reuse=_("yes") if sweep.strategy == "reuse" else _("no, rebuilt each step"))]
     rows = []
     stable = any(p.changes is not None for p in sweep.points)
     for r in sweep_rows(sweep):
         got = str(r["achieved"]) + (f"/{r['whole']}" if r["whole"] != "" else "")
-        rows.append([r["value"], r["bound"], "slate" if r["slate"] == "yes" else f"NO SLATE ({r['status']})",
-                     r["merit"], r["merit_change"], got] + ([str(r["changes"])] if stable else []))
+        rows.append([r["value"], r["bound"], _("slate") if r["slate"] == "yes" else
+                     _("NO SLATE ({status})", status=status_word(r["status"])), r["merit"], r["merit_change"], got]
+                    + ([str(r["changes"])] if stable else []))
     if stable:
-        from selector.i18n import _
-
         out.append(_("Stable: each step changes as few seats of the scenario's own slate as it can, then has the "
                      "most merit (changes = candidates leaving plus entering)."))
-    out.append(_table(rows, ["value", "bound", "result", "merit", "change", "achieved"]
-                      + (["changes"] if stable else [])))
+    out.append(_table(rows, [_("value"), _("bound"), _("result"), _("merit"), _("change"), _("achieved")]
+                      + ([_("changes")] if stable else [])))
     first = sweep.first_infeasible
     if first is None:
-        out.append("A slate exists at every step.")
+        out.append(_("A slate exists at every step."))
     else:
-        out.append(f"\nFirst point with no slate: {first.value} ({first.bound}).")
+        out.append("\n" + _("First point with no slate: {value} ({bound}).", value=first.value, bound=first.bound))
         if sweep.clash:
-            out.append("Why: these rules cannot all hold at once there (drop any one and they can):")
+            out.append(_("Why: these rules cannot all hold at once there (drop any one and they can):"))
             out += [f"  {line}" for line in sweep.clash]
     return "\n".join(out)
 

@@ -21,6 +21,7 @@ import pandas as pd
 from selector.domain import SelectionResult
 from selector.eligibility import Screening
 from selector.explain import clash_in_words, find_conflicts
+from selector.i18n import _
 from selector.pipeline import select_screened
 from selector.report import _table, atomic_output_dir
 from selector.rules import Rule, RuleSet, format_fraction
@@ -273,7 +274,7 @@ def compare(outcomes: list[Outcome]) -> Comparison:
         rule_rows.append(RuleRow(rid, r0.clause, r0.text, r0.award, _rule_reading(base_rs, r0), cells))
     # units: per award with a quota column, every unit of the first scenario's table
     unit_rows = []
-    for a, _ in awards:
+    for a, _name in awards:
         if base_rs.award(a).quota == "none" or outcomes[0].scenario.inputs.quotas.of(a) is None:
             continue
         for u in outcomes[0].scenario.inputs.quotas.units:
@@ -292,7 +293,7 @@ def compare(outcomes: list[Outcome]) -> Comparison:
         before_who = _people(outcomes[0])
         for col, o in zip(columns[1:], outcomes[1:]):
             who = _people(o)
-            for a, _ in awards:
+            for a, _name in awards:
                 if not (outcomes[0].solved(a) and o.solved(a)):
                     continue
                 before = set(base[a].selected) if a in base else set()
@@ -313,15 +314,19 @@ def _people(o: Outcome) -> dict[str, Person]:
 # ------------------------------------------------------------------------------------------ views
 def _result_line(col: Column) -> str:
     if col.has_slate:
-        checked = "verified by the independent checker" if col.verified else "FAILED independent verification"
-        forced = "" if col.forced_ok else "; a forced candidate is not where the scenario put them"
-        return f"a slate exists ({col.status}, {checked}){forced}"
+        from selector.report import status_word
+
+        checked = _("verified by the independent checker") if col.verified else _("FAILED independent verification")
+        forced = "" if col.forced_ok else _("; a forced candidate is not where the scenario put them")
+        return _("a slate exists ({status}, {checked}){forced}", status=status_word(col.status), checked=checked,
+                 forced=forced)
     if col.status == "unknown":
-        return "no slate found within the time limit"
+        return _("no slate found within the time limit")
     worked = [k for k, s in col.pools.items() if s in ("optimal", "feasible")]
     failed = [k for k, s in col.pools.items() if s not in ("optimal", "feasible")]
-    return "NO SLATE: no slate can meet every rule" + (
-        f" ({', '.join(failed)}; {', '.join(worked)} alone would have one)" if worked else "")
+    return _("NO SLATE: no slate can meet every rule") + (
+        _(" ({failed}; {worked} alone would have one)", failed=", ".join(failed), worked=", ".join(worked))
+        if worked else "")
 
 
 def format_comparison(cmp: Comparison) -> str:
@@ -329,25 +334,30 @@ def format_comparison(cmp: Comparison) -> str:
     and who enters and leaves against the first scenario (A)."""
     cols = cmp.columns
     letters = [c.letter for c in cols]
-    out = [f"What-if comparison of {len(cols)} scenario(s); A is the reference the others are compared with.", ""]
+    out = [_("What-if comparison of {n} scenarios; A is the reference the others are compared with.", n=len(cols)),
+           ""]
     for c in cols:
         out.append(f"{c.letter}  {c.name}: {c.title}")
-        out.append(f"   file: {c.file}")
-        out.append("   changes: " + ("; ".join(c.changes) if c.changes else "none (as submitted)"))
-        out.append("   result: " + _result_line(c))
+        out.append("   " + _("file: {file}", file=c.file))
+        out.append("   " + _("changes: {changes}", changes="; ".join(c.changes) if c.changes
+                                else _("none (as submitted)")))
+        out.append("   " + _("result: {result}", result=_result_line(c)))
         for kind, lines in c.clash.items():
-            out.append(f"   why ({kind}): these rules cannot all hold at once (drop any one and they can):")
+            out.append("   " + _("why ({pool}): these rules cannot all hold at once (drop any one and they can):",
+                                 pool=kind))
             out += [f"     {line}" for line in lines]
-    out += ["", "Merit: the sum of the selected candidates' scores (change against A below each)"]
+    out += ["", _("Merit: the sum of the selected candidates' scores (change against A below each)")]
     rows = []
     for a, name in cmp.awards:
-        rows.append([a, name, *[c.merit[a] or "no slate" for c in cols]])
-        rows.append(["", "  vs A", "", *[_signed(c.merit_delta[a]) for c in cols[1:]]])
-    out.append(_table(rows, ["award", "名称", *letters]))
-    out += ["", "Rules: selected / the whole it is a share of, then the least (>=) or most (<=) allowed, in people.",
-            "  * = the scenario changed this rule; SHORT n = a soft target missed by n people; - = no slate or no rule"]
+        rows.append([a, name, *[c.merit[a] or _("no slate") for c in cols]])
+        rows.append(["", "  " + _("vs A"), "", *[_signed(c.merit_delta[a]) for c in cols[1:]]])
+    out.append(_table(rows, [_("award"), _("award name"), *letters]))
+    out += ["", _("Rules: selected / the whole it is a share of, then the least (>=) or most (<=) allowed, in "
+                  "people."),
+            "  " + _("* = the scenario changed this rule; SHORT n = a soft target missed by n people; - = no slate "
+                     "or no rule")]
     rows = [[r.id, r.clause, r.reading, *[c.text() if c else "-" for c in r.cells]] for r in cmp.rules]
-    out.append(_table(rows, ["rule", "clause", "the rule in A", *letters]))
+    out.append(_table(rows, [_("rule"), _("clause"), _("the rule in A"), *letters]))
     for a, name in cmp.awards:
         urows = [u for u in cmp.units if u.award == a]
         if not urows:
@@ -355,32 +365,33 @@ def format_comparison(cmp: Comparison) -> str:
         same = all(u.text(i) == u.text(0) for u in urows for i in range(len(cols)))
         out.append("")
         if same:
-            out.append(f"Units, {a} ({name}): the same fill in every scenario: "
-                       + ", ".join(f"{u.unit} {u.text(0)}" for u in urows))
+            out.append(_("Units, {award}: the same fill in every scenario: {fill}", award=name,
+                         fill=", ".join(f"{u.unit} {u.text(0)}" for u in urows)))
             continue
-        out.append(f"Units, {a} ({name}): filled/quota (* = the scenario changed the quota)")
-        out.append(_table([[u.unit, *[u.text(i) for i in range(len(cols))]] for u in urows], ["unit", *letters]))
+        out.append(_("Units, {award}: filled/quota (* = the scenario changed the quota)", award=name))
+        out.append(_table([[u.unit, *[u.text(i) for i in range(len(cols))]] for u in urows], [_("unit"), *letters]))
     if cmp.people:
-        out += ["", "Who enters and who leaves, against A (id name (unit, score))"]
+        out += ["", _("Who enters and who leaves, against A (id name (unit, score))")]
         for c in cols[1:]:
             changes = [p for p in cmp.people if p.letter == c.letter]
             moved = [p for p in changes if p.entered or p.left]
             same = [p.award for p in changes if not (p.entered or p.left)]
-            unsolved = [a for a, _ in cmp.awards if a not in {p.award for p in changes}]
+            unsolved = [a for a, _name in cmp.awards if a not in {p.award for p in changes}]
             if not changes and not unsolved:
                 continue
             whole = not moved and not unsolved
-            out.append(f"  {c.letter} {c.name}:" + (" the same people as A" if whole else ""))
+            out.append(f"  {c.letter} {c.name}:" + (_(" the same people as A") if whole else ""))
             if unsolved:
-                out.append(f"    no slate to compare for {', '.join(unsolved)}")
+                out.append("    " + _("no slate to compare for {awards}", awards=", ".join(unsolved)))
             if same and not whole:
-                out.append(f"    the same people as A for {', '.join(same)}")
+                out.append("    " + _("the same people as A for {awards}", awards=", ".join(same)))
             for p in moved:
-                out.append(f"    {p.award}: {len(p.entered)} enter, {len(p.left)} leave")
+                out.append("    " + _("{award}: {enter} enter, {leave} leave", award=p.award,
+                                      enter=len(p.entered), leave=len(p.left)))
                 if p.entered:
-                    out.append("      enter: " + "; ".join(str(x) for x in p.entered))
+                    out.append("      " + _("enter: {who}", who="; ".join(str(x) for x in p.entered)))
                 if p.left:
-                    out.append("      leave: " + "; ".join(str(x) for x in p.left))
+                    out.append("      " + _("leave: {who}", who="; ".join(str(x) for x in p.left)))
     return "\n".join(out)
 
 
@@ -412,7 +423,7 @@ def comparison_frame(cmp: Comparison) -> pd.DataFrame:
         row("rule", r.id, f"{r.clause} {r.text}", [c.text() if c else "" for c in r.cells])
     for u in cmp.units:
         row(f"unit {u.award}", u.unit, "filled/quota", [u.text(i) for i in range(len(cols))])
-    for a, _ in cmp.awards:
+    for a, _name in cmp.awards:
         ent = {p.letter: p for p in cmp.people if p.award == a}
         row("enter vs A", a, "", [" ".join(x.id for x in ent[c.letter].entered) if c.letter in ent else ""
                                   for c in cols])

@@ -254,3 +254,28 @@ def solve_case(case: Case, workers: int = 1, eligible: list[bool] | None = None)
 @pytest.fixture
 def case_dir(tmp_path: Path) -> Path:
     return tmp_path / "case"
+
+
+# ------------------------------------------------------------------------------------------ language
+@pytest.fixture(scope="module")
+def english():
+    """Run a test module in English (the product speaks Chinese by default), module-scoped so that the
+    module's shared runs are English too: for tests that assert English text."""
+    from selector import i18n
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SELECTOR_LANG", "en")
+        i18n.set_lang(None)
+        yield
+    i18n.set_lang(None)
+
+
+@pytest.fixture
+def chinese(monkeypatch):
+    """Run a test in the default language, whatever the environment says."""
+    from selector import i18n
+
+    monkeypatch.delenv("SELECTOR_LANG", raising=False)
+    i18n.set_lang(None)
+    yield
+    i18n.set_lang(None)

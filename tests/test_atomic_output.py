@@ -25,6 +25,8 @@ import selector.report
 import selector.solve
 from selector.cli import app
 
+pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
+
 ROOT = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).parent / "data" / "mini"
 SAMPLE = ROOT / "scenarios" / "fuxin-2021" / "scenario.toml"

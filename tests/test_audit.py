@@ -16,6 +16,8 @@ from typer.testing import CliRunner
 from selector.audit import verify_folder
 from selector.cli import app
 
+pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
+
 runner = CliRunner()
 
 

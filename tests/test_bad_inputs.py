@@ -17,6 +17,8 @@ from typer.testing import CliRunner
 from selector.cli import app
 from selector.pool import header_key, parse_date, parse_decimal, parse_share
 
+pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
+
 DATA = Path(__file__).parent / "data"
 MINI = DATA / "mini"
 BAD = DATA / "bad"

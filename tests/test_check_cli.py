@@ -20,6 +20,8 @@ from selector.pipeline import check, load_inputs
 from selector.rules import load_ruleset
 from selector.supply import forced_minimums
 
+pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "fuxin-2021" / "scenario.toml"
 runner = CliRunner()
@@ -83,8 +85,9 @@ def test_a_unit_with_fewer_eligible_candidates_than_its_quota(tmp_path):
     rules, pool = write_case(tmp_path, rows, seats=3, quotas={"甲": 2, "乙": 1})
     res = run_check(rules, pool, tmp_path / "out")
     assert res.exit_code == 1, res.output
-    assert "quota:甲" in res.output and "甲 (labour_model: 1 eligible, quota 2)" in res.output
-    assert "quota:乙" not in res.output.split("No slate can exist:")[1]
+    # the quota is named as a person reads it (no internal id such as quota:甲)
+    assert "the quota of 甲" in res.output and "甲 (labour_model: 1 eligible, quota 2)" in res.output
+    assert "the quota of 乙" not in res.output.split("No slate can exist:")[1]
     data = json.loads((tmp_path / "out" / "check.json").read_text(encoding="utf-8"))
     assert data["ok"] is False
     fatal = [f for f in data["findings"] if f["fatal"]]

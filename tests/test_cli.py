@@ -17,6 +17,8 @@ from typer.testing import CliRunner
 
 from selector.cli import app
 
+pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "scenarios" / "fuxin-2021"
 SCENARIO = SAMPLE / "scenario.toml"

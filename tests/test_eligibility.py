@@ -22,6 +22,8 @@ from selector.pipeline import load_inputs, select, select_screened
 from selector.pool import read_pool
 from selector.rules import load_ruleset
 
+pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
+
 ROOT = Path(__file__).resolve().parents[1]
 FUXIN = ROOT / "models" / "fuxin-2021.toml"
 SAMPLE = ROOT / "scenarios" / "fuxin-2021"

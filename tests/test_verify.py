@@ -14,6 +14,8 @@ from conftest import count, make_case, share, solve_case
 import selector.verify
 from selector.verify import verify_slate
 
+pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
+
 # Seats 5 (special 1); cap quotas U1 4, U2 4.
 # Rules: GE enterprise >= 1/2 of all (3 of 5); LE leader <= 1/2 of enterprise; MIN agriculture >= 1;
 # MAX institution <= 0; SOFT women >= 1/2 (soft: missing it is not a violation).

@@ -25,6 +25,8 @@ from selector.sweep import parse_steps, sweep_quota, sweep_rule
 from selector.verify import verify_slate
 from selector.whatif import compare, format_comparison, run_scenario
 
+pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "scenarios" / "fuxin-2021" / "scenario.toml"
 
@@ -297,7 +299,8 @@ def test_sweep_cli(tmp_path):
     res = CliRunner().invoke(app, ["sweep", str(SAMPLE), "--rule", "R8", "--from", "30%", "--to", "34%",
                                    "--out", str(out), "--no-plots"])
     assert res.exit_code == 0, res.output
-    assert "First point with no slate: 33%" in res.output and "quota:市农业农村局" in res.output
+    # the quota in the conflict is named as a person reads it (no internal id such as quota:市农业农村局)
+    assert "First point with no slate: 33%" in res.output and "quotas: 市农业农村局 28" in res.output
     rows = (out / "sweep.csv").read_text(encoding="utf-8-sig").splitlines()
     assert rows[0].startswith("target,award,value") and len(rows) == 1 + 5
     bad = CliRunner().invoke(app, ["sweep", str(SAMPLE), "--rule", "R99", "--from", "1%", "--to", "2%",

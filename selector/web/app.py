@@ -465,7 +465,10 @@ def page_context(wb: Workbench, sess: Session) -> dict[str, Any]:
         ctx["result"] = result
         ctx["explanation"] = done["explanation"]
         ctx["has_slate"] = result.status in ("optimal", "feasible")
-        ctx["tables"] = slate_tables(rnd.inputs, result) if ctx["has_slate"] else {}
+        from selector.i18n import language
+
+        with language("en"):  # the page reads the tables by their column codes and translates what it shows
+            ctx["tables"] = slate_tables(rnd.inputs, result) if ctx["has_slate"] else {}
         ctx["plots"] = [p.name for p in sorted(base.out.glob("*.png"))]
         ctx["relaxations"] = sorted([(k, r) for k, e in (done["explanation"] or {}).items() for r in e.relaxations],
                                     key=lambda kr: _actor(kr[1]))
