@@ -358,8 +358,8 @@ def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
 
     with language(audit.get("lang", "en")):  # the tables were written in this language (English before it was kept)
         _check_slate(report, folder, inputs, result, audit)
-        _check_numbers(report, inputs, result, audit)
         _check_regenerated(report, folder, inputs, result, audit)
+    _check_numbers(report, inputs, result, audit)  # its messages in the reader's language, not the record's
     if "adjustment" in audit:  # a folder of `selector adjust`: its link to the published one (issue 15)
         from selector.adjust import check_adjustment
 
@@ -516,12 +516,15 @@ def _expected_files(inputs: Inputs, result: SelectionResult) -> set[str]:
     from selector.paperwork import has_slate, summary_sheets
 
     names = {"summary.json", "report.md", "report.html"} | ({"screening.csv"} if result.screening else set())
-    if has_slate(result):
-        names |= {f"{a.id}.csv" for a in inputs.ruleset.awards if a.parent is None} | {"slate.xlsx"}
+    from selector.report import has_slate as award_has_slate
+
+    if has_slate(result):  # a partial run writes the awards whose pool has a slate (issue 12)
+        names |= {f"{a.id}.csv" for a in inputs.ruleset.awards
+                  if a.parent is None and award_has_slate(result, a)} | {"slate.xlsx"}
         names |= {s.file for s in summary_sheets(inputs, result)}
         if any(a.reward_yuan for a in inputs.ruleset.awards):
             names |= {"budget.csv", "budget.xlsx"}
-    elif result.status == "infeasible":
+    if result.status == "infeasible" or any(p.status == "infeasible" for p in result.pools.values()):
         names.add("explanation.json")
     return names
 
@@ -665,7 +668,7 @@ def _regenerate_rest(tmp: Path, folder: Path, inputs: Inputs, result: SelectionR
     from selector.eligibility import screen
     from selector.i18n import language
     from selector.paperwork import build_report, render_html, render_markdown
-    from selector.report import screening_table, slate_tables
+    from selector.report import screening_sheet_name, screening_table, slate_sheets, slate_tables
     from selector.sheets import add_xlsx_sheet, write_csv, write_xlsx
 
     lang = audit.get("lang") or "zh"
@@ -680,9 +683,9 @@ def _regenerate_rest(tmp: Path, folder: Path, inputs: Inputs, result: SelectionR
             write_csv(table, tmp / "screening.csv")
         tables = slate_tables(inputs, result)
         if tables:
-            write_xlsx(tmp / "slate.xlsx", tables)
+            write_xlsx(tmp / "slate.xlsx", slate_sheets(inputs, result, tables))  # as write_selection does
             if screened:
-                add_xlsx_sheet(tmp / "slate.xlsx", "screening", table)
+                add_xlsx_sheet(tmp / "slate.xlsx", screening_sheet_name(), table)
         record = {k: v for k, v in audit.items() if k != "outputs"}
         doc = build_report(inputs, result, folder, budget, record, sheets)
         title = f"{inputs.ruleset.title_zh or inputs.ruleset.id} — 评选结果报告"

@@ -593,7 +593,12 @@ def write_screening(folder: Path, inputs: Inputs, screening: Screening) -> None:
         write_csv(warnings, folder / "reading_warnings.csv")
     xlsx = folder / "slate.xlsx"
     if xlsx.exists():
-        add_xlsx_sheet(xlsx, _("screening") if current_lang() == "zh" else "screening", table)
+        add_xlsx_sheet(xlsx, screening_sheet_name(), table)
+
+
+def screening_sheet_name() -> str:
+    """The name of the screening sheet in slate.xlsx (verify regenerates it under the same name)."""
+    return _("screening") if current_lang() == "zh" else "screening"
 
 
 def write_check(out: Path, inputs: Inputs, check: SupplyCheck, force: bool = False) -> None:

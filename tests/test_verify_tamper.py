@@ -22,7 +22,7 @@ from selector.cli import app
 from selector.domain import SelectionResult
 from selector.i18n import language
 from selector.paperwork import write_report, write_tables_and_budget
-from selector.report import screening_table, slate_tables
+from selector.report import screening_sheet_name, screening_table, slate_sheets, slate_tables
 from selector.scenario import load_scenario_inputs
 from selector.sheets import add_xlsx_sheet, write_csv, write_xlsx
 from selector.verify import verify_slate
@@ -41,7 +41,7 @@ def _english():
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("tamper") / "out"
-    r = runner.invoke(app, ["select", str(SAMPLE), "--out", str(out), "--no-plots"])
+    r = runner.invoke(app, ["--lang", "en", "select", str(SAMPLE), "--out", str(out), "--no-plots"])  # an English folder: the edits below are of English text
     assert r.exit_code == 0, r.output
     return out
 
@@ -111,18 +111,18 @@ def swap_tamper(folder: Path, inputs, same_class: bool, restate: bool) -> tuple[
         summary["pools"]["individuals"]["objective"] = summary["pools"]["individuals"]["bound"] = str(merit)
     (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     result = SelectionResult.model_validate(summary)
-    tables = slate_tables(inputs, result)
-    for award_id, frame in tables.items():
-        write_csv(frame, folder / f"{award_id}.csv")
-    write_xlsx(folder / "slate.xlsx", tables)
-    add_xlsx_sheet(folder / "slate.xlsx", "screening", screening_table(inputs, _screening(inputs)))
-    sheets, budget = write_tables_and_budget(folder, inputs, result)
     audit = json.loads((folder / AUDIT_FILE).read_text(encoding="utf-8"))
-    audit["awards"]["labour_model"] = {"merit": str(merit), "selected": swapped["labour_model"]}
-    if restate:
-        audit["pools"]["individuals"] |= {"objective": str(merit), "bound": str(merit)}
-    audit.pop("outputs")
-    with language(audit.get("lang", "zh")):  # as the run wrote it (Chinese by default)
+    with language(audit.get("lang", "zh")):  # every table as the run wrote it (Chinese by default)
+        tables = slate_tables(inputs, result)
+        for award_id, frame in tables.items():
+            write_csv(frame, folder / f"{award_id}.csv")
+        write_xlsx(folder / "slate.xlsx", slate_sheets(inputs, result, tables))
+        add_xlsx_sheet(folder / "slate.xlsx", screening_sheet_name(), screening_table(inputs, _screening(inputs)))
+        sheets, budget = write_tables_and_budget(folder, inputs, result)
+        audit["awards"]["labour_model"] = {"merit": str(merit), "selected": swapped["labour_model"]}
+        if restate:
+            audit["pools"]["individuals"] |= {"objective": str(merit), "bound": str(merit)}
+        audit.pop("outputs")
         write_report(folder, inputs, result, budget, audit, sheets)
     write_audit(folder, audit)
     return c, d
