@@ -41,7 +41,8 @@ def _english():
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("tamper") / "out"
-    r = runner.invoke(app, ["--lang", "en", "select", str(SAMPLE), "--out", str(out), "--no-plots"])  # an English folder: the edits below are of English text
+    # an English folder: the edits below are of English text
+    r = runner.invoke(app, ["--lang", "en", "select", str(SAMPLE), "--out", str(out), "--no-plots"])
     assert r.exit_code == 0, r.output
     return out
 
