@@ -71,7 +71,7 @@ def main() -> None:
         if args.select:
             out = Path(d) / "out"
             start = time.perf_counter()
-            res = subprocess.run([sys.executable, "-m", "selector.cli", "select", "--rules", str(case.rules),
+            res = subprocess.run([sys.executable, "-m", "selector.interfaces.cli", "select", "--rules", str(case.rules),
                                   "--individuals", str(case.individuals), "--collectives", str(case.collectives),
                                   "--out", str(out), "--no-plots"], capture_output=True, text=True)
             took = time.perf_counter() - start

@@ -7,7 +7,7 @@ Cases come from benchmarks/worlds.py (seeded, written to benchmarks/data/, which
 `base` (benchmarks/generate.py), `ties` (scores on a 0.05 grid, quota caps 1.1 x the seats), `small-units`
 (one unit per 4 seats, tight quotas) and `big-special` (a quarter of the seats special, 0.5 grid). Per case,
 in a worker process of its own (so peak memory is the case's):
-  ours      the exact fast path (selector/prune.py): prune, LP bound, CP-SAT model build and search, until the
+  ours      the exact fast path (selector/engine/prune.py): prune, LP bound, CP-SAT model build and search, until the
             merit is proven optimal (`proven`, stage 1); then the special class, the tie-break and the
             uniqueness proof (`slate`: the whole canonical slate, what `selector select` does); the first
             rule-compliant slate; peak RSS.
@@ -21,12 +21,12 @@ in a worker process of its own (so peak memory is the case's):
   peer      sortition-algorithms (maximin) on the part of the case its quota model can express (absolute
             min/max per value of unit, sector, gender, minority), ours on the same part, as a ratio;
             city size, base world only (its maximin took minutes at 1,000 candidates), capped.
-  explain   selector.explain.find_conflicts on an infeasible variant (agriculture raised to 50%, which
+  explain   selector.analysis.explain.find_conflicts on an infeasible variant (agriculture raised to 50%, which
             with enterprise staff at 55% cannot fit), capped.
   sweep     20 what-if steps (the women's target from 20% to 39%), merit proven optimal at each step; base
             world, first seed, city and province.
 Eligibility screening runs once per case before timing and is cached next to the data (its own speed:
-benchmarks/worlds.py pools through selector.eligibility.screen, in `screen_s`).
+benchmarks/worlds.py pools through selector.reading.eligibility.screen, in `screen_s`).
 
 Usage: python benchmarks/run.py [--quick] [--sizes city,province] [--worlds base,ties] [--seeds 3]
 """
@@ -98,7 +98,7 @@ def _load(folder: Path):
     if cache.exists():
         mask = json.loads(cache.read_text())
     else:
-        from selector.eligibility import screen
+        from selector.reading.eligibility import screen
 
         t = time.perf_counter()
         mask = screen(inputs.ruleset, {"individuals": inputs.pools["individuals"]}).masks["individuals"]
@@ -113,7 +113,7 @@ def _mip_arrays(sm, stage2_held: int | None = None):
     `stage2_held` (a proven stage-1 value): stage 2, the subset awards' merit with stage 1 held at it."""
     import numpy as np
 
-    from selector.prune import _INF, _proto_rows
+    from selector.engine.prune import _INF, _proto_rows
 
     if stage2_held is not None:
         sm = _fresh(sm)
@@ -142,7 +142,7 @@ def _mip_arrays(sm, stage2_held: int | None = None):
 
 def _fresh(sm):
     """The same plain model again (stage constraints are added to a model in place)."""
-    from selector.model import build_model
+    from selector.engine.model import build_model
 
     return build_model(*sm._bench_args)
 
@@ -201,7 +201,7 @@ def _infeasible_variant(ruleset):
 
 
 def _sweep(ruleset, pool, quotas, mask) -> dict:
-    from selector.prune import solve_pool
+    from selector.engine.prune import solve_pool
 
     t = time.perf_counter()
     merits = []
@@ -272,9 +272,9 @@ def peer_worker(folder: Path) -> dict:
 
 def case_worker(folder: Path, size: str, first_seed: bool, world: str = "base") -> dict:
     """Every measurement of one case, in this process (peak memory is taken right after ours)."""
-    from selector.explain import find_conflicts
-    from selector.model import build_model
-    from selector.prune import solve_pool
+    from selector.analysis.explain import find_conflicts
+    from selector.engine.model import build_model
+    from selector.engine.prune import solve_pool
 
     out: dict = {}
     t = time.perf_counter()
@@ -283,7 +283,7 @@ def case_worker(folder: Path, size: str, first_seed: bool, world: str = "base") 
     rs, pool, quotas = inputs.ruleset, inputs.pools["individuals"], inputs.quotas
     out["candidates"], out["eligible"] = len(pool), sum(mask)
     out["seats"] = rs.top_award("individuals").seats
-    from selector.solve import SolverSettings
+    from selector.engine.solve import SolverSettings
 
     sol = solve_pool(rs, pool, quotas, mask, SolverSettings(time_limit=OURS_CAP))
     tm = sol.timings

@@ -12,9 +12,9 @@ import argparse
 import statistics
 from pathlib import Path
 
+from selector.analysis.sweep import parse_steps, sweep_quota, sweep_rule
 from selector.pipeline import screen_inputs
-from selector.scenario import load_scenario_inputs
-from selector.sweep import parse_steps, sweep_quota, sweep_rule
+from selector.reading.scenario import load_scenario_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 

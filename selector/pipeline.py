@@ -10,15 +10,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from selector.analysis.supply import SupplyCheck, submission_findings, supply_findings
 from selector.domain import AwardResult, PoolResult, RuleResult, SelectionResult, UnitResult
-from selector.eligibility import Screening, screen
+from selector.engine.prune import solve_pool
+from selector.engine.solve import PoolSolution, SolverSettings
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import _
-from selector.pool import Pool, Quotas, default_quota_path, read_pool, read_quotas
-from selector.prune import solve_pool
-from selector.rules import RuleSet, load_ruleset
-from selector.solve import PoolSolution, SolverSettings
-from selector.supply import SupplyCheck, submission_findings, supply_findings
+from selector.reading.eligibility import Screening, screen
+from selector.reading.pool import Pool, Quotas, default_quota_path, read_pool, read_quotas
+from selector.reading.rules import RuleSet, load_ruleset
 from selector.verify import verify_slate
 
 _STATUS_ORDER = ["optimal", "feasible", "unknown", "infeasible"]
@@ -96,7 +96,7 @@ def resolve_unit_columns(ruleset: RuleSet, quota_path: Path) -> RuleSet:
     wanted = {t for r in ruleset.rules for t in (r.min_by_unit, r.max_by_unit) if isinstance(t, str)}
     if not wanted:
         return ruleset
-    from selector.pool import _QUOTA_UNIT_HEADERS, _find_header, header_key, read_table, split_sheet
+    from selector.reading.pool import _QUOTA_UNIT_HEADERS, _find_header, header_key, read_table, split_sheet
 
     path, sheet = split_sheet(quota_path)
     table = _find_header(read_table(path, sheet), [list(_QUOTA_UNIT_HEADERS)])
@@ -155,7 +155,8 @@ def fixed_in(inputs: Inputs, kinds) -> dict[str, bool] | None:
 def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
            eligible: dict[str, list[bool]] | None = None, pool_solver=None, progress=None) -> SelectionResult:
     """Solve every pool for the slate of greatest merit and verify it independently. `pool_solver` (same
-    arguments as prune.solve_pool) replaces the objective order, e.g. fewest changes first (selector/adjust.py);
+    arguments as prune.solve_pool) replaces the objective order, e.g. fewest changes first
+    (selector/analysis/adjust.py);
     `progress(pool)` is told as each pool's solve starts."""
     start = time.perf_counter()
     rs = inputs.ruleset
@@ -167,7 +168,7 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
         mask = eligible.get(kind) if eligible else None
         if mask is not None:
             ineligible |= {pool.table.at[i, "id"] for i in range(len(pool)) if not mask[i]}
-        # the exact fast path (selector/prune.py); SolverSettings(fast=False) solves the plain model
+        # the exact fast path (selector/engine/prune.py); SolverSettings(fast=False) solves the plain model
         if progress is not None:
             progress(kind)
         sol = (pool_solver or solve_pool)(rs, pool, inputs.quotas, mask, settings, fixed=inputs.fixed or None)
@@ -206,7 +207,7 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
                 units_out.append(UnitResult(award=award_id, unit=unit, quota=quota, filled=filled))
     preferences = []
     if rs.preferences and report is not None:  # issue 14, 1: what the slate holds, what more would cost
-        from selector.preferences import preference_report
+        from selector.engine.preferences import preference_report
 
         for kind, pool in inputs.pools.items():
             top = [a for a in rs.awards_of_pool(kind) if a.parent is None]
@@ -244,7 +245,7 @@ def select_screened(inputs: Inputs, settings: SolverSettings = SolverSettings(),
 
 def check(inputs: Inputs) -> SupplyCheck:
     """Screen, then the supply arithmetic of every rule against the eligible candidates; no solving."""
-    from selector.feasible import slate_exists
+    from selector.engine.feasible import slate_exists
 
     screening = screen_inputs(inputs)
     rs, masks = inputs.ruleset, screening.masks

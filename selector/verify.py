@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from selector.i18n import _
-from selector.pool import Pool, Quotas
-from selector.rules import RuleSet, format_fraction
+from selector.reading.pool import Pool, Quotas
+from selector.reading.rules import RuleSet, format_fraction
 
 
 @dataclass(frozen=True)

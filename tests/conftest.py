@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
-from selector.model import build_model
+from selector.engine.model import build_model
+from selector.engine.solve import PoolSolution, SolverSettings, solve_model
 from selector.pipeline import load_inputs
-from selector.pool import Pool, Quotas
-from selector.rules import RuleSet
-from selector.solve import PoolSolution, SolverSettings, solve_model
+from selector.reading.pool import Pool, Quotas
+from selector.reading.rules import RuleSet
 from selector.verify import VerificationReport, verify_slate
 
 # --------------------------------------------------------------------------------------------- schema

@@ -1,4 +1,4 @@
-"""The row-by-row eligibility screening, kept as the reference the vectorised selector.eligibility.screen is
+"""The row-by-row eligibility screening, kept as the reference the vectorised selector.reading.eligibility.screen is
 checked against (tests/test_eligibility.py). The per-rule checks (_applies, _failure, _preferences) are the
 module's own; what differs is only how rows reach them: here one at a time, there once per distinct value.
 """
@@ -6,7 +6,8 @@ module's own; what differs is only how rows reach them: here one at a time, ther
 from __future__ import annotations
 
 from selector.domain import UnitScreening
-from selector.eligibility import (
+from selector.errors import InputErrors, InputProblem
+from selector.reading.eligibility import (
     CalendarError,
     Reason,
     ScreenedCandidate,
@@ -16,13 +17,12 @@ from selector.eligibility import (
     _preferences,
     _unit_summary,
 )
-from selector.errors import InputErrors, InputProblem
-from selector.pool import Pool, Quotas
-from selector.rules import RuleSet
+from selector.reading.pool import Pool, Quotas
+from selector.reading.rules import RuleSet
 
 
 def screen_row_by_row(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas | None = None) -> Screening:
-    """selector.eligibility.screen as it was before it was vectorised: one candidate at a time, every rule.
+    """selector.reading.eligibility.screen as it was before it was vectorised: one candidate at a time, every rule.
 
     A date the official calendar cannot classify is bad input: every such cell is collected with its
     file, row and column and raised once as InputErrors.

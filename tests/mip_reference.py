@@ -1,5 +1,5 @@
 """An independent reference for the selection: a MIP in HiGHS (highspy) and a brute force, both written
-from the rule set's data alone. Nothing here uses selector.model or selector.solve: group membership,
+from the rule set's data alone. Nothing here uses selector.engine.model or selector.engine.solve: group membership,
 score scaling, quotas, open seats, shares, counts, soft targets and the tie-break order are re-derived.
 
 Scores are scaled by the least common multiple of their denominators (not a power of ten, as the product
@@ -15,8 +15,8 @@ from fractions import Fraction
 
 import highspy
 
-from selector.pool import Pool, Quotas
-from selector.rules import RuleSet
+from selector.reading.pool import Pool, Quotas
+from selector.reading.rules import RuleSet
 
 
 # ------------------------------------------------------------------------------------------ groups

@@ -21,12 +21,12 @@ from hypothesis import strategies as st
 from mip_reference import Instance, ReferenceMip, brute_force_slates, preferred_slate
 from typer.testing import CliRunner
 
-from selector.adjust import adjust
-from selector.audit import verify_folder
-from selector.cli import app
+from selector.analysis.adjust import adjust
+from selector.analysis.reserve import reserve_list
+from selector.interfaces.cli import app
+from selector.outputs.audit import verify_folder
+from selector.outputs.report import write_screening, write_selection
 from selector.pipeline import load_inputs, select_screened
-from selector.report import write_screening, write_selection
-from selector.reserve import reserve_list
 
 WOMEN = share("R-women", "women", ">=", "1/3")
 
@@ -75,7 +75,7 @@ def test_a_removal_that_breaks_a_ratio_forces_a_second_swap_and_the_report_names
     assert [r.leaver.id for r in adj.reasons] == ["C"]
     by_entrant = {e.id: [b.rule for b in broken] for e, broken in adj.reasons[0].alternatives}
     assert by_entrant == {"D": ["quota:U2"], "F": ["R-women"]}
-    from selector.adjust import format_adjustment
+    from selector.analysis.adjust import format_adjustment
 
     text = format_adjustment(adj)
     assert "R-women" in text and "测试" in text  # the rule's id and its clause
@@ -207,7 +207,7 @@ def _published_case(tmp: Path, rows, rules, quotas, seats, special):
 @contextmanager
 def reduced(on: bool):
     """adjust.StableSolver on the exact smaller pool even for tiny pools (REDUCE_ABOVE = 0)."""
-    import selector.adjust as adjust_module
+    import selector.analysis.adjust as adjust_module
 
     before = adjust_module.REDUCE_ABOVE
     adjust_module.REDUCE_ABOVE = 0 if on else before
@@ -377,7 +377,7 @@ STABLE_ROWS = [{"id": "A", "unit": "U1", "score": 90, "gender": "female"}, {"id"
 
 
 def _stable_scenarios(tmp_path):
-    from selector.scenario import load_scenario_inputs
+    from selector.reading.scenario import load_scenario_inputs
 
     folder = tmp_path / "case"
     write_case(folder, STABLE_ROWS, [WOMEN], quotas={"U1": 2, "U2": 1})
@@ -388,7 +388,7 @@ def _stable_scenarios(tmp_path):
 
 
 def test_whatif_stable_keeps_the_most_of_the_first_slate(tmp_path):
-    from selector.whatif import compare, run_scenarios
+    from selector.analysis.whatif import compare, run_scenarios
 
     loaded = _stable_scenarios(tmp_path)
     plain = run_scenarios(loaded)
@@ -404,7 +404,7 @@ def test_whatif_stable_keeps_the_most_of_the_first_slate(tmp_path):
 
 
 def test_sweep_stable_counts_changes_against_the_scenario_slate(tmp_path):
-    from selector.sweep import sweep_rows, sweep_rule
+    from selector.analysis.sweep import sweep_rows, sweep_rule
 
     inputs = _stable_scenarios(tmp_path)[0].inputs
     for strategy in ("reuse", "rebuild"):

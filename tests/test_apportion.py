@@ -19,8 +19,8 @@ import pytest
 from conftest import ruleset_data, toml_dumps, write_pool
 from typer.testing import CliRunner
 
-from selector.apportion import apportion, parse_indicators, weights_from_statistics
-from selector.cli import app
+from selector.analysis.apportion import apportion, parse_indicators, weights_from_statistics
+from selector.interfaces.cli import app
 from selector.pipeline import load_inputs
 
 runner = CliRunner()

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import selector.cli
-import selector.report
-import selector.solve
-from selector.cli import app
+import selector.engine.solve
+import selector.interfaces.cli
+import selector.outputs.report
+from selector.interfaces.cli import app
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 
@@ -55,10 +55,10 @@ def digest(paths: list[Path]) -> dict[str, str]:
 
 def patch_solving(monkeypatch, replacement) -> None:
     """Replace the CLI's solving step (called select_screened now, run_select in the first version)."""
-    names = [n for n in ("select_screened", "run_select") if hasattr(selector.cli, n)]
+    names = [n for n in ("select_screened", "run_select") if hasattr(selector.interfaces.cli, n)]
     assert names, "the CLI's solving step was renamed: update this test"
     for n in names:
-        monkeypatch.setattr(selector.cli, n, replacement)
+        monkeypatch.setattr(selector.interfaces.cli, n, replacement)
 
 
 # ------------------------------------------------------------------------------ existing folders
@@ -136,7 +136,7 @@ def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, monkeypatch, er
     def broken(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(selector.report, "slate_tables", broken)
+    monkeypatch.setattr(selector.outputs.report, "slate_tables", broken)
     result = run(tmp_path / "out")
     assert result.exit_code == code, result.output
     assert words in result.output
@@ -152,7 +152,7 @@ def test_a_failure_while_replacing_keeps_the_old_folder(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("failed half-way")
 
-    monkeypatch.setattr(selector.report, "slate_tables", broken)
+    monkeypatch.setattr(selector.outputs.report, "slate_tables", broken)
     result = run(out, "--force")
     assert result.exit_code == 3
     assert snapshot(out) == before
@@ -189,9 +189,9 @@ WRAPPER = textwrap.dedent('''
 
     from ortools.sat.python import cp_model
 
-    import selector.report
-    import selector.solve
-    from selector.cli import app
+    import selector.outputs.report
+    import selector.engine.solve
+    from selector.interfaces.cli import app
 
     step, args = sys.argv[1], sys.argv[2:]
 
@@ -206,23 +206,23 @@ WRAPPER = textwrap.dedent('''
         return m
 
     if step == "solving":
-        real = selector.solve.InterruptibleSolver.solve
+        real = selector.engine.solve.InterruptibleSolver.solve
 
         def slow(self, model, solution_callback=None):
             self.parameters.max_time_in_seconds = 60
             print("REACHED", file=sys.stderr, flush=True)
             return real(self, hard_model(), solution_callback)
 
-        selector.solve.InterruptibleSolver.solve = slow
+        selector.engine.solve.InterruptibleSolver.solve = slow
     else:  # writing, after a real solve
-        real_tables = selector.report.slate_tables
+        real_tables = selector.outputs.report.slate_tables
 
         def slow_tables(*a, **k):
             print("REACHED", file=sys.stderr, flush=True)
             time.sleep(60)
             return real_tables(*a, **k)
 
-        selector.report.slate_tables = slow_tables
+        selector.outputs.report.slate_tables = slow_tables
     app(args=args, prog_name="selector")
 ''')
 
@@ -268,7 +268,7 @@ def test_a_real_ctrl_c_exits_130_and_leaves_nothing(tmp_path, step):
 # ------------------------------------------------------------------------------ time limits
 def solver_limited(monkeypatch, **parameters) -> None:
     """Make every CP-SAT call stop early, deterministically (the same on any machine)."""
-    real = selector.solve._solver
+    real = selector.engine.solve._solver
 
     def limited(settings, clock):
         s = real(settings, clock)
@@ -276,7 +276,7 @@ def solver_limited(monkeypatch, **parameters) -> None:
             setattr(s.parameters, k, v)
         return s
 
-    monkeypatch.setattr(selector.solve, "_solver", limited)
+    monkeypatch.setattr(selector.engine.solve, "_solver", limited)
 
 
 def run_sample(out: Path, *extra: str):

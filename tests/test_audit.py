@@ -13,8 +13,8 @@ import pytest
 from test_paperwork import run_sample, run_small
 from typer.testing import CliRunner
 
-from selector.audit import verify_folder
-from selector.cli import app
+from selector.interfaces.cli import app
+from selector.outputs.audit import verify_folder
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 

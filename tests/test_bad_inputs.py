@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from selector.cli import app
-from selector.pool import header_key, parse_date, parse_decimal, parse_share
+from selector.interfaces.cli import app
+from selector.reading.pool import header_key, parse_date, parse_decimal, parse_share
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 

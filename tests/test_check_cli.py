@@ -1,4 +1,4 @@
-"""`selector check` and the supply arithmetic (selector/supply.py), and screening in `selector select`.
+"""`selector check` and the supply arithmetic (selector/analysis/supply.py), and screening in `selector select`.
 
 check reads, screens and counts the eligible supply against every rule, without solving: exit 0 when
 nothing rules a slate out, 1 when something does (naming the unit or rule), 2 on bad input.
@@ -15,10 +15,10 @@ import pytest
 from conftest import ruleset_data, share, toml_dumps, write_pool, write_quotas
 from typer.testing import CliRunner
 
-from selector.cli import app
+from selector.analysis.supply import forced_minimums
+from selector.interfaces.cli import app
 from selector.pipeline import check, load_inputs
-from selector.rules import load_ruleset
-from selector.supply import forced_minimums
+from selector.reading.rules import load_ruleset
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 

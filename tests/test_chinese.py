@@ -16,10 +16,10 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from selector.cli import app
 from selector.i18n import language
+from selector.interfaces.cli import app
 from selector.pipeline import load_inputs, select_screened
-from selector.scenario import load_scenario_inputs
+from selector.reading.scenario import load_scenario_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "scenarios" / "fuxin-2021"
@@ -371,7 +371,7 @@ def test_category_short_pool_suggests_a_count_that_works_with_every_rule(tmp_pat
 def test_explanations_in_english_on_request(unit_short):
     path, _, _ = unit_short
     with language("en"):
-        from selector.explain import explain_inputs, format_explanation
+        from selector.analysis.explain import explain_inputs, format_explanation
         from selector.pipeline import screen_inputs
 
         inputs = load_scenario_inputs(path).inputs

@@ -15,10 +15,10 @@ from conftest import count, make_case, share, solve_case
 from mip_reference import Instance, ReferenceMip, brute_force_slates, preferred_slate
 from ortools.sat.python import cp_model
 
-from selector.model import build_model
+from selector.engine.model import build_model
+from selector.engine.solve import SolverSettings, solve_model
 from selector.pipeline import load_inputs, select
-from selector.scenario import load_scenario
-from selector.solve import SolverSettings, solve_model
+from selector.reading.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "fuxin-2021" / "scenario.toml"
@@ -46,8 +46,8 @@ def test_sample_scenario_same_bytes_from_two_processes(tmp_path):
     for run, hash_seed in ((1, "1"), (2, "2")):  # different hash seeds: no set or dict order may leak in
         out = tmp_path / f"run{run}"
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        proc = subprocess.run([sys.executable, "-m", "selector.cli", "select", str(SCENARIO), "--out", str(out),
-                               "--no-plots"],
+        proc = subprocess.run([sys.executable, "-m", "selector.interfaces.cli", "select", str(SCENARIO),
+                               "--out", str(out), "--no-plots"],
                               capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
         assert proc.returncode == 0, proc.stderr
         outs.append(out)

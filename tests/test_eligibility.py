@@ -16,11 +16,11 @@ from conftest import ruleset_data, toml_dumps, write_pool, write_quotas
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from selector.eligibility import CalendarError, calendar_years, screen, working_days
 from selector.errors import InputErrors
 from selector.pipeline import load_inputs, select, select_screened
-from selector.pool import read_pool
-from selector.rules import load_ruleset
+from selector.reading.eligibility import CalendarError, calendar_years, screen, working_days
+from selector.reading.pool import read_pool
+from selector.reading.rules import load_ruleset
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 

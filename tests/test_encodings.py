@@ -18,9 +18,9 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from selector.cli import app
-from selector.pool import read_pool
-from selector.rules import load_ruleset
+from selector.interfaces.cli import app
+from selector.reading.pool import read_pool
+from selector.reading.rules import load_ruleset
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 

@@ -15,10 +15,10 @@ from conftest import count, make_case, share
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
+from selector.analysis.explain import explain_pool, find_conflicts, loosest_rule_values, pool_additions
+from selector.analysis.supply import pool_findings
 from selector.errors import InputErrors
-from selector.explain import explain_pool, find_conflicts, loosest_rule_values, pool_additions
-from selector.rules import parse_fraction
-from selector.supply import pool_findings
+from selector.reading.rules import parse_fraction
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 

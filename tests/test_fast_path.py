@@ -1,4 +1,4 @@
-"""The exact fast path (selector/prune.py) against the plain per-candidate model on random small pools.
+"""The exact fast path (selector/engine/prune.py) against the plain per-candidate model on random small pools.
 
 The fast path prunes interchangeable candidates, fixes candidates by an exact LP bound, and asks the
 uniqueness and tie-break questions as optimisations. None of that may change the answer: same status, same
@@ -17,10 +17,10 @@ from conftest import count, make_case, share
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from selector import prune as prune_module
-from selector.model import build_model
-from selector.prune import interchangeable_classes, lp_bound, prune, solve_pool
-from selector.solve import SolverSettings, solve_model
+from selector.engine import prune as prune_module
+from selector.engine.model import build_model
+from selector.engine.prune import interchangeable_classes, lp_bound, prune, solve_pool
+from selector.engine.solve import SolverSettings, solve_model
 from selector.verify import verify_slate
 
 SCORES = ["70", "75.5", "80", "80", "85.25", "90", "90", "95"]
@@ -199,8 +199,8 @@ def _world_case(world: str, seed: int, candidates: int, seats: int, units: int, 
     from generate import Size
     from worlds import generate_world
 
-    from selector.eligibility import screen
     from selector.pipeline import load_inputs
+    from selector.reading.eligibility import screen
 
     paths = generate_world(world, Size("tiny", candidates, seats, units), seed, folder)
     inputs = load_inputs(paths.rules, {"individuals": paths.individuals, "collectives": paths.collectives})

@@ -1,5 +1,5 @@
 """The notice's other paperwork (issue 17): consultation forms 附件2/附件3 with the departments E7 and E8 ask,
-department bundles, the clearance tracker, the 公示名单, the 推荐审批表 and the 承诺书 (selector/forms.py).
+department bundles, the clearance tracker, the 公示名单, the 推荐审批表 and the 承诺书 (selector/outputs/forms.py).
 
 Who needs a form and which departments it lists are re-counted here from the rule set's eligibility rules
 with plain pandas filters (not through forms.py); the documents are opened with python-docx and read back."""
@@ -21,10 +21,10 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from selector.cli import app
-from selector.eligibility import screen
 from selector.errors import InputErrors
-from selector.forms import (
+from selector.i18n import language
+from selector.interfaces.cli import app
+from selector.outputs.forms import (
     FORMS_DIR,
     INDEX_FILE,
     TRACKER_FILE,
@@ -34,9 +34,9 @@ from selector.forms import (
     missing_by_department,
     write_forms,
 )
-from selector.i18n import language
 from selector.pipeline import load_inputs, select_screened
-from selector.scenario import load_scenario_inputs
+from selector.reading.eligibility import screen
+from selector.reading.scenario import load_scenario_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "fuxin-2021" / "scenario.toml"
@@ -465,7 +465,7 @@ def test_a_template_with_an_unknown_placeholder_is_bad_input(tmp_path):
     assert "form.toml" in r.output and "nmae" in r.output
     assert not (tmp_path / "out").exists()
     with pytest.raises(InputErrors):
-        from selector.forms import load_templates
+        from selector.outputs.forms import load_templates
 
         load_templates(load_inputs(rules, {"individuals": pool}))
 

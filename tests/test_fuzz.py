@@ -28,7 +28,7 @@ from mip_reference import Instance, ReferenceMip
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from typer.testing import CliRunner
 
-from selector.cli import app
+from selector.interfaces.cli import app
 from selector.pipeline import load_inputs, screen_inputs
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from selector import rules
+from selector.reading import rules
 
 PAGE = (Path(__file__).resolve().parents[1] / "models" / "README.md").read_text(encoding="utf-8")
 SCHEMA = [rules.RuleSet, rules.PoolSpec, rules.Attribute, rules.Award, rules.Group, rules.Rule,

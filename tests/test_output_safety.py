@@ -30,9 +30,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import selector.report
-from selector.cli import app
+import selector.outputs.report
 from selector.i18n import language
+from selector.interfaces.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).parent / "data" / "mini"
@@ -174,7 +174,7 @@ def test_force_replaces_a_folder_this_tool_wrote(tmp_path, command):
 
 # ------------------------------------------------------------------------------------- 2. races
 def _appear_during_run(monkeypatch, out: Path, content: bool = True) -> None:
-    real = selector.report.slate_tables
+    real = selector.outputs.report.slate_tables
 
     def tables(*a, **k):
         out.mkdir()
@@ -182,7 +182,7 @@ def _appear_during_run(monkeypatch, out: Path, content: bool = True) -> None:
             (out / "theirs.txt").write_text("written by someone else during the run\n", encoding="utf-8")
         return real(*a, **k)
 
-    monkeypatch.setattr(selector.report, "slate_tables", tables)
+    monkeypatch.setattr(selector.outputs.report, "slate_tables", tables)
 
 
 @pytest.mark.parametrize("force", [False, True])
@@ -201,10 +201,10 @@ RACER = textwrap.dedent('''
     import os, sys, time
     from pathlib import Path
 
-    import selector.report
+    import selector.outputs.report
 
     gate, racers = Path(sys.argv[1]), int(sys.argv[2])
-    real = selector.report.slate_tables
+    real = selector.outputs.report.slate_tables
 
     def tables(*a, **k):
         (gate / str(os.getpid())).touch()
@@ -213,9 +213,9 @@ RACER = textwrap.dedent('''
             time.sleep(0.05)
         return real(*a, **k)
 
-    selector.report.slate_tables = tables
+    selector.outputs.report.slate_tables = tables
     sys.argv = ["selector", *sys.argv[3:]]
-    from selector.launch import main
+    from selector.interfaces.launch import main
     main()
 ''')
 
@@ -244,18 +244,18 @@ def test_two_runs_on_one_folder_exactly_one_wins(tmp_path):
 # ------------------------------------------------------------------------------------- 4. signals
 SLOW = textwrap.dedent('''
     import sys, time
-    import selector.report
+    import selector.outputs.report
 
-    real = selector.report.slate_tables
+    real = selector.outputs.report.slate_tables
 
     def tables(*a, **k):
         print("REACHED", file=sys.stderr, flush=True)
         time.sleep(120)
         return real(*a, **k)
 
-    selector.report.slate_tables = tables
+    selector.outputs.report.slate_tables = tables
     sys.argv = ["selector", *sys.argv[1:]]
-    from selector.launch import main
+    from selector.interfaces.launch import main
     main()
 ''')
 
@@ -315,7 +315,7 @@ def test_ctrl_c_while_starting_exits_130_without_a_traceback(tmp_path, delay):
     """The entry point handles SIGINT before the heavy imports; Ctrl-C is sent once it does (it then
     catches SIGTERM too, which Python does not by default) and `delay` seconds later."""
     proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.argv = ['selector', *sys.argv[1:]]; "
-                             "from selector.launch import main; main()", *mini_args(tmp_path / "out")],
+                             "from selector.interfaces.launch import main; main()", *mini_args(tmp_path / "out")],
                             text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env={**os.environ, "SELECTOR_LANG": "zh"})
     deadline = time.time() + 60

@@ -16,9 +16,10 @@ import pytest
 from conftest import ruleset_data, toml_dumps, write_pool, write_quotas
 from typer.testing import CliRunner
 
-from selector.cli import app
+from selector.engine.solve import SolverSettings
 from selector.errors import InputErrors
-from selector.paperwork import (
+from selector.interfaces.cli import app
+from selector.outputs.paperwork import (
     SUMMARY_HEADER_ROW,
     SUMMARY_TITLE_ROW,
     compute_budget,
@@ -29,11 +30,10 @@ from selector.paperwork import (
     write_paperwork,
     write_templates,
 )
+from selector.outputs.report import write_selection
 from selector.pipeline import load_inputs, select
-from selector.pool import read_pool, read_quotas
-from selector.report import write_selection
-from selector.rules import load_ruleset
-from selector.solve import SolverSettings
+from selector.reading.pool import read_pool, read_quotas
+from selector.reading.rules import load_ruleset
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 

@@ -11,9 +11,10 @@ import pytest
 from conftest import make_case, share
 from typer.testing import CliRunner
 
-from selector.cli import app
-from selector.pipeline import Inputs, select_screened
-from selector.plots import (
+from selector.analysis.sweep import parse_steps, sweep_rule
+from selector.analysis.whatif import compare, run_scenario
+from selector.interfaces.cli import app
+from selector.outputs.plots import (
     COMPOSITION_TITLE,
     MERIT_TITLE,
     UNIT_FILL_TITLE,
@@ -23,9 +24,8 @@ from selector.plots import (
     plot_whatif_merit,
     write_selection_plots,
 )
-from selector.scenario import apply_dict, load_scenario_inputs
-from selector.sweep import parse_steps, sweep_rule
-from selector.whatif import compare, run_scenario
+from selector.pipeline import Inputs, select_screened
+from selector.reading.scenario import apply_dict, load_scenario_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "scenarios" / "fuxin-2021" / "scenario.toml"
@@ -83,7 +83,7 @@ def test_small_case_plots_sweep_and_whatif(tmp_path):
     _svg_has(svg, "扫描 sweep: R8", "无解起点 first point with no slate: 75%", "现行 current: 1/3")
     assert png.read_bytes()[:8] == PNG
     # what-if merit chart: the base against a variant with no slate
-    from selector.scenario import LoadedScenario
+    from selector.reading.scenario import LoadedScenario
 
     base = LoadedScenario(case.rules_path, "base", "", inputs)
     strict = LoadedScenario(case.rules_path.with_name("strict.toml"), "strict", "",

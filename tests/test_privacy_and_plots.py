@@ -17,9 +17,9 @@ import openpyxl
 from conftest import make_case, share
 from typer.testing import CliRunner
 
-from selector.cli import app
+from selector.interfaces.cli import app
+from selector.outputs.plots import write_selection_plots
 from selector.pipeline import Inputs, select_screened
-from selector.plots import write_selection_plots
 
 MINI = Path(__file__).parent / "data" / "mini"
 ID_CARD = "210203198001011234"

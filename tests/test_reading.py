@@ -21,8 +21,8 @@ from openpyxl.styles import Font
 from selector import progress
 from selector.errors import InputErrors
 from selector.i18n import language
-from selector.pool import parse_decimal, read_pool, read_quotas, read_table
-from selector.rules import load_ruleset
+from selector.reading.pool import parse_decimal, read_pool, read_quotas, read_table
+from selector.reading.rules import load_ruleset
 
 MINI = Path(__file__).parent / "data" / "mini"
 RULESET = load_ruleset(MINI / "rules.toml")
@@ -175,7 +175,7 @@ def test_hidden_rows_are_left_out_when_asked(tmp_path):
 def test_hidden_rows_are_shown_on_screen_and_in_the_output(tmp_path):
     from typer.testing import CliRunner
 
-    from selector.cli import app
+    from selector.interfaces.cli import app
 
     pool = _hidden_workbook(tmp_path / "p.xlsx")
     args = ["select", "--rules", str(MINI / "rules.toml"), "--individuals", str(pool), "--no-plots"]

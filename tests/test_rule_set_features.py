@@ -13,7 +13,7 @@ from conftest import count, ruleset_data, share, solve_case, toml_dumps, write_p
 
 from selector.errors import InputErrors
 from selector.pipeline import check, load_inputs, select
-from selector.rules import load_ruleset
+from selector.reading.rules import load_ruleset
 from selector.verify import verify_slate
 
 GROUPS = {
@@ -250,7 +250,7 @@ def test_preference_is_a_stage_after_merit(tmp_path):
 
 
 def test_preference_on_the_plain_and_fast_paths_agree(tmp_path):
-    from selector.solve import SolverSettings
+    from selector.engine.solve import SolverSettings
 
     pref = {"id": "P-w", "clause": "四", "text": "注意推荐妇女", "award": "labour_model", "group": "women",
             "tolerance": "11"}
@@ -276,7 +276,7 @@ def test_group_cycle_through_not_within_is_refused(tmp_path):
 
 
 def test_no_notice_prints_no_empty_parentheses(tmp_path):
-    from selector.report import format_result
+    from selector.outputs.report import format_result
 
     inputs = _case(tmp_path, POOL4, seats=1)
     assert inputs.ruleset.notice == ""
@@ -291,8 +291,8 @@ def test_verifier_names_group_labels_not_ids(tmp_path):
 
 
 def test_exact_count_drawn_as_exact():
-    from selector.plots import count_bound_text
-    from selector.rules import Rule
+    from selector.outputs.plots import count_bound_text
+    from selector.reading.rules import Rule
 
     r = Rule(id="X", clause="", text="", award="a", kind="count", group="g", min=37, max=37)
     assert count_bound_text(r) == "=37"
@@ -346,7 +346,7 @@ def test_check_sees_subset_award_quotas(tmp_path):
 
 
 def test_quota_conflicts_quote_the_rule_sets_own_clause(tmp_path):
-    from selector.explain import rule_texts
+    from selector.analysis.explain import rule_texts
 
     inputs = _case(tmp_path, POOL4, seats=1, extra={"quotas_clause": "附件2", "quotas_text": "各地名额"})
     t = rule_texts(inputs.ruleset, inputs.pools["individuals"], inputs.quotas)["quota:U1"]
@@ -357,7 +357,7 @@ def test_quota_conflicts_quote_the_rule_sets_own_clause(tmp_path):
 
 
 def test_pool_addition_names_every_attribute_that_made_it_work(tmp_path):
-    from selector.explain import explain_pool
+    from selector.analysis.explain import explain_pool
 
     # frontline >= 2 of 2 and women >= 1: copies of the best frontline woman work; the suggestion says both.
     rows = [{"id": "F1", "score": "9", "role": "frontline", "gender": "female"}, {"id": "M1", "score": "9"},

@@ -15,9 +15,9 @@ from conftest import count, ruleset_data, share, toml_dumps, write_pool, write_q
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from selector.engine.prune import solve_pool
+from selector.engine.solve import SolverSettings
 from selector.pipeline import load_inputs
-from selector.prune import solve_pool
-from selector.solve import SolverSettings
 from selector.verify import verify_slate
 
 GROUPS = {

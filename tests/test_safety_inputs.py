@@ -21,10 +21,10 @@ import pytest
 from typer.testing import CliRunner
 
 import selector.errors
-from selector.cli import app
 from selector.errors import InputErrors
 from selector.i18n import language
-from selector.rules import load_ruleset
+from selector.interfaces.cli import app
+from selector.reading.rules import load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).parent / "data" / "mini"

@@ -1,4 +1,4 @@
-"""Formula injection (issue 11 item 5): every table the product writes goes through selector.sheets.
+"""Formula injection (issue 11 item 5): every table the product writes goes through selector.outputs.sheets.
 A text cell beginning with = + - @ tab or CR is written to a CSV with a leading apostrophe (OWASP), and
 to an XLSX as a string cell (never a formula) with Excel's quote prefix; numbers stay numbers; CSVs carry
 a UTF-8 BOM; XLSX files have a bold frozen header, CJK-fitted widths and are byte-reproducible."""
@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from selector.cli import app
-from selector.sheets import FORMULA_START, csv_safe, is_formula_like, write_csv, write_xlsx
+from selector.interfaces.cli import app
+from selector.outputs.sheets import FORMULA_START, csv_safe, is_formula_like, write_csv, write_xlsx
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 

@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from selector.audit import AUDIT_FILE, verify_folder, write_audit
-from selector.cli import app
 from selector.domain import SelectionResult
 from selector.i18n import language
-from selector.paperwork import write_report, write_tables_and_budget
-from selector.report import screening_sheet_name, screening_table, slate_sheets, slate_tables
-from selector.scenario import load_scenario_inputs
-from selector.sheets import add_xlsx_sheet, write_csv, write_xlsx
+from selector.interfaces.cli import app
+from selector.outputs.audit import AUDIT_FILE, verify_folder, write_audit
+from selector.outputs.paperwork import write_report, write_tables_and_budget
+from selector.outputs.report import screening_sheet_name, screening_table, slate_sheets, slate_tables
+from selector.outputs.sheets import add_xlsx_sheet, write_csv, write_xlsx
+from selector.reading.scenario import load_scenario_inputs
 from selector.verify import verify_slate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +130,7 @@ def swap_tamper(folder: Path, inputs, same_class: bool, restate: bool) -> tuple[
 
 
 def _screening(inputs):
-    from selector.eligibility import screen
+    from selector.reading.eligibility import screen
 
     return screen(inputs.ruleset, inputs.pools, inputs.quotas)
 

@@ -22,9 +22,9 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from selector import i18n
-from selector.cli import app as cli
-from selector.scenario import read_scenario_file, scenario_overrides, scenario_toml
-from selector.web.app import create_app, safe_name
+from selector.interfaces.cli import app as cli
+from selector.interfaces.web.app import create_app, safe_name
+from selector.reading.scenario import read_scenario_file, scenario_overrides, scenario_toml
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "scenarios" / "fuxin-2021"
@@ -274,7 +274,7 @@ def test_whatif_form_problems_are_shown_and_nothing_is_solved(solved):
 
 def test_whatif_overrides_other_than_seats(solved):
     """Percentage, hard/soft, forcing in and out and late submissions become the scenario's keys."""
-    from selector.web.app import whatif_overrides
+    from selector.interfaces.web.app import whatif_overrides
 
     _client_, sess, _cli, _tmp = solved
     data, problems = whatif_overrides(sess.round, {"share_rule": "R8", "share_value": "18%", "hard_rule": "R10-women",

@@ -39,7 +39,7 @@ def _free_port() -> int:
 def server(tmp_path_factory):
     import uvicorn
 
-    from selector.web.app import create_app
+    from selector.interfaces.web.app import create_app
 
     root = tmp_path_factory.mktemp("web") / "sessions"
     app = create_app(root)

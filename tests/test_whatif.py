@@ -17,13 +17,13 @@ import pytest
 from conftest import count, make_case, share
 from typer.testing import CliRunner
 
-from selector.cli import app
+from selector.analysis.sweep import parse_steps, sweep_quota, sweep_rule
+from selector.analysis.whatif import compare, format_comparison, run_scenario
 from selector.errors import InputErrors
+from selector.interfaces.cli import app
 from selector.pipeline import select_screened
-from selector.scenario import load_scenario_inputs
-from selector.sweep import parse_steps, sweep_quota, sweep_rule
+from selector.reading.scenario import load_scenario_inputs
 from selector.verify import verify_slate
-from selector.whatif import compare, format_comparison, run_scenario
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 

@@ -27,13 +27,13 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from selector.domain import SelectionResult
-from selector.rules import format_fraction
+from selector.reading.rules import format_fraction
 from selector.verify import verify_slate
 
 if TYPE_CHECKING:
+    from selector.analysis.sweep import Sweep
+    from selector.analysis.whatif import Comparison
     from selector.pipeline import Inputs
-    from selector.sweep import Sweep
-    from selector.whatif import Comparison
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 OK, BAD, PASSED, MUTED, BOUND = "#2e7d32", "#c62828", "#90a4ae", "#cfd8dc", "#212121"

@@ -106,7 +106,7 @@ def apportion(weights: dict[str, Fraction | int | str], seats: int, method: str 
 
 def parse_indicators(specs: list[str]) -> dict[str, Fraction]:
     """['在岗职工=50%', '规上工业增加值=50%'] -> indicator -> share (the shares must add up to 100%)."""
-    from selector.rules import parse_fraction
+    from selector.reading.rules import parse_fraction
 
     out: dict[str, Fraction] = {}
     for s in specs:
@@ -126,7 +126,7 @@ def parse_indicators(specs: list[str]) -> dict[str, Fraction]:
 def weights_from_statistics(path: Path | str, indicators: dict[str, Fraction]) -> dict[str, Fraction]:
     """Each unit's weight: sum over indicators of share x (unit's value / the indicator's total).
     The statistics file (CSV or XLSX) has a unit column and one column per indicator."""
-    from selector.pool import _QUOTA_UNIT_HEADERS, _find_header, header_key, read_table
+    from selector.reading.pool import _QUOTA_UNIT_HEADERS, _find_header, header_key, read_table
 
     table = _find_header(read_table(path), [list(_QUOTA_UNIT_HEADERS)])
     keys = [header_key(h) for h in table.header]
@@ -199,7 +199,7 @@ def write_quota_table(path: Path, award: str, a: Apportionment, into: Path | Non
     import os
     import tempfile
 
-    from selector.pool import _QUOTA_UNIT_HEADERS, _find_header, read_table
+    from selector.reading.pool import _QUOTA_UNIT_HEADERS, _find_header, read_table
 
     if path.exists() and not force and path != into:
         raise InputErrors([InputProblem(str(path), _("the file exists: pass --force to replace it"))])
@@ -215,7 +215,7 @@ def write_quota_table(path: Path, award: str, a: Apportionment, into: Path | Non
                                                          units=", ".join(missing)))])
         header = [h[i] for i in keep] + [award]
         rows = [[by_unit[u][i] if i < len(by_unit[u]) else "" for i in keep] + [str(a.result[u])] for u in by_unit]
-    from selector.sheets import csv_safe
+    from selector.outputs.sheets import csv_safe
 
     buf = io.StringIO()
     buf.write(f"# drafted by selector apportion: {a.method}, {a.seats} seats ({award})\n")

@@ -30,14 +30,14 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
+from selector.analysis.explain import clash_in_words, find_conflicts
+from selector.engine.model import SelectionModel, build_model, members, quota_rule_id
+from selector.engine.solve import InterruptibleSolver, SolverSettings
 from selector.errors import InputErrors, InputProblem
-from selector.explain import clash_in_words, find_conflicts
 from selector.i18n import _
-from selector.model import SelectionModel, build_model, members, quota_rule_id
 from selector.pipeline import Inputs, screen_inputs
-from selector.pool import Quotas
-from selector.rules import Rule, format_fraction, parse_fraction
-from selector.solve import InterruptibleSolver, SolverSettings
+from selector.reading.pool import Quotas
+from selector.reading.rules import Rule, format_fraction, parse_fraction
 
 MAX_STEPS = 1000
 
@@ -162,7 +162,7 @@ def _solve(sm: SelectionModel, settings: SolverSettings, previous: list[int] | N
 
 def _solve_stable(sm: SelectionModel, settings: SolverSettings, previous: list[int] | None,
                   base: set[str]) -> _Solved:
-    from selector.model import changes_from
+    from selector.engine.model import changes_from
 
     n = len(sm.pool)
     held = getattr(sm, "_stable_changes", None)  # one count variable per model: a reused model keeps it
@@ -475,7 +475,7 @@ def sweep_rows(sweep: Sweep) -> list[dict]:
 
 def format_sweep(sweep: Sweep) -> str:
     """The terminal view: one line per step, then the first point with no slate and why."""
-    from selector.report import _table, status_word
+    from selector.outputs.report import _table, status_word
 
     out = [_("Sweep of {what} ({award}, pool {pool}); the scenario's own value: {base}. {n} steps in {seconds} s "
              "(one model: {reuse}).", what=sweep.label, award=sweep.award, pool=sweep.pool, base=sweep.base_value,
@@ -519,8 +519,8 @@ def write_sweep(out, sweep: Sweep, force: bool = False, plots: bool = True) -> l
     import json
     from pathlib import Path
 
-    from selector.report import atomic_output_dir
-    from selector.sheets import write_rows_csv
+    from selector.outputs.report import atomic_output_dir
+    from selector.outputs.sheets import write_rows_csv
 
     with atomic_output_dir(Path(out), force) as tmp:
         rows = sweep_rows(sweep)
@@ -528,7 +528,7 @@ def write_sweep(out, sweep: Sweep, force: bool = False, plots: bool = True) -> l
         (tmp / "sweep.json").write_text(json.dumps(sweep_json(sweep), ensure_ascii=False, indent=2) + "\n",
                                         encoding="utf-8")
         if plots:
-            from selector.plots import plot_sweep
+            from selector.outputs.plots import plot_sweep
 
             plot_sweep(sweep, tmp)
         names = sorted(p.name for p in tmp.iterdir())

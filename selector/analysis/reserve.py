@@ -1,7 +1,7 @@
 """The reserve list (候补名单): for each selected candidate, who would replace them with the fewest changes,
 and per unit a ranked reserve of the eligible candidates not selected. Written as reserve.xlsx.
 
-Who replaces seat s is what `selector adjust --remove s` would pick (selector/adjust.py: fewest changes,
+Who replaces seat s is what `selector adjust --remove s` would pick (selector/analysis/adjust.py: fewest changes,
 then merit, the special class, the tie-break). Computed without one solve per seat where an exact argument
 exists:
   - Any 1-for-1 swap keeps 2 changes (s leaves, one enters), the least a removal can cost. Two unselected
@@ -26,12 +26,12 @@ from pathlib import Path
 import pandas as pd
 
 from selector.domain import SelectionResult
+from selector.engine.model import members
+from selector.engine.prune import rule_groups, tie_break_weights
+from selector.engine.solve import SolverSettings
 from selector.i18n import _
-from selector.model import members
 from selector.pipeline import Inputs
-from selector.prune import rule_groups, tie_break_weights
-from selector.rules import RuleSet
-from selector.solve import SolverSettings
+from selector.reading.rules import RuleSet
 from selector.verify import verify_slate
 
 RESERVE_FILE = "reserve.xlsx"
@@ -228,17 +228,17 @@ def _mirror(done: Replacement, seat: str, shift: Decimal) -> Replacement:
 
 
 def _subpool(pool, positions: list[int]):
-    from selector.pool import Pool
+    from selector.reading.pool import Pool
 
     table = pool.table.iloc[positions].reset_index(drop=True)
     return Pool(pool.kind, pool.source, table, [pool.rows[i] for i in positions], list(pool.extra_columns))
 
 
 def _solved(inputs: Inputs, kind: str, seat: str, result: SelectionResult, masks, settings) -> Replacement:
-    """One seat by adjust's own stage order (selector/adjust.py), on its pool alone."""
+    """One seat by adjust's own stage order (selector/analysis/adjust.py), on its pool alone."""
     import dataclasses
 
-    from selector.adjust import StableSolver
+    from selector.analysis.adjust import StableSolver
 
     rs = inputs.ruleset
     top = rs.top_award(kind)
@@ -272,7 +272,7 @@ def _solved(inputs: Inputs, kind: str, seat: str, result: SelectionResult, masks
 def reserve_frames(inputs: Inputs, reserve: Reserve) -> dict[str, pd.DataFrame]:
     """The two sheets of reserve.xlsx, headers in the current language (Chinese by default): each seat with
     its replacement and what else moves, and per unit the eligible candidates not selected, best first."""
-    from selector.paperwork import mask_text, public_id_map
+    from selector.outputs.paperwork import mask_text, public_id_map
 
     rs = inputs.ruleset
     info = {}
@@ -319,8 +319,8 @@ def reserve_frames(inputs: Inputs, reserve: Reserve) -> dict[str, pd.DataFrame]:
 
 
 def write_reserve(folder: Path, inputs: Inputs, reserve: Reserve) -> str:
-    """reserve.xlsx (sheets 逐席候补 and 单位候补名单) through selector/sheets.py, the formula-safe writer."""
-    from selector.sheets import write_xlsx
+    """reserve.xlsx (sheets 逐席候补 and 单位候补名单) through selector/outputs/sheets.py, the formula-safe writer."""
+    from selector.outputs.sheets import write_xlsx
 
     write_xlsx(Path(folder) / RESERVE_FILE, reserve_frames(inputs, reserve))
     return RESERVE_FILE

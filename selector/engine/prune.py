@@ -1,6 +1,6 @@
 """The exact fast path: solve a much smaller model that provably has the same canonical slate.
 
-Two reductions, both exact, then selector.solve on what is left.
+Two reductions, both exact, then selector.engine.solve on what is left.
 
 1. Interchangeable classes (before any model is built). Call two eligible candidates interchangeable
    when they have the same unit and the same membership in every group that a rule of the pool reads (as
@@ -8,7 +8,7 @@ Two reductions, both exact, then selector.solve on what is left.
    hard or soft, on the top award or a subset award — counts candidates only through their unit and those
    memberships, so putting one member of a class in another's place keeps every constraint as it was.
    Order each class best first: score descending, then the tie-break order (the rule set's keys, then the
-   smaller id). In a slate optimal for the three objectives of selector.solve (merit, then subset merit,
+   smaller id). In a slate optimal for the three objectives of selector.engine.solve (merit, then subset merit,
    then tie-break weight) each class holds a prefix of its order: were j in and a better i out, i in j's
    place (and in j's subset seat) would raise the merit, or keep it and raise the tie-break weight, of
    which every candidate earlier in the order has strictly more. The subset award (the special class)
@@ -45,11 +45,11 @@ from fractions import Fraction
 import numpy as np
 from ortools.sat.python import cp_model
 
-from selector import solve as _solve
-from selector.model import SelectionModel, build_model, members, score_scale, tie_break_order
-from selector.pool import Pool, Quotas
-from selector.rules import Award, RuleSet
-from selector.solve import PoolSolution, SolverSettings, _Clock, _values, solve_model
+from selector.engine import solve as _solve
+from selector.engine.model import SelectionModel, build_model, members, score_scale, tie_break_order
+from selector.engine.solve import PoolSolution, SolverSettings, _Clock, _values, solve_model
+from selector.reading.pool import Pool, Quotas
+from selector.reading.rules import Award, RuleSet
 
 
 def rule_groups(ruleset: RuleSet, pool_kind: str) -> list[str]:

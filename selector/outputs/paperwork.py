@@ -27,9 +27,10 @@ import pandas as pd
 
 from selector.domain import SelectionResult
 from selector.i18n import _
+from selector.outputs.sheets import normalise_xlsx_file, put, save_workbook, text_width, write_csv
 from selector.pipeline import Inputs
-from selector.pool import Pool, Quotas, normalise_header
-from selector.rules import (
+from selector.reading.pool import Pool, Quotas, normalise_header
+from selector.reading.rules import (
     BASE_COLUMNS,
     NO,
     YES,
@@ -41,7 +42,6 @@ from selector.rules import (
     SummaryTable,
     format_fraction,
 )
-from selector.sheets import normalise_xlsx_file, put, save_workbook, text_width, write_csv
 
 # =====================================================================================================
 # privacy: identity-card and phone numbers are masked in every output and never logged
@@ -190,7 +190,7 @@ def text_cell(value: object, number_format: str | None = None) -> str:
 
 
 # =====================================================================================================
-# reproducible XLSX: selector.sheets (save_workbook, normalise_xlsx) writes every cell formula-safe
+# reproducible XLSX: selector.outputs.sheets (save_workbook, normalise_xlsx) writes every cell formula-safe
 # =====================================================================================================
 def _styles():
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -249,7 +249,7 @@ def template_columns(spec: PoolSpec, units: list[str] | None = None) -> list[Tem
     """The template's columns: id, name, unit, score, then every attribute, each under a Chinese header
     that pool.read_pool maps back to it."""
     from selector.errors import ProblemCollector
-    from selector.pool import Table, _match_columns
+    from selector.reading.pool import Table, _match_columns
 
     cols: list[TemplateColumn] = []
     for c in BASE_COLUMNS:
@@ -901,7 +901,7 @@ def _explanation_blocks(doc: Doc, inputs: Inputs, folder: Path) -> None:
         doc.add("p", "以下每组规则不能同时满足（去掉组中任何一条，该冲突即消失）：")
         items = []
         for i, conflict in enumerate(conflicts, start=1):
-            from selector.explain import rule_name
+            from selector.analysis.explain import rule_name
 
             parts = [f"{rid}（{by_id[rid].clause} {by_id[rid].text}）" if rid in by_id else rule_name(rs, str(rid))
                      for rid in conflict]
@@ -1156,7 +1156,7 @@ def has_slate(result: SelectionResult) -> bool:
 
 
 def summary_sheets(inputs: Inputs, result: SelectionResult) -> list[SummarySheet]:
-    from selector.report import has_slate as award_has_slate
+    from selector.outputs.report import has_slate as award_has_slate
 
     return [summary_sheet(inputs, result, t) for t in summary_tables(inputs.ruleset)
             if t.award in result.awards and award_has_slate(result, inputs.ruleset.award(t.award))]
@@ -1182,7 +1182,7 @@ def write_paperwork(folder: Path, inputs: Inputs, result: SelectionResult, setti
                     audit_extra: dict | None = None) -> None:
     """Summary tables, budget, report and audit.json into a result folder, after everything else is in it
     (the report reads screening.csv, explanation.json and *.png; the audit hashes every file)."""
-    from selector.audit import build_audit, write_audit
+    from selector.outputs.audit import build_audit, write_audit
 
     folder = Path(folder)
     sheets, budget = write_tables_and_budget(folder, inputs, result)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from selector.model import SelectionModel
+from selector.engine.model import SelectionModel
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class SolverSettings:
     workers: int = 1  # on 2 cores, one worker was fastest (benchmark issue); any number gives the same slate
     time_limit: float | None = None  # seconds for the whole pool, all stages
     seed: int = 0
-    fast: bool = True  # the exact fast path (selector/prune.py); False: the plain per-candidate model
+    fast: bool = True  # the exact fast path (selector/engine/prune.py); False: the plain per-candidate model
 
 
 @dataclass
@@ -47,7 +47,7 @@ class PoolSolution:
     unique: bool | None = None  # proven: no other slate ties on all three objectives
     wall_time: float = 0.0
     stage_times: list[float] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)  # the fast path's steps (selector/prune.py), seconds
+    timings: dict[str, float] = field(default_factory=dict)  # the fast path's steps (selector/engine/prune.py), seconds
 
     @property
     def gap(self) -> float | None:
@@ -144,9 +144,9 @@ def _values(sm: SelectionModel, solver: cp_model.CpSolver) -> dict[str, list[int
 def solve_model(sm: SelectionModel, settings: SolverSettings = SolverSettings(),
                 proven: tuple[int, dict[str, list[int]]] | None = None, narrow=None) -> PoolSolution:
     """Solve the three stages in place on `sm.model` (it gains the stage-fixing constraints).
-    `proven`: stage 1 was already solved to optimality on this very model (selector/prune.py): its
+    `proven`: stage 1 was already solved to optimality on this very model (selector/engine/prune.py): its
     value and a slate reaching it; the stages after it run as usual. `narrow(sm, stage, objective, value,
-    slate)` (selector/prune.py), called once a stage's optimum is known and before it is fixed, may add
+    slate)` (selector/engine/prune.py), called once a stage's optimum is known and before it is fixed, may add
     constraints that every slate optimal so far meets (it must not cut any of them off); after stage 1 it
     may return a better slate of the same stage-1 value to start stage 2 from."""
     clock = _Clock(settings.time_limit)

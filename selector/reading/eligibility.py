@@ -26,8 +26,8 @@ from selector.domain import ScreenedOut, ScreeningSummary, UnitScreening
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import _, current_lang
 from selector.i18n import label as wording
-from selector.pool import Pool, Quotas
-from selector.rules import Attribute, EligibilityRule, PoolSpec, RuleSet
+from selector.reading.pool import Pool, Quotas
+from selector.reading.rules import Attribute, EligibilityRule, PoolSpec, RuleSet
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from selector.domain import SelectionResult
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import current_lang
 from selector.pipeline import Inputs
-from selector.pool import split_sheet
+from selector.reading.pool import split_sheet
 
 AUDIT_FILE = "audit.json"
 AUDIT_FORMAT = "slate-selector-audit/1"
@@ -68,7 +68,7 @@ def _settings_record(settings) -> dict:
     base = {"engine": "OR-Tools CP-SAT",
             "stages": "1 merit (less soft penalties), 2 subset merit, 3 tie-break; then a uniqueness proof"}
     if settings is None:
-        from selector.solve import SolverSettings
+        from selector.engine.solve import SolverSettings
 
         settings = SolverSettings()
     data = asdict(settings) if is_dataclass(settings) else dict(settings)
@@ -265,8 +265,8 @@ def _ids_diff(what: str, recorded: list[str], now: list[str]) -> str:
 
 def _as_csv(ids: list[str], public: dict[str, str] | None = None) -> list[str]:
     """Ids as a CSV of ours holds them (masked where they are ID-card or phone numbers, paperwork.public_id_map;
-    formula-like text prefixed, selector.sheets)."""
-    from selector.sheets import csv_safe
+    formula-like text prefixed, selector.outputs.sheets)."""
+    from selector.outputs.sheets import csv_safe
 
     return [str(csv_safe((public or {}).get(i, i))) for i in ids]
 
@@ -336,7 +336,7 @@ def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
         return report
     try:
         if scenario is not None:  # a what-if run: the same files with the scenario's overrides applied again
-            from selector.scenario import load_scenario_inputs
+            from selector.reading.scenario import load_scenario_inputs
 
             inputs = load_scenario_inputs(scenario, rules, roles, quotas, skip_hidden).inputs
         else:
@@ -345,7 +345,7 @@ def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
         report.add("inputs read back", False, "; ".join(str(p) for p in e.problems[:5]))
         return report
     report.add("inputs read back", True, ", ".join(f"{k}: {len(p)} candidates" for k, p in inputs.pools.items()))
-    from selector.paperwork import has_slate
+    from selector.outputs.paperwork import has_slate
 
     if not has_slate(result):  # no pool has a slate (a partial run still re-checks the pools that have one)
         _check_expected_files(report, folder, inputs, result, audit)
@@ -361,7 +361,7 @@ def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
         _check_regenerated(report, folder, inputs, result, audit)
     _check_numbers(report, inputs, result, audit)  # its messages in the reader's language, not the record's
     if "adjustment" in audit:  # a folder of `selector adjust`: its link to the published one (issue 15)
-        from selector.adjust import check_adjustment
+        from selector.analysis.adjust import check_adjustment
 
         check_adjustment(report, folder, audit, result)
     if resolve:
@@ -371,8 +371,8 @@ def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
 
 def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: SelectionResult, audit: dict) -> None:
     from selector.i18n import _
+    from selector.outputs.report import has_slate, slate_titles
     from selector.pipeline import fixed_in
-    from selector.report import has_slate, slate_titles
     from selector.verify import verify_slate
 
     solved = [k for k, p in result.pools.items() if p.status in ("optimal", "feasible")]
@@ -395,7 +395,7 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
             continue
         k = header.index(titles.get("id", "id"))
         ids = [r[k] for r in rows[1:] if len(r) > k]
-        from selector.paperwork import public_id_map
+        from selector.outputs.paperwork import public_id_map
 
         public = public_id_map(inputs.pools[award.pool].ids)
         problems = [d for d in [_ids_diff(f"{award.id}.csv", _as_csv(slate.get(award.id, []), public), ids)] if d]
@@ -415,7 +415,7 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
     if result.screening is not None:
         ineligible |= {s.id for s in result.screening.screened_out}
         try:
-            from selector.eligibility import screen
+            from selector.reading.eligibility import screen
 
             now = {c.id for c in screen(inputs.ruleset, inputs.pools, inputs.quotas).screened_out}
             d = _ids_diff("re-screening", sorted(ineligible), sorted(now)).replace(
@@ -448,9 +448,9 @@ def _check_regenerated(report: VerifyReport, folder: Path, inputs: Inputs, resul
                        audit: dict) -> None:
     """The slate CSVs, summary tables and budget, regenerated from the inputs and the recorded slate,
     equal the folder's files byte for byte."""
-    from selector.paperwork import write_tables_and_budget
-    from selector.report import slate_tables
-    from selector.sheets import csv_text
+    from selector.outputs.paperwork import write_tables_and_budget
+    from selector.outputs.report import slate_tables
+    from selector.outputs.sheets import csv_text
 
     for award_id, frame in slate_tables(inputs, result).items():
         path = folder / f"{award_id}.csv"
@@ -480,7 +480,7 @@ def _check_regenerated(report: VerifyReport, folder: Path, inputs: Inputs, resul
                 report.add(f"{name} regenerates", False, "differs from the one the inputs and the slate give")
             else:
                 report.add(f"{name} regenerates", True, "byte for byte")
-    from selector.forms import FORMS_DIR, forms_differences
+    from selector.outputs.forms import FORMS_DIR, forms_differences
 
     if (folder / FORMS_DIR).is_dir():  # issue 17: the forms, regenerated from the inputs and the recorded slate
         from selector.i18n import _
@@ -513,10 +513,10 @@ def format_verify(report: VerifyReport) -> str:
 # =====================================================================================================
 def _expected_files(inputs: Inputs, result: SelectionResult) -> set[str]:
     """The files `selector select` always writes (plots are optional: --no-plots)."""
-    from selector.paperwork import has_slate, summary_sheets
+    from selector.outputs.paperwork import has_slate, summary_sheets
 
     names = {"summary.json", "report.md", "report.html"} | ({"screening.csv"} if result.screening else set())
-    from selector.report import has_slate as award_has_slate
+    from selector.outputs.report import has_slate as award_has_slate
 
     if has_slate(result):  # a partial run writes the awards whose pool has a slate (issue 12)
         names |= {f"{a.id}.csv" for a in inputs.ruleset.awards
@@ -543,8 +543,8 @@ def _check_unrecorded_screening(report: VerifyReport, inputs: Inputs, slate: dic
                                 audit: dict) -> None:
     """A folder written without screening (a notebook's select()): no screened-out candidate may be in the
     slate, and a screening.csv beside it means the record's screening was removed."""
-    from selector.eligibility import screen
     from selector.i18n import _
+    from selector.reading.eligibility import screen
 
     try:
         now = {c.id for c in screen(inputs.ruleset, inputs.pools, inputs.quotas).screened_out}
@@ -665,11 +665,11 @@ def _check_no_better_swap(report: VerifyReport, inputs: Inputs, result: Selectio
 def _regenerate_rest(tmp: Path, folder: Path, inputs: Inputs, result: SelectionResult, audit: dict,
                      sheets, budget) -> None:
     """screening.csv, slate.xlsx and the report, as the run wrote them, into `tmp` (for comparison)."""
-    from selector.eligibility import screen
     from selector.i18n import language
-    from selector.paperwork import build_report, render_html, render_markdown
-    from selector.report import screening_sheet_name, screening_table, slate_sheets, slate_tables
-    from selector.sheets import add_xlsx_sheet, write_csv, write_xlsx
+    from selector.outputs.paperwork import build_report, render_html, render_markdown
+    from selector.outputs.report import screening_sheet_name, screening_table, slate_sheets, slate_tables
+    from selector.outputs.sheets import add_xlsx_sheet, write_csv, write_xlsx
+    from selector.reading.eligibility import screen
 
     lang = audit.get("lang") or "zh"
     try:
@@ -695,9 +695,9 @@ def _regenerate_rest(tmp: Path, folder: Path, inputs: Inputs, result: SelectionR
 
 def _check_resolved(report: VerifyReport, inputs: Inputs, result: SelectionResult, audit: dict) -> None:
     """Solve again from the recorded inputs (any number of workers gives the same slate) and compare."""
+    from selector.engine.solve import SolverSettings
     from selector.i18n import _
     from selector.pipeline import select_screened
-    from selector.solve import SolverSettings
 
     solver = audit.get("solver") or {}
     settings = SolverSettings(workers=1, seed=int(solver.get("seed", 0) or 0), fast=bool(solver.get("fast", True)))

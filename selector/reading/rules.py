@@ -378,12 +378,12 @@ class FormRule(_Strict):
 class ConsultationForm(_Strict):
     """One kind of consultation form (附件2, 附件3): its layout template and the rules that say who needs it."""
 
-    template: str  # a layout TOML in the forms folder (selector/forms.py renders it)
+    template: str  # a layout TOML in the forms folder (selector/outputs/forms.py renders it)
     rules: list[FormRule]
 
 
 class Forms(_Strict):
-    """The notice's other paperwork (selector/forms.py): consultation forms (附件2/3, 九(二)), the public
+    """The notice's other paperwork (selector/outputs/forms.py): consultation forms (附件2/3, 九(二)), the public
     list for the newspaper (八.3), the approval forms (推荐审批表, 九(三)) and the pledges (承诺书, 九(二)).
     Wording and layout live in template files in `folder` (relative to the rule-set file)."""
 
@@ -404,7 +404,7 @@ class Paperwork(_Strict):
 
     tables: list[SummaryTable] = Field(default_factory=list)  # default: one table per top-level award
     subset_reward: Literal["instead", "on_top"] = "instead"  # a subset award's reward replaces its parent's
-    forms: Forms = Field(default_factory=Forms)  # selector/forms.py: consultation forms, public list, ...
+    forms: Forms = Field(default_factory=Forms)  # selector/outputs/forms.py: consultation forms, public list, ...
 
 
 class SubmissionRule(_Strict):
@@ -985,7 +985,7 @@ def load_ruleset(path: Path | str) -> RuleSet:
 
 def check_ruleset(rs: RuleSet, file: str) -> ProblemCollector:
     """load_ruleset's cross-reference and arithmetic checks on a rule set changed in memory (what-if
-    scenarios: selector/scenario.py); the problems found, each named against `file`."""
+    scenarios: selector/reading/scenario.py); the problems found, each named against `file`."""
     problems = ProblemCollector(file)
     _consistency(rs, problems)
     _eligibility_consistency(rs, problems)

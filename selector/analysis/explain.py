@@ -15,12 +15,12 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
+from selector.analysis.supply import pool_findings
+from selector.engine.model import SelectionModel, build_model, members, quota_rule_id, rule_ids_of_pool
+from selector.engine.solve import InterruptibleSolver  # Ctrl-C raises KeyboardInterrupt (issue 7)
 from selector.i18n import _, label
-from selector.model import SelectionModel, build_model, members, quota_rule_id, rule_ids_of_pool
-from selector.pool import Pool, Quotas
-from selector.rules import Rule, RuleSet, format_fraction, parse_fraction
-from selector.solve import InterruptibleSolver  # Ctrl-C raises KeyboardInterrupt (issue 7)
-from selector.supply import pool_findings
+from selector.reading.pool import Pool, Quotas
+from selector.reading.rules import Rule, RuleSet, format_fraction, parse_fraction
 
 MAX_CONFLICTS = 5
 MAX_MENU = 5
@@ -149,12 +149,12 @@ def _in_units(r: Rule) -> str:
 
 def class_pool(ruleset: RuleSet, pool: Pool, eligible: list[bool] | None, fixed: dict[str, bool] | None = None
                ) -> tuple[Pool, list[int], list[bool] | None]:
-    """One representative per class of interchangeable eligible candidates (selector/prune.py: same unit,
+    """One representative per class of interchangeable eligible candidates (selector/engine/prune.py: same unit,
     same membership of every group a rule reads; a what-if candidate, in or out, eligible or not, a class of
     its own), each class's size and the representatives' eligibility: for model.build_model(...,
     multiplicity=...), which then admits exactly the slates the whole pool does, with a few thousand
     decisions instead of one per candidate (national size: 3,000 classes for 30,000 candidates)."""
-    from selector.prune import _subpool, interchangeable_classes
+    from selector.engine.prune import _subpool, interchangeable_classes
 
     ids = list(pool.table["id"])
     own = {cid: True for cid in fixed} if fixed else None  # in or out: a class of its own either way
@@ -250,9 +250,9 @@ def _with_quota(quotas: Quotas, award_id: str, unit: str, seats: int) -> Quotas:
 
 def _best_slate(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, time_limit: float = 20.0):
     """(merit as text, top-award ids) of the best slate under these rules, or None if none exists: the
-    exact fast path (selector/prune.py), stopped once the merit is proven (a slate reaching it)."""
-    from selector.prune import solve_pool
-    from selector.solve import SolverSettings
+    exact fast path (selector/engine/prune.py), stopped once the merit is proven (a slate reaching it)."""
+    from selector.engine.prune import solve_pool
+    from selector.engine.solve import SolverSettings
 
     sol = solve_pool(ruleset, pool, quotas, eligible, SolverSettings(time_limit=time_limit), merit_only=True)
     if sol.status not in ("optimal", "feasible"):
@@ -439,7 +439,7 @@ def pool_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
     """Candidates to add: for each group a minimum in a conflict asks for, and each unit whose eligible
     candidates are fewer than its quota, the fewest eligible copies of its best candidates (one per
     unit, taken in turn) that let a slate exist — monotone in the number added: doubling, then bisection."""
-    from selector.model import members
+    from selector.engine.model import members
 
     ok = [True] * len(pool) if eligible is None else list(eligible)
     scores = list(pool.table["score"])
@@ -509,8 +509,8 @@ def pool_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
 def _described(ruleset: RuleSet, pool: Pool, rows: list[int]) -> str:
     """The copied candidates by every attribute a rule's group reads (issue 14: an addition tested with
     copies that were also 农民工 must say so): 'label value' per attribute, values of all copies."""
+    from selector.engine.prune import rule_groups
     from selector.i18n import label
-    from selector.prune import rule_groups
 
     spec = ruleset.pools[pool.kind]
     columns: list[str] = []

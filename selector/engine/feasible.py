@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from selector.model import build_model
-from selector.pool import Pool, Quotas
-from selector.prune import build_pruned, prune
-from selector.rules import RuleSet
-from selector.solve import InterruptibleSolver
+from selector.engine.model import build_model
+from selector.engine.prune import build_pruned, prune
+from selector.engine.solve import InterruptibleSolver
+from selector.reading.pool import Pool, Quotas
+from selector.reading.rules import RuleSet
 
 TIME_LIMIT = 10.0  # seconds per pool
 

@@ -29,10 +29,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from selector.domain import SelectionResult
-from selector.eligibility import _applies
 from selector.errors import InputErrors, InputProblem, ProblemCollector, read_text_file, toml_problem
 from selector.i18n import _
-from selector.paperwork import (
+from selector.outputs.paperwork import (
     _col_letter,
     _styles,
     _width,
@@ -42,9 +41,10 @@ from selector.paperwork import (
     value_zh,
     xlsx_cell,
 )
+from selector.outputs.sheets import _ZIP_TIME, normalise_xlsx, put, save_workbook, write_rows_csv
 from selector.pipeline import Inputs
-from selector.rules import BASE_COLUMNS, ConsultationForm, RuleSet, ruleset_dir_path
-from selector.sheets import _ZIP_TIME, normalise_xlsx, put, save_workbook, write_rows_csv
+from selector.reading.eligibility import _applies
+from selector.reading.rules import BASE_COLUMNS, ConsultationForm, RuleSet, ruleset_dir_path
 
 FORMS_DIR = "forms"  # the subfolder of a result folder
 TRACKER_FILE = "clearance_tracker.xlsx"
@@ -1063,7 +1063,7 @@ def format_written(written: FormsWritten, where: Path | str) -> str:
 def result_inputs(folder: Path) -> tuple[Inputs, SelectionResult]:
     """The inputs a result folder was made from (each with its recorded hash, what-if overrides applied:
     adjust.load_published) and the result it recorded (summary.json)."""
-    from selector.adjust import load_published
+    from selector.analysis.adjust import load_published
 
     published = load_published(folder)
     try:

@@ -55,10 +55,10 @@ def run_base(folder: Path, cwd: Path, rules: Path, pools: dict[str, Path], quota
     round's zip holds them (and `selector verify` finds them there)."""
     import os
 
-    from selector.explain import explain_inputs
+    from selector.analysis.explain import explain_inputs
+    from selector.engine.solve import SolverSettings
+    from selector.outputs.report import write_select_folder
     from selector.pipeline import load_inputs, select_screened
-    from selector.report import write_select_folder
-    from selector.solve import SolverSettings
 
     set_lang(lang)
     folder = Path(folder).resolve()
@@ -86,8 +86,8 @@ def run_base(folder: Path, cwd: Path, rules: Path, pools: dict[str, Path], quota
 
 def run_whatif(folder: Path, base_scenario: Path, whatif: Path, base_job: Path, lang: str) -> None:
     """`selector whatif base.toml whatif.toml`, with the base's solve reused from its own job."""
-    from selector.scenario import load_scenario_inputs
-    from selector.whatif import Outcome, compare, conflict_in_words, run_scenario
+    from selector.analysis.whatif import Outcome, compare, conflict_in_words, run_scenario
+    from selector.reading.scenario import load_scenario_inputs
 
     set_lang(lang)
 

@@ -21,13 +21,12 @@ from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
 
 from selector import STARTED
+from selector.analysis.explain import explain_inputs, format_explanation, write_explanation
+from selector.engine.solve import SolverSettings
 from selector.errors import InputErrors, Terminated, handle_sigterm
-from selector.explain import explain_inputs, format_explanation, write_explanation
-from selector.forms import FORMS_DIR, format_missing, format_written, has_forms, load_templates, write_forms
 from selector.i18n import N_, _, ngettext, set_lang
-from selector.pipeline import Inputs, load_inputs, screen_inputs, select_screened
-from selector.pipeline import check as run_check
-from selector.report import (
+from selector.outputs.forms import FORMS_DIR, format_missing, format_written, has_forms, load_templates, write_forms
+from selector.outputs.report import (
     atomic_output_dir,
     check_output_dir,
     format_findings,
@@ -37,8 +36,9 @@ from selector.report import (
     write_check,
     write_select_folder,
 )
-from selector.scenario import load_scenario_inputs
-from selector.solve import SolverSettings
+from selector.pipeline import Inputs, load_inputs, screen_inputs, select_screened
+from selector.pipeline import check as run_check
+from selector.reading.scenario import load_scenario_inputs
 
 # ---------------------------------------------------------------- help in the chosen language
 _TYPER_WORDS = {  # typer's own words in its help and error panels
@@ -185,7 +185,7 @@ SkipHiddenOpt = Annotated[bool, typer.Option("--skip-hidden-rows", help=N_("Leav
 def _fail_input(e: InputErrors) -> None:
     typer.echo(_("Bad input ({problems}):", problems=ngettext("{n} problem", "{n} problems", len(e.problems))),
                err=True)
-    from selector.paperwork import mask_text  # a phone or ID number quoted from a shifted column is not logged
+    from selector.outputs.paperwork import mask_text  # a phone or ID number quoted from a shifted column is not logged
 
     for p in e.problems:
         typer.echo(f"  {mask_text(str(p))}", err=True)
@@ -300,7 +300,7 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
                          ids=", ".join(f"{c['id']} {c['name']}" for c in forced)))
         else:
             from selector.i18n import label
-            from selector.report import has_slate
+            from selector.outputs.report import has_slate
 
             tops = [a for a in inputs.ruleset.awards if a.parent is None]
             none = _(", ").join(label(a) for a in tops if not has_slate(result, a))
@@ -362,7 +362,7 @@ def check(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: Ind
         _interrupted(e)
     typer.echo(format_screening(inputs, result.screening) + "\n")
     typer.echo(format_findings(result.findings, inputs))
-    from selector.report import format_exact, format_submissions
+    from selector.outputs.report import format_exact, format_submissions
 
     for extra in (format_submissions(result.submissions), format_exact(result)):  # issue 14
         if extra:
@@ -373,7 +373,7 @@ def check(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: Ind
     typer.echo("\n" + _("Written to {path}", path=f"{out}/"))
     _print_wall_time()
     if not result.ok:
-        from selector.report import finding_words
+        from selector.outputs.report import finding_words
 
         fatal = [finding_words(inputs, f) for f in result.findings if f.fatal]
         fatal += [_("{unit}: submitted {has}, needs {need} ({rule})", unit=f.subject, has=f.available, need=f.needed,
@@ -389,9 +389,9 @@ def check(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: Ind
     "headers, drop-downs for every category and yes/no column, and a sheet 说明 explaining each column."))
 def template(rules: Annotated[Path, typer.Option("--rules", help=N_("Rule-set TOML (models/)."))],
              out: OutOpt = Path("out/template"), force: ForceOpt = False) -> None:
-    from selector.paperwork import write_templates
-    from selector.pool import default_quota_path, read_quotas
-    from selector.rules import load_ruleset
+    from selector.outputs.paperwork import write_templates
+    from selector.reading.pool import default_quota_path, read_quotas
+    from selector.reading.rules import load_ruleset
 
     try:
         ruleset = load_ruleset(rules)
@@ -420,7 +420,7 @@ def verify(folder: Annotated[Path, typer.Argument(help=N_("A result folder writt
            resolve: Annotated[bool, typer.Option("--resolve", help=N_(
                "Also solve again from the recorded inputs and confirm the slate is the canonical optimum."))] = False
            ) -> None:
-    from selector.audit import format_verify, verify_folder
+    from selector.outputs.audit import format_verify, verify_folder
 
     try:
         report = verify_folder(folder, resolve=resolve)
@@ -445,7 +445,7 @@ def _scenario_files(loaded) -> list[Path]:
 def whatif(scenarios: Annotated[list[Path], typer.Argument(help=N_("Scenario files; the first is the reference."))],
            out: OutOpt = Path("out/whatif"), workers: WorkersOpt = 1, time_limit: TimeOpt = None,
            force: ForceOpt = False, plots: PlotsOpt = True, stable: StableOpt = False) -> None:
-    from selector.whatif import compare, format_comparison, run_scenarios, write_comparison
+    from selector.analysis.whatif import compare, format_comparison, run_scenarios, write_comparison
 
     loaded, problems = [], []
     for path in scenarios:  # every scenario's problems at once
@@ -503,7 +503,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help=N_("A scenario file (its
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from selector.sweep import format_sweep, parse_steps, sweep_quota, sweep_rule, write_sweep
+    from selector.analysis.sweep import format_sweep, parse_steps, sweep_quota, sweep_rule, write_sweep
 
     if (rule is None) == (quota is None):
         raise typer.BadParameter(_("give exactly one of --rule RULE or --quota UNIT"))
@@ -555,14 +555,14 @@ def apportion(statistics: Annotated[Path, typer.Argument(help=N_("Unit statistic
               force: ForceOpt = False) -> None:
     """Draft a quota table (附件1) from unit statistics with weighted indicators, per-unit minimums and a chosen
     method; print how each unit's number was reached; write a table `select` reads. Exit 0, 2 bad input."""
-    from selector.apportion import (
+    from selector.analysis.apportion import (
         METHODS,
         format_apportionment,
         parse_indicators,
         weights_from_statistics,
         write_quota_table,
     )
-    from selector.apportion import apportion as run_apportion
+    from selector.analysis.apportion import apportion as run_apportion
     from selector.i18n import _
 
     if method not in METHODS:
@@ -601,8 +601,8 @@ def adjust(result_dir: Annotated[Path, typer.Argument(help=N_("A published resul
     fewest published seats, then the most merit, the special class, the tie-break; who leaves, who enters and
     why, against a full re-selection. Written like a select folder with audit.json linking to the published
     one. Exit 0 a slate, 1 no slate (why, and the smallest changes that would let one exist), 2 bad input."""
-    from selector.adjust import adjust as run_adjust
-    from selector.adjust import format_adjustment, load_published, write_adjustment
+    from selector.analysis.adjust import adjust as run_adjust
+    from selector.analysis.adjust import format_adjustment, load_published, write_adjustment
     from selector.i18n import _
 
     pub = load_published(result_dir)
@@ -635,7 +635,7 @@ def forms(source: Annotated[Optional[Path], typer.Argument(
     department, the clearance tracker (XLSX), a 承诺书 per unit and, for a result folder, the 公示名单 and a
     推荐审批表 per selected candidate. Exit 0 written, 2 bad input."""
     from selector.errors import InputProblem
-    from selector.forms import result_inputs
+    from selector.outputs.forms import result_inputs
 
     result = None
     if source is not None and source.is_dir():
@@ -660,7 +660,7 @@ def serve(port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Po
     """The local web workbench: load the units' files, see screening, the slate and every rule, try
     what-ifs and download the paperwork in the browser. Ctrl-C stops it and removes the uploaded files."""
     from selector.i18n import _
-    from selector.web.app import serve as run
+    from selector.interfaces.web.app import serve as run
 
     shown = host if host not in ("0.0.0.0", "::") else "127.0.0.1"
     typer.echo(_("Slate selector workbench: {url} (Ctrl-C to stop)", url=f"http://{shown}:{port}/"))
@@ -703,7 +703,7 @@ for _command in app.registered_commands:  # every command above, and any added l
 
 
 def main() -> None:
-    handle_sigterm()  # SIGTERM as Ctrl-C: clean up, exit 143 (the console script's selector.launch does it first)
+    handle_sigterm()  # SIGTERM as Ctrl-C: clean up, exit 143 (the console script's launch.py does it first)
     localise_typer()
     app()
 

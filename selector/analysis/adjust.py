@@ -8,7 +8,7 @@ the time limit is labelled `feasible`, never `optimal`):
   A. fewest candidates leaving or entering the top award (the published list: 180 labour models, 50
      collectives) against the published slate (model.changes_from);
   B. with A fixed, fewest changes in the subset awards (the special class);
-  C. then, as `selector select` does (selector/solve.py): most merit less soft penalties, most
+  C. then, as `selector select` does (selector/engine/solve.py): most merit less soft penalties, most
      special-class merit, the tie-break, the uniqueness proof.
 
 The same order serves the stable what-ifs (`whatif --stable`, `sweep --stable`) through `StableSolver`.
@@ -16,7 +16,7 @@ Each change beyond the forced ones is explained: putting that leaver back in pla
 slate with fewer changes, which (the minimum being proven) breaks a rule — the independent verifier names
 it, with its id, clause and the notice's sentence. A full re-selection (`selector select` with the same
 removals) is solved too, for comparison. When no slate exists with the removals, the explainer
-(selector/explain.py) gives the minimal conflict and the smallest changes of rules or pools.
+(selector/analysis/explain.py) gives the minimal conflict and the smallest changes of rules or pools.
 """
 
 from __future__ import annotations
@@ -30,17 +30,17 @@ from pathlib import Path
 
 from ortools.sat.python import cp_model
 
-from selector import solve as _solve
-from selector.audit import AUDIT_FILE, VerifyReport, _check_inputs, read_audit, sha256_file
 from selector.domain import SelectionResult
-from selector.eligibility import Screening
+from selector.engine import solve as _solve
+from selector.engine.model import build_model, changes_from
+from selector.engine.solve import PoolSolution, SolverSettings
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import _, label
-from selector.model import build_model, changes_from
+from selector.outputs.audit import AUDIT_FILE, VerifyReport, _check_inputs, read_audit, sha256_file
 from selector.pipeline import Inputs, load_inputs, screen_inputs, select
-from selector.pool import Pool, Quotas
-from selector.rules import RuleSet
-from selector.solve import PoolSolution, SolverSettings
+from selector.reading.eligibility import Screening
+from selector.reading.pool import Pool, Quotas
+from selector.reading.rules import RuleSet
 from selector.verify import VerificationReport, verify_slate
 
 ADJUSTMENT_FILE = "adjustment.json"
@@ -74,8 +74,8 @@ class StableSolver:
         best (score, then tie-break): a prefix. With e entrants in the small pool's optimum, no slate of the
         whole pool with fewer changes takes more than e of any class; so k >= e makes the small pool's
         answer the whole pool's, stage by stage (tie-break weights are the whole pool's)."""
-        from selector.prune import interchangeable_classes
-        from selector.reserve import _subpool
+        from selector.analysis.reserve import _subpool
+        from selector.engine.prune import interchangeable_classes
 
         start = time.perf_counter()
         ids = [str(i) for i in pool.table["id"]]
@@ -174,7 +174,7 @@ def load_published(folder: Path | str) -> Published:
     roles = dict(paths)
     rules, quotas, scenario = roles.pop("rules"), roles.pop("quotas", None), roles.pop("scenario", None)
     if scenario is not None:
-        from selector.scenario import load_scenario_inputs
+        from selector.reading.scenario import load_scenario_inputs
 
         inputs = load_scenario_inputs(scenario, rules, roles, quotas).inputs
     else:
@@ -430,7 +430,7 @@ def adjust(folder: Path | str, remove: list[str], add: list[str] = (), settings:
 def _explain(inputs: Inputs, screening: Screening) -> tuple[dict, dict[str, list[str]]]:
     """Why no slate exists with the removals (and additions): a minimal conflict naming the forced
     candidates (`fixed:<id>`), and the explainer's relaxations on the pool without the removed."""
-    from selector.explain import clash_in_words, explain_pool, find_conflicts
+    from selector.analysis.explain import clash_in_words, explain_pool, find_conflicts
 
     out, clash = {}, {}
     for kind, pool in inputs.pools.items():
@@ -549,7 +549,7 @@ def audit_link(adj: Adjustment) -> dict:
 def write_adjustment(out: Path | str, adj: Adjustment, force: bool = False, reserve: bool = True) -> None:
     """The adjusted folder, written as `selector select` writes one (atomically, audit.json last), with
     adjustment.json, adjustment.md and (with a slate) the reserve list of the adjusted slate."""
-    from selector.report import write_screening, write_selection
+    from selector.outputs.report import write_screening, write_selection
 
     text = format_adjustment(adj)
 
@@ -559,13 +559,13 @@ def write_adjustment(out: Path | str, adj: Adjustment, force: bool = False, rese
                                                          default=str) + "\n", encoding="utf-8")
         (folder / "adjustment.md").write_text(text + "\n", encoding="utf-8")
         if adj.explanation:
-            from selector.explain import explanation_json
+            from selector.analysis.explain import explanation_json
 
             (folder / "explanation.json").write_text(json.dumps(explanation_json(adj.explanation),
                                                                 ensure_ascii=False, indent=2, default=str) + "\n",
                                                      encoding="utf-8")
         if reserve and adj.has_slate:
-            from selector.reserve import reserve_list, write_reserve
+            from selector.analysis.reserve import reserve_list, write_reserve
 
             write_reserve(folder, adj.inputs, reserve_list(adj.inputs, adj.result, adj.screening.masks))
 

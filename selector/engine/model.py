@@ -15,8 +15,8 @@ from decimal import Decimal
 
 from ortools.sat.python import cp_model
 
-from selector.pool import Pool, Quotas
-from selector.rules import Award, Rule, RuleSet
+from selector.reading.pool import Pool, Quotas
+from selector.reading.rules import Award, Rule, RuleSet
 
 
 def members(ruleset: RuleSet, pool: Pool, group: str) -> list[bool]:
@@ -84,11 +84,11 @@ class SelectionModel:
     preferred: list[tuple[str, cp_model.IntVar, int]] = field(default_factory=list)
     can_hold: dict[str, list[bool]] = field(default_factory=dict)  # award id -> who the model lets hold it
     # subset awards of the top award that nothing but their seats constrains (no rule, no quota, no literal,
-    # no relaxation): their best slate for a given top slate is its best `seats` candidates (selector/solve.py)
+    # no relaxation): their best slate for a given top slate is its best `seats` candidates (selector/engine/solve.py)
     free_subsets: list[str] = field(default_factory=list)
-    special_by_argument: bool | None = None  # set by selector/solve.py: stage 2 settled without a search
+    special_by_argument: bool | None = None  # set by selector/engine/solve.py: stage 2 settled without a search
     out_at_optimum: set[int] = field(default_factory=set)  # top-award positions proven out of every slate
-    # of the proven stage-1 optimum (selector/prune.py's LP fixing adds them; selector/solve.py reads them)
+    # of the proven stage-1 optimum (engine/prune.py's LP fixing adds them; engine/solve.py reads them)
 
     @property
     def top(self) -> Award:
@@ -106,13 +106,13 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
     Rules named in `relax` get a slack variable counted in people (`relaxed`), for relaxations.
     `fixed` (what-if scenarios): candidate id -> True forced into the top award's slate, False kept out;
     each is a rule `fixed:<id>` (behind its literal with `with_literals`, so conflicts can name it).
-    For the exact fast path (selector/prune.py), on a pool of interchangeable classes:
+    For the exact fast path (selector/engine/prune.py), on a pool of interchangeable classes:
     `chains`: lists of candidate positions, best first; in every award, choosing one implies choosing
     the one before it (x[k+1] => x[k]), which keeps only the canonical slate of each class;
     `allowed`: award id -> who may hold it at all (False: never; on top of `eligible`);
     `tie_break_weight`: the stage-3 weights to use (those of the unpruned pool, so the tie-break is the same).
-    `multiplicity` (feasibility questions, selector/explain.py): candidate i stands for that many
-    interchangeable candidates (selector/prune.py's classes), its decision an integer count 0..k; every rule
+    `multiplicity` (feasibility questions, selector/analysis/explain.py): candidate i stands for that many
+    interchangeable candidates (selector/engine/prune.py's classes), its decision an integer count 0..k; every rule
     counts candidates through their unit and groups only, so which slates exist is exactly as in the pool
     the classes came from. Merit and tie-break then mean nothing: not for optimising."""
     m = cp_model.CpModel()

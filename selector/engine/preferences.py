@@ -2,7 +2,7 @@
 
 The meaning (rules.Preference, documented in models/README.md): a lexicographic stage after merit.
 Among the slates of greatest merit (or within the preference's `tolerance` in merit points) the slate
-holds as many members of the preferred group as it can (selector/solve.py solves it). This module reports,
+holds as many members of the preferred group as it can (selector/engine/solve.py solves it). This module reports,
 for a solved slate, how many members it holds, how many any slate meeting the rules could hold, and what
 each further member would cost: the best merit of a slate holding k more, by solving with that floor.
 """
@@ -13,10 +13,10 @@ from decimal import Decimal
 
 from ortools.sat.python import cp_model
 
-from selector.model import build_model
-from selector.pool import Pool, Quotas
-from selector.rules import RuleSet
-from selector.solve import InterruptibleSolver
+from selector.engine.model import build_model
+from selector.engine.solve import InterruptibleSolver
+from selector.reading.pool import Pool, Quotas
+from selector.reading.rules import RuleSet
 
 EXTRA = 3  # how many further members are priced
 TIME_LIMIT = 10.0
@@ -32,7 +32,7 @@ def _solver() -> cp_model.CpSolver:
 def preference_report(ruleset: RuleSet, pool: Pool, quotas: Quotas, slate: dict[str, list[str]],
                       eligible: list[bool] | None = None, fixed: dict[str, bool] | None = None) -> list[dict]:
     """Per preference of the pool: {id, clause, text, group (label), held, most, merit, extra: [{k, merit,
-    cost}]}; merit exact as text (stage 1's: every top-level award of the pool, as selector/solve.py counts it);
+    cost}]}; merit exact as text (stage 1's: every top-level award of the pool, as selector/engine/solve.py counts it);
     an extra's merit None when no slate holds that many (or not proven in time)."""
     out = []
     top = ruleset.top_award(pool.kind)

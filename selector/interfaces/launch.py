@@ -1,7 +1,7 @@
 """The `selector` command's entry point. It handles Ctrl-C and SIGTERM before importing anything heavy,
 so that a Ctrl-C in the first seconds (while pandas, OR-Tools and matplotlib load) exits 130 with a
 message, and SIGTERM exits 143, never with a KeyboardInterrupt or ImportError traceback. Then it runs
-the CLI (selector.cli), which handles both the same way for the rest of the run."""
+the CLI (selector.interfaces.cli), which handles both the same way for the rest of the run."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def main() -> None:
     for sig in ours:
         signal.signal(sig, _on_signal)
     try:
-        from selector import cli
+        from selector.interfaces import cli
     except BaseException as e:  # a Ctrl-C inside an import may surface as some other error of that import
         if _received or isinstance(e, KeyboardInterrupt):
             _stop(_received[-1] if _received else signal.SIGINT)

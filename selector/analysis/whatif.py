@@ -1,6 +1,6 @@
 """What-if comparison: solve several scenarios and show side by side what changes.
 
-Each scenario (selector/scenario.py) is screened and solved exactly as `selector select` does it
+Each scenario (selector/reading/scenario.py) is screened and solved exactly as `selector select` does it
 (pipeline.select_screened); when one has no slate, the explainer (explain.find_conflicts) names a
 minimal conflict in the notice's words. `compare` then lines the scenarios up against the first: merit,
 each rule's achieved count against its bound, each unit's fill against its quota, and who enters and
@@ -18,16 +18,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from selector.analysis.explain import clash_in_words, find_conflicts
 from selector.domain import SelectionResult
-from selector.eligibility import Screening
-from selector.explain import clash_in_words, find_conflicts
+from selector.engine.solve import SolverSettings
 from selector.i18n import _
+from selector.outputs.report import _table, atomic_output_dir
+from selector.outputs.sheets import write_csv, write_xlsx
 from selector.pipeline import select_screened
-from selector.report import _table, atomic_output_dir
-from selector.rules import Rule, RuleSet, format_fraction
-from selector.scenario import LoadedScenario
-from selector.sheets import write_csv, write_xlsx
-from selector.solve import SolverSettings
+from selector.reading.eligibility import Screening
+from selector.reading.rules import Rule, RuleSet, format_fraction
+from selector.reading.scenario import LoadedScenario
 from selector.verify import RuleCheck, verify_slate
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -99,7 +99,7 @@ def run_scenarios(scenarios: list[LoadedScenario], settings: SolverSettings = So
     for i, sc in enumerate(scenarios):
         solver = None
         if stable and out and out[0].has_slate:
-            from selector.adjust import StableSolver
+            from selector.analysis.adjust import StableSolver
 
             solver = StableSolver({a: set(r.selected) for a, r in out[0].result.awards.items()})
         out.append(run_scenario(sc, settings, solver))
@@ -314,7 +314,7 @@ def _people(o: Outcome) -> dict[str, Person]:
 # ------------------------------------------------------------------------------------------ views
 def _result_line(col: Column) -> str:
     if col.has_slate:
-        from selector.report import status_word
+        from selector.outputs.report import status_word
 
         checked = _("verified by the independent checker") if col.verified else _("FAILED independent verification")
         forced = "" if col.forced_ok else _("; a forced candidate is not where the scenario put them")
@@ -473,7 +473,7 @@ def write_comparison(out: Path, cmp: Comparison, force: bool = False, plots: boo
         (tmp / "whatif.json").write_text(json.dumps(comparison_json(cmp), ensure_ascii=False, indent=2,
                                                     default=_json_default) + "\n", encoding="utf-8")
         if plots:
-            from selector.plots import plot_whatif_merit
+            from selector.outputs.plots import plot_whatif_merit
 
             plot_whatif_merit(cmp, tmp)
         names = sorted(p.name for p in tmp.iterdir())

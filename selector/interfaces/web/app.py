@@ -2,7 +2,7 @@
 
 Every page is rendered by Jinja2 with autoescaping on; every script, style and font is served by the app
 (htmx is vendored in static/). Uploaded files live in a per-session folder under one temporary folder
-that `close()` (on exit) removes. Solves run in child processes (selector/web/jobs.py) that the page
+that `close()` (on exit) removes. Solves run in child processes (selector/interfaces/web/jobs.py) that the page
 follows and can cancel. The flow is the library's: pipeline.load_inputs and check for a round,
 report.write_select_folder for the output folder, scenario files and whatif.compare for what-ifs.
 """
@@ -33,14 +33,14 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from selector.analysis.supply import SupplyCheck
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import LANGS, _, label, language, ngettext, normalise_lang
+from selector.interfaces.web import jobs
 from selector.pipeline import Inputs, check, load_inputs
-from selector.pool import default_quota_path
-from selector.rules import load_ruleset, ruleset_dir_path
-from selector.scenario import load_scenario_inputs, read_scenario_file, scenario_overrides, scenario_toml
-from selector.supply import SupplyCheck
-from selector.web import jobs
+from selector.reading.pool import default_quota_path
+from selector.reading.rules import load_ruleset, ruleset_dir_path
+from selector.reading.scenario import load_scenario_inputs, read_scenario_file, scenario_overrides, scenario_toml
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent  # the repository: models/ and scenarios/ (the rule sets and the bundled sample)
@@ -458,7 +458,7 @@ def page_context(wb: Workbench, sess: Session) -> dict[str, Any]:
     ctx["sub_awards"] = {a.id: [s for s in rs.awards if s.parent == a.id] for a in rs.awards if a.parent is None}
     base = sess.base
     if base is not None and base.state == "done":
-        from selector.report import slate_tables
+        from selector.outputs.report import slate_tables
 
         done = base.outcome
         result = done["result"]
@@ -543,7 +543,7 @@ def create_app(root: Path | None = None, max_upload: int = MAX_UPLOAD, hosts: li
         return home() if ok else wb.render(sess, "index.html", status=400, **view(sess))
 
     async def template(request, sess, form):
-        from selector.paperwork import write_templates
+        from selector.outputs.paperwork import write_templates
 
         name = request.path_params["name"]
         asked = request.query_params.get("rules")
@@ -560,7 +560,7 @@ def create_app(root: Path | None = None, max_upload: int = MAX_UPLOAD, hosts: li
             if units is None:
                 quota_path = default_quota_path(rs, rules)
                 if quota_path is not None and quota_path.is_file():
-                    from selector.pool import read_quotas
+                    from selector.reading.pool import read_quotas
 
                     try:
                         units = read_quotas(quota_path, rs).units
@@ -684,7 +684,7 @@ def create_app(root: Path | None = None, max_upload: int = MAX_UPLOAD, hosts: li
         return _download(_zip_folder(sess.round.folder, "round"), "round.zip", "application/zip")
 
     async def font(request, sess, form):
-        from selector.plots import cjk_font_path
+        from selector.outputs.plots import cjk_font_path
 
         path = cjk_font_path()
         if path is None:

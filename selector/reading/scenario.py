@@ -40,8 +40,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from selector.errors import InputErrors, InputProblem, read_text_file, toml_problem
 from selector.pipeline import Inputs, load_inputs
-from selector.pool import Pool, Quotas, read_pool
-from selector.rules import Rule, check_ruleset
+from selector.reading.pool import Pool, Quotas, read_pool
+from selector.reading.rules import Rule, check_ruleset
 
 _KEYS = {"title", "description", "base", "rules", "pools", "quotas", "seats", "force_in", "force_out"}
 _RULE_FIELDS = {"share", "op", "min", "max", "hard", "weight", "drop"}

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from selector.analysis.supply import Finding, SupplyCheck
 from selector.domain import SelectionResult
-from selector.eligibility import Screening
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import N_, _, current_lang, label
-from selector.paperwork import mask_frame, mask_text, private_columns, public_id_map
+from selector.outputs.paperwork import mask_frame, mask_text, private_columns, public_id_map
+from selector.outputs.sheets import add_xlsx_sheet, write_csv, write_xlsx
 from selector.pipeline import Inputs
-from selector.sheets import add_xlsx_sheet, write_csv, write_xlsx
-from selector.supply import Finding, SupplyCheck
+from selector.reading.eligibility import Screening
 
 # ---------------------------------------------------------------- output folders (issue 11, items 1-4)
 # A folder this tool wrote is recognised by its own record: select's audit.json, check.json,
@@ -277,7 +277,7 @@ def slate_titles(inputs: Inputs, award) -> dict[str, str]:
     rs = inputs.ruleset
     if current_lang() != "zh":
         return {}
-    from selector.paperwork import template_columns
+    from selector.outputs.paperwork import template_columns
 
     titles = {c.column: c.header for c in template_columns(rs.pools[award.pool])}
     titles["rank"] = _("rank")
@@ -289,7 +289,7 @@ def slate_titles(inputs: Inputs, award) -> dict[str, str]:
 
 def _cell_in_words(spec, column: str, value) -> object:
     """A pool value as the rule set writes it in Chinese (企业, 女, 是; sets joined by 、), else `_cell`."""
-    from selector.paperwork import flag_zh, value_zh
+    from selector.outputs.paperwork import flag_zh, value_zh
 
     attr = spec.attribute(column)
     if attr is None or value is None or current_lang() != "zh":
@@ -363,7 +363,7 @@ def write_selection(out: Path, inputs: Inputs, result: SelectionResult, force: b
     """Write the slates (CSV and one XLSX), summary.json and anything `extra` adds, atomically; then
     (`paperwork`) the summary tables, budget, report and audit.json, which read and hash all the rest.
     `settings` (solve.SolverSettings) go into the audit record, and so do the entries of `audit_extra`
-    (an adjusted slate's link to the published one, selector/adjust.py)."""
+    (an adjusted slate's link to the published one, selector/analysis/adjust.py)."""
     with atomic_output_dir(out, force) as tmp:
         tables = slate_tables(inputs, result)  # every award whose pool has a slate, even if another has none
         for award_id, frame in tables.items():
@@ -375,7 +375,7 @@ def write_selection(out: Path, inputs: Inputs, result: SelectionResult, force: b
         if extra is not None:
             extra(tmp)
         if paperwork:  # last: the report reads what `extra` wrote (screening, plots), the audit hashes it all
-            from selector.paperwork import write_paperwork
+            from selector.outputs.paperwork import write_paperwork
 
             write_paperwork(tmp, inputs, result, settings, audit_extra)
 
@@ -387,28 +387,28 @@ def write_select_folder(out: Path, inputs: Inputs, screening: Screening, result:
     tables and summary.json, screening.csv, reserve.xlsx (候补名单, `reserve`), explanation.json when no
     slate exists (`explanation`, from explain.explain_inputs), the plots, then the paperwork and audit.json;
     whole or not at all. `settings` (solve.SolverSettings) go into audit.json; their workers serve the reserve.
-    With `forms` and a rule set that declares forms, forms/ too (selector/forms.py); returns what it wrote."""
+    With `forms` and a rule set that declares forms, forms/ too (selector/outputs/forms.py); returns what it wrote."""
     forms_written: list = []
 
     def extra(folder: Path) -> None:
         write_screening(folder, inputs, screening)
         if reserve and result.status in ("optimal", "feasible"):  # 候补名单 (issue 15)
-            from selector.reserve import reserve_list, write_reserve
-            from selector.solve import SolverSettings
+            from selector.analysis.reserve import reserve_list, write_reserve
+            from selector.engine.solve import SolverSettings
 
             workers = settings.workers if settings is not None else 1
             write_reserve(folder, inputs, reserve_list(inputs, result, screening.masks,
                                                        SolverSettings(workers=workers)))
         if explanation is not None:
-            from selector.explain import write_explanation
+            from selector.analysis.explain import write_explanation
 
             write_explanation(folder, explanation)
         if plots:
-            from selector.plots import write_selection_plots
+            from selector.outputs.plots import write_selection_plots
 
             write_selection_plots(folder, inputs, result, screening.masks)
         if forms:
-            from selector.forms import FORMS_DIR, has_forms, write_forms
+            from selector.outputs.forms import FORMS_DIR, has_forms, write_forms
 
             if has_forms(inputs.ruleset):  # issue 17: forms/ (附件2/3, bundles, tracker, 公示名单, 审批表, 承诺书)
                 forms_written.append(write_forms(folder / FORMS_DIR, inputs, result))
@@ -494,7 +494,7 @@ def format_result(inputs: Inputs, result: SelectionResult) -> str:
     if result.rules:
         out.append("")
         if current_lang() == "zh":
-            from selector.paperwork import _rules_table
+            from selector.outputs.paperwork import _rules_table
 
             heads, rows = _rules_table(inputs, result)
             keep = [0, 1, 2, 4, 5, 7]  # 规则 条款 通知原文 要求 实际 结果
@@ -517,11 +517,11 @@ def format_result(inputs: Inputs, result: SelectionResult) -> str:
     if result.violations:
         out.append("\n" + _("VERIFIER FOUND VIOLATIONS:") + "\n" + "\n".join(f"  {v}" for v in result.violations))
     if any(a.reward_yuan for a in rs.awards) and any(a.selected for a in result.awards.values()):
-        from selector.paperwork import compute_budget, format_budget
+        from selector.outputs.paperwork import compute_budget, format_budget
 
         out.append("\n" + format_budget(compute_budget(rs, inputs.pools, inputs.quotas, result)))
     if current_lang() == "zh":
-        from selector.paperwork import tie_break_zh
+        from selector.outputs.paperwork import tie_break_zh
 
         ties = tie_break_zh(rs) or result.tie_break
     else:
@@ -557,7 +557,7 @@ def screening_table(inputs: Inputs, screening: Screening) -> pd.DataFrame:
 
 def findings_table(findings: list[Finding], ruleset=None) -> pd.DataFrame:
     """supply.csv: each rule's demand against the eligible supply; in Chinese the rule as the notice words it."""
-    from selector.explain import rule_name
+    from selector.analysis.explain import rule_name
 
     yes, no = _("yes"), _("no")
     zh = current_lang() == "zh" and ruleset is not None
@@ -662,14 +662,14 @@ def _short(text: str, n: int = 30) -> str:
 
 def finding_words(inputs: Inputs, f: Finding) -> str:
     """One failed finding in a sentence, with its arithmetic: '缺 9 人：需要 60 名，符合条件的只有 51 名'."""
-    from selector.explain import finding_sentence
+    from selector.analysis.explain import finding_sentence
 
     return finding_sentence(inputs.ruleset, f)
 
 
 def format_findings(findings: list[Finding], inputs: Inputs | None = None) -> str:
     """The terminal view of the supply arithmetic: each rule's demand against the eligible supply."""
-    from selector.explain import rule_name
+    from selector.analysis.explain import rule_name
 
     def name(f: Finding) -> str:
         return rule_name(inputs.ruleset, f.rule) if inputs is not None else f.rule

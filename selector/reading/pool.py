@@ -41,7 +41,7 @@ import pandas as pd
 from selector import progress
 from selector.errors import InputErrors, InputProblem, ProblemCollector, check_input_file
 from selector.i18n import _
-from selector.rules import BASE_COLUMNS, NO, YES, Attribute, PoolSpec, RuleSet, ruleset_dir_path
+from selector.reading.rules import BASE_COLUMNS, NO, YES, Attribute, PoolSpec, RuleSet, ruleset_dir_path
 
 _YES_WORDS = {"yes", "y", "true", "t", "1", "是", "有", "√"}
 _NO_WORDS = {"no", "n", "false", "f", "0", "否", "无", "×"}

@@ -16,10 +16,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from selector.eligibility import Screening
 from selector.i18n import _
-from selector.pool import Pool, Quotas
-from selector.rules import Award, Rule, RuleSet, format_fraction
+from selector.reading.eligibility import Screening
+from selector.reading.pool import Pool, Quotas
+from selector.reading.rules import Award, Rule, RuleSet, format_fraction
 
 
 @dataclass(frozen=True)
