@@ -18,7 +18,8 @@ from selector.errors import InputErrors, InputProblem
 from selector.i18n import _
 from selector.reading.eligibility import Screening, screen
 from selector.reading.pool import Pool, Quotas, default_quota_path, read_pool, read_quotas
-from selector.reading.rules import RuleSet, load_ruleset
+from selector.reading.rule_checks import load_ruleset
+from selector.reading.rules import RuleSet
 from selector.verify import verify_slate
 
 _STATUS_ORDER = ["optimal", "feasible", "unknown", "infeasible"]

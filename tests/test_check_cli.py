@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from selector.analysis.supply import forced_minimums
 from selector.interfaces.cli import app
 from selector.pipeline import check, load_inputs
-from selector.reading.rules import load_ruleset
+from selector.reading.rule_checks import load_ruleset
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 

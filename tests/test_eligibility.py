@@ -20,7 +20,7 @@ from selector.errors import InputErrors
 from selector.pipeline import load_inputs, select, select_screened
 from selector.reading.eligibility import CalendarError, calendar_years, screen, working_days
 from selector.reading.pool import read_pool
-from selector.reading.rules import load_ruleset
+from selector.reading.rule_checks import load_ruleset
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 

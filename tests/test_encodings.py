@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from selector.interfaces.cli import app
 from selector.reading.pool import read_pool
-from selector.reading.rules import load_ruleset
+from selector.reading.rule_checks import load_ruleset
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 

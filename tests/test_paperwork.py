@@ -33,7 +33,7 @@ from selector.outputs.paperwork import (
 from selector.outputs.report import write_selection
 from selector.pipeline import load_inputs, select
 from selector.reading.pool import read_pool, read_quotas
-from selector.reading.rules import load_ruleset
+from selector.reading.rule_checks import load_ruleset
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 

@@ -22,7 +22,7 @@ from selector import progress
 from selector.errors import InputErrors
 from selector.i18n import language
 from selector.reading.pool import parse_decimal, read_pool, read_quotas, read_table
-from selector.reading.rules import load_ruleset
+from selector.reading.rule_checks import load_ruleset
 
 MINI = Path(__file__).parent / "data" / "mini"
 RULESET = load_ruleset(MINI / "rules.toml")

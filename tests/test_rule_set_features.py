@@ -13,7 +13,7 @@ from conftest import count, ruleset_data, share, solve_case, toml_dumps, write_p
 
 from selector.errors import InputErrors
 from selector.pipeline import check, load_inputs, select
-from selector.reading.rules import load_ruleset
+from selector.reading.rule_checks import load_ruleset
 from selector.verify import verify_slate
 
 GROUPS = {
@@ -291,12 +291,12 @@ def test_verifier_names_group_labels_not_ids(tmp_path):
 
 
 def test_exact_count_drawn_as_exact():
-    from selector.outputs.plots import count_bound_text
+    from selector.reading.kinds import CountKind
     from selector.reading.rules import Rule
 
     r = Rule(id="X", clause="", text="", award="a", kind="count", group="g", min=37, max=37)
-    assert count_bound_text(r) == "=37"
-    assert count_bound_text(r.model_copy(update={"max": None})) == "≥37"
+    assert CountKind.bound_symbols(r) == "=37"
+    assert CountKind.bound_symbols(r.model_copy(update={"max": None})) == "≥37"
 
 
 def test_verifier_rechecks_forced_candidates(tmp_path):

@@ -24,7 +24,7 @@ import selector.errors
 from selector.errors import InputErrors
 from selector.i18n import language
 from selector.interfaces.cli import app
-from selector.reading.rules import load_ruleset
+from selector.reading.rule_checks import load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).parent / "data" / "mini"

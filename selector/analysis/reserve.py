@@ -31,6 +31,7 @@ from selector.engine.prune import rule_groups, tie_break_weights
 from selector.engine.solve import SolverSettings
 from selector.i18n import _
 from selector.pipeline import Inputs
+from selector.reading import kinds
 from selector.reading.rules import RuleSet
 from selector.verify import verify_slate
 
@@ -181,7 +182,7 @@ class _Swaps:
         self.slate = {a.id: slate.get(a.id, []) for a in awards}
         self.ids, self.bits, self.units = ids, bits, units
         at = {g: k for k, g in enumerate(groups)}
-        self.where = [(r.id, at.get(r.group), at.get(r.of) if r.kind == "share" else None) for r in self.rules]
+        self.where = [(r.id, at.get(r.group), at.get(kinds.whole_group(r))) for r in self.rules]
         self.rule_ok: dict[tuple, bool] = {}
         self.quota_ok: dict[tuple, bool] = {}
         self.checks = 0

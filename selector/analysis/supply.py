@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from selector.i18n import _
+from selector.reading import kinds
 from selector.reading.eligibility import Screening
 from selector.reading.pool import Pool, Quotas
 from selector.reading.rules import Award, Rule, RuleSet, format_fraction
@@ -60,14 +60,6 @@ class SupplyCheck:
         return not self.exact or any(e.exists is None for e in self.exact)
 
 
-def _ceil(f: Fraction) -> int:
-    return -((-f.numerator) // f.denominator)
-
-
-def _floor(f: Fraction) -> int:
-    return f.numerator // f.denominator
-
-
 def _members(ruleset: RuleSet, rows: list[dict], group: str) -> list[bool]:
     return [ruleset.in_group(group, r) for r in rows]
 
@@ -94,12 +86,7 @@ def forced_minimums(ruleset: RuleSet, award: Award) -> dict[str, int]:
     for _round in range(len(rules) + len(ruleset.groups) + 2):
         changed = False
         for r in rules:
-            if r.kind == "share" and r.op in (">=", "="):
-                need = _ceil(r.fraction * forced.get(r.of, 0))
-            elif r.kind == "count" and r.min:
-                need = r.min
-            else:
-                continue
+            need = kinds.forced_minimum(r, forced)
             if need > forced.get(r.group, 0):
                 forced[r.group], changed = need, True
         for g, n in list(forced.items()):
@@ -187,13 +174,13 @@ def pool_findings(ruleset: RuleSet, pool: Pool, quotas: Quotas | None, eligible:
 def _unit_rule_findings(ruleset: RuleSet, r: Rule, award: Award, rows: list[dict], units: list[str],
                         ok: list[bool], quotas: Quotas | None) -> list[Finding]:
     """A per-unit count minimum (issue 14, 2) against each unit's eligible members of the group."""
-    if r.kind != "count" or quotas is None:
+    if not kinds.kind_of(r).bounds_per_unit or quotas is None:
         return []  # per-unit shares: left to the exact test
     group = _members(ruleset, rows, r.group)
     per = Counter(u for u, g, e in zip(units, group, ok) if g and e)
     out = []
     for u in r.applies_in(quotas.units):
-        lo, _hi = r.unit_bounds(u)
+        lo = kinds.unit_minimum(r, u)
         if not lo:
             continue
         short = per[u] < lo
@@ -207,30 +194,18 @@ def _rule_finding(ruleset: RuleSet, r: Rule, award: Award, forced: dict[str, int
                   supply: _Supply) -> Finding:
     label = ruleset.group_label
     group = _members(ruleset, rows, r.group)
+    kind = kinds.kind_of(r)
+    of = kind.whole_group(r)
+    base = forced.get(of, 0)
+    at_base = kind.bound(r, base)  # the rule's bound in people when its whole is as small as the rules allow
     cap_broken = ""
-    if r.kind == "share" and r.op in (">=", "="):  # '=': its minimum side (the cap side needs no supply)
-        base = forced.get(r.of, 0)
-        needed = _ceil(r.fraction * base)
-        subject, members = label(r.group), group
-        share = format_fraction(r.fraction)
-        note = (_("{share} of {seats} seats", share=share, seats=base) if r.of == "all" else
-                _("{share} of {of}, which the rules force to at least {base}", share=share, of=label(r.of),
-                  base=base) if base
-                else _("{share} of {of}, which no rule forces into the slate", share=share, of=label(r.of)))
-    elif r.kind == "count" and (r.max is None or (r.min and supply(group)[1] < r.min)):
-        # a minimum, or min and max where the minimum is what the supply fails (issue 14: the right side)
-        needed, subject, members = r.min or 0, label(r.group), group
-        note = _("at least {n}", n=needed) + (_(" and at most {n}", n=r.max) if r.max is not None else "")
+    if kind.supply_side(r, lambda: supply(group)[1]) == "min":  # '=': its minimum side
+        needed, subject, members = at_base.low or 0, label(r.group), group
+        note = kind.minimum_words(ruleset, r, base)
     else:  # a cap: the rest of the denominator must come from outside the group
-        of = "all" if r.kind == "count" else r.of
-        base = forced.get(of, 0)
-        if r.kind == "share":
-            cap_at_base = _floor(r.fraction * base)
-            bound = _("at most {share} of {of}", share=format_fraction(r.fraction), of=label(of))
-        else:
-            cap_at_base = r.max  # type: ignore[assignment]
-            bound = _("at most {n}", n=r.max)
-        needed = max(0, base - cap_at_base) if r.kind == "count" else _ceil((1 - r.fraction) * base)
+        cap_at_base = at_base.high or 0
+        bound = kind.cap_words(ruleset, r)
+        needed = max(0, base - cap_at_base)
         whole = _members(ruleset, rows, of)
         members = [w and not g for w, g in zip(whole, group)]
         subject = (_("{of} other than {group}", of=label(of), group=label(r.group)) if of != "all"
@@ -238,17 +213,17 @@ def _rule_finding(ruleset: RuleSet, r: Rule, award: Award, forced: dict[str, int
         note = (_("{bound}: of {base} {of} at most {cap} {group}, so at least {needed} others", bound=bound,
                   base=base, of=label(of), cap=cap_at_base, group=label(r.group), needed=needed)
                 if base else _("{bound}, which no rule forces into the slate", bound=bound))
-        if (of == "all" or r.kind == "count") and forced.get(r.group, 0) > cap_at_base:
+        if of == "all" and forced.get(r.group, 0) > cap_at_base:
             cap_broken = _("; other rules force at least {n} {group}, above the cap {cap}", n=forced[r.group],
                            group=label(r.group), cap=cap_at_base)
-        if r.kind == "count" and r.min is not None and r.min > 0:
-            note += _("; and at least {n} {group}", n=r.min, group=label(r.group))
+        if at_base.low:  # a cap with a minimum too
+            note += _("; and at least {n} {group}", n=at_base.low, group=label(r.group))
     total, usable = supply(members)
-    if r.kind == "count" and r.min and r.max is not None and members is not group:  # both: the min too
+    if at_base.low and at_base.high is not None and members is not group:  # both: the min too
         gt, gu = supply(group)
-        if gu < r.min:
+        if gu < at_base.low:
             cap_broken += _("; only {n} eligible {group} for the minimum {min}", n=gu, group=label(r.group),
-                            min=r.min)
+                            min=at_base.low)
     ok = usable >= needed and needed <= award.seats and not cap_broken
     if needed > award.seats:
         note += _("; more than the {seats} seats", seats=award.seats)
@@ -278,7 +253,7 @@ def submission_findings(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas
             note = (_("at least {r} x quota {q}; {n} {what}", r=ratio, q=by_unit.get(u, 0), n=has, what=what)
                     if s.op == ">=" else _("exactly {r} x quota {q}; {n} {what}", r=ratio, q=by_unit.get(u, 0),
                                            n=has, what=what))
-            out.append(Finding(s.id, s.clause, s.text, award.id, u, _ceil(need), has, ok, False, note=note))
+            out.append(Finding(s.id, s.clause, s.text, award.id, u, kinds.ceil_people(need), has, ok, False, note=note))
     return out
 
 

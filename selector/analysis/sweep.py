@@ -36,8 +36,9 @@ from selector.engine.solve import InterruptibleSolver, SolverSettings
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import _
 from selector.pipeline import Inputs, screen_inputs
+from selector.reading import kinds
 from selector.reading.pool import Quotas
-from selector.reading.rules import Rule, format_fraction, parse_fraction
+from selector.reading.rules import Rule, parse_fraction
 
 MAX_STEPS = 1000
 
@@ -208,17 +209,14 @@ def _stable_base(inputs: Inputs, kind: str, masks: dict[str, list[bool]], settin
 
 
 def _show(rule: Rule, v: Fraction) -> str:
-    return format_fraction(v) if rule.kind == "share" else str(v)
+    return kinds.kind_of(rule).show(v)
 
 
 def _rule_variant(rule: Rule, v: Fraction, rule_id: str | None = None) -> Rule:
-    if rule.kind == "share":
-        change = {"share": format_fraction(v)}
-    else:
-        if v.denominator != 1 or v < 0:
-            raise InputErrors([InputProblem("--from/--to/--step", f"{v} is not a whole number of people >= 0")])
-        change = {"min" if rule.min is not None else "max": int(v)}
-    return Rule.model_validate({**rule.model_dump(), **change, "id": rule_id or rule.id})
+    try:
+        return kinds.with_value(rule, v, rule_id)
+    except ValueError as e:
+        raise InputErrors([InputProblem("--from/--to/--step", str(e))]) from None
 
 
 def sweep_rule(inputs: Inputs, rule_id: str, values: Iterable[Fraction | int | str],
@@ -234,9 +232,7 @@ def sweep_rule(inputs: Inputs, rule_id: str, values: Iterable[Fraction | int | s
         raise InputErrors([InputProblem("--rule", f"no rule '{rule_id}' (rules: {', '.join(rs.rule_ids())})")])
     vals = [parse_fraction(str(v)) if not isinstance(v, Fraction) else v for v in values]
     for v in vals:
-        if rule.kind == "share" and not 0 <= v <= 1:
-            raise InputErrors([InputProblem("--from/--to", f"{format_fraction(v)} is outside 0..100%")])
-        _rule_variant(rule, v)  # a count that is not a whole number is an error before any solving
+        _rule_variant(rule, v)  # a share outside 0..100%, a count not a whole number: an error before any solving
     award = rs.award(rule.award)
     kind = award.pool
     pool = inputs.pools[kind]
@@ -252,26 +248,22 @@ def sweep_rule(inputs: Inputs, rule_id: str, values: Iterable[Fraction | int | s
     points: list[SweepPoint] = []
     previous: list[int] | None = None
 
-    in_group, in_whole = members(rs, pool, rule.group), members(rs, pool, rule.of)
+    in_group, in_whole = members(rs, pool, rule.group), members(rs, pool, kinds.whole_group(rule))
 
     def meets(values: list[int] | None, v: Fraction) -> list[int] | None:
         """The previous slate as this step's hint, if it meets the step's bound (every other rule is the same)."""
         if values is None or not hint:
             return None
         part = sum(b for b, m in zip(values, in_group) if m)
-        if rule.kind == "share":
-            whole = sum(b for b, m in zip(values, in_whole) if m)
-            ok = part >= v * whole if rule.op == ">=" else part <= v * whole
-        else:
-            ok = part >= v if rule.min is not None else part <= v
-        return values if ok else None
+        whole = sum(b for b, m in zip(values, in_whole) if m)
+        return values if kinds.bound(_rule_variant(rule, v), whole).holds(part) else None
 
     def point(v: Fraction, solved: _Solved, sm: SelectionModel) -> SweepPoint:
         achieved = whole = None
         if solved.values is not None:
             achieved = _count(rs, sm, rule.group, solved.values)
-            whole = _count(rs, sm, rule.of, solved.values) if rule.kind == "share" else None
-        return SweepPoint(_show(rule, v), float(v * 100) if rule.kind == "share" else float(v), solved.status,
+            whole = _count(rs, sm, rule.of, solved.values) if kinds.kind_of(rule).reports_whole else None
+        return SweepPoint(_show(rule, v), kinds.kind_of(rule).axis(v), solved.status,
                           solved.merit, solved.objective, achieved, whole, _bound_text(rule, v, award.seats),
                           round(solved.wall_time, 4), _ids(pool, solved.values), solved.changes)
 
@@ -305,13 +297,10 @@ def sweep_rule(inputs: Inputs, rule_id: str, values: Iterable[Fraction | int | s
                 progress(k + 1, len(vals), points[-1])
     else:
         raise ValueError(f"unknown strategy '{strategy}' (reuse, rebuild, auto)")
-    base_x = float(rule.fraction * 100) if rule.kind == "share" else float(rule.min if rule.min is not None
-                                                                               else rule.max or 0)
-    sweep = Sweep("rule", rule.id, award.id, kind, f"{rule.id} {rule.text}",
-                  (f"{rs.group_label(rule.group)} 占 {rs.group_label(rule.of)} 的比例"
-                   f"{'下限' if rule.op == '>=' else '上限'} (%) — {rule.id} bound"
-                   if rule.kind == "share" else f"{rs.group_label(rule.group)} 人数 — {rule.id} bound (people)"),
-                  _show(rule, rule.fraction if rule.kind == "share" else Fraction(int(base_x))), base_x,
+    rule_kind = kinds.kind_of(rule)
+    base_x = rule_kind.axis(rule_kind.value(rule))
+    sweep = Sweep("rule", rule.id, award.id, kind, f"{rule.id} {rule.text}", rule_kind.axis_label(rs, rule),
+                  _show(rule, rule_kind.value(rule)), base_x,
                   abs(points[1].x - points[0].x) if len(points) > 1 else 1.0, points, strategy,
                   round(time.perf_counter() - start, 4))
     first = sweep.first_infeasible
@@ -447,13 +436,7 @@ def _ids(pool, values: list[int] | None) -> list[str]:
 
 
 def _bound_text(rule: Rule, v: Fraction, seats: int) -> str:
-    if rule.kind == "share":
-        if rule.of == "all":
-            n = v * seats
-            limit = -((-n.numerator) // n.denominator) if rule.op == ">=" else n.numerator // n.denominator
-            return f"{rule.op} {limit} of {seats}"
-        return f"{rule.op} {format_fraction(v)} of {rule.of}"
-    return f"{'>=' if rule.min is not None else '<='} {int(v)}"
+    return kinds.kind_of(rule).bound_text(rule, v, seats)
 
 
 def sweep_rows(sweep: Sweep) -> list[dict]:

@@ -25,8 +25,9 @@ from selector.i18n import _
 from selector.outputs.report import _table, atomic_output_dir
 from selector.outputs.sheets import write_csv, write_xlsx
 from selector.pipeline import select_screened
+from selector.reading import kinds
 from selector.reading.eligibility import Screening
-from selector.reading.rules import Rule, RuleSet, format_fraction
+from selector.reading.rules import Rule, RuleSet
 from selector.reading.scenario import LoadedScenario
 from selector.verify import RuleCheck, verify_slate
 
@@ -205,23 +206,11 @@ class Comparison:
 
 
 def _rule_reading(rs: RuleSet, r: Rule) -> str:
-    if r.kind == "share":
-        return f"{rs.group_label(r.group)} {r.op} {format_fraction(r.fraction)} of {rs.group_label(r.of)}"
-    parts = ([f">= {r.min}"] if r.min is not None else []) + ([f"<= {r.max}"] if r.max is not None else [])
-    return f"{rs.group_label(r.group)} " + " and ".join(parts)
+    return kinds.kind_of(r).terse(rs, r)
 
 
 def _cell(r: Rule, c: RuleCheck, first: Rule | None) -> RuleCell:
-    if r.kind == "share":
-        f = r.fraction * (c.whole or 0)
-        limit = -((-f.numerator) // f.denominator) if r.op == ">=" else f.numerator // f.denominator
-        op, bound = r.op or ">=", f"{r.op} {format_fraction(r.fraction)}"
-    elif r.min is not None and r.max is not None:
-        op, limit, bound = "range", r.min, f"{r.min}..{r.max}"
-    elif r.min is not None:
-        op, limit, bound = ">=", r.min, f">= {r.min}"
-    else:
-        op, limit, bound = "<=", r.max or 0, f"<= {r.max}"
+    op, limit, bound = kinds.kind_of(r).cell(r, c.whole)
     changed = first is None or (first.share, first.op, first.min, first.max, first.hard, first.weight) != (
         r.share, r.op, r.min, r.max, r.hard, r.weight)
     return RuleCell(c.count, c.whole, bound, limit, op, c.ok, r.hard, c.short, changed)

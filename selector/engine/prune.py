@@ -48,6 +48,7 @@ from ortools.sat.python import cp_model
 from selector.engine import solve as _solve
 from selector.engine.model import SelectionModel, build_model, members, score_scale, tie_break_order
 from selector.engine.solve import PoolSolution, SolverSettings, _Clock, _values, solve_model
+from selector.reading import kinds
 from selector.reading.pool import Pool, Quotas
 from selector.reading.rules import Award, RuleSet
 
@@ -56,8 +57,8 @@ def rule_groups(ruleset: RuleSet, pool_kind: str) -> list[str]:
     """The groups any rule of the pool reads, as its group or its denominator ('all' left out)."""
     groups: list[str] = []
     for r in ruleset.rules_of_pool(pool_kind):
-        for g in (r.group, r.of if r.kind == "share" else None):
-            if g is not None and g != "all" and g not in groups:
+        for g in kinds.counted_groups(r):
+            if g not in groups:
                 groups.append(g)
     # issue 14: the carve-out seats' group and the preferred groups are counted by the model too
     extra = [a.open_group for a in ruleset.awards_of_pool(pool_kind)] + [
@@ -116,9 +117,10 @@ def class_limit(ruleset: RuleSet, award: Award, quotas: Quotas, unit: str, insid
     if award.quota != "none" and by_unit is not None and unit in quotas.units:
         limit = min(limit, by_unit.get(unit, 0) + award.open_seats)
     for r in ruleset.rules:
-        if r.award == award.id and r.kind == "count" and r.hard and r.max is not None and not r.scoped:
+        fixed = kinds.fixed_bound(r, award.seats) if r.award == award.id and r.hard else None
+        if fixed is not None and fixed.high is not None:  # a count's maximum, a share's cap of the whole slate
             if r.group == "all" or inside.get(r.group, False):
-                limit = min(limit, r.max)
+                limit = min(limit, fixed.high)
     return max(0, limit)
 
 
@@ -447,7 +449,7 @@ def subset_dominance(ruleset: RuleSet, pruned: Pruned, quotas: Quotas, forced: l
         groups: list[str] = []
         for r in ruleset.rules:
             if r.award == a.id:
-                groups += [g for g in (r.group, r.of if r.kind == "share" else None) if g and g != "all"]
+                groups += kinds.counted_groups(r)
         groups = list(dict.fromkeys(groups))
         masks = [members(ruleset, pruned.pool, g) for g in groups]
         by_unit = a.quota != "none" and quotas.of(a.id) is not None

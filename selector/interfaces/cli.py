@@ -38,6 +38,7 @@ from selector.outputs.report import (
 )
 from selector.pipeline import Inputs, load_inputs, screen_inputs, select_screened
 from selector.pipeline import check as run_check
+from selector.reading import kinds
 from selector.reading.scenario import load_scenario_inputs
 
 # ---------------------------------------------------------------- help in the chosen language
@@ -391,7 +392,7 @@ def template(rules: Annotated[Path, typer.Option("--rules", help=N_("Rule-set TO
              out: OutOpt = Path("out/template"), force: ForceOpt = False) -> None:
     from selector.outputs.paperwork import write_templates
     from selector.reading.pool import default_quota_path, read_quotas
-    from selector.reading.rules import load_ruleset
+    from selector.reading.rule_checks import load_ruleset
 
     try:
         ruleset = load_ruleset(rules)
@@ -511,7 +512,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help=N_("A scenario file (its
     inputs = loaded.inputs
     if step is None:
         r = next((x for x in inputs.ruleset.rules if x.id == rule), None)
-        step = "1%" if r is not None and r.kind == "share" else "1"
+        step = kinds.kind_of(r).step if r is not None else "1"
     values = parse_steps(start, stop, step)
     check_output_dir(out, force, _scenario_files([loaded]))  # refuse before solving, not after
     settings = SolverSettings(workers=workers, time_limit=time_limit)

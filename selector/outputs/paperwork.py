@@ -29,6 +29,7 @@ from selector.domain import SelectionResult
 from selector.i18n import _
 from selector.outputs.sheets import normalise_xlsx_file, put, save_workbook, text_width, write_csv
 from selector.pipeline import Inputs
+from selector.reading import kinds
 from selector.reading.pool import Pool, Quotas, normalise_header
 from selector.reading.rules import (
     BASE_COLUMNS,
@@ -40,7 +41,6 @@ from selector.reading.rules import (
     PoolSpec,
     RuleSet,
     SummaryTable,
-    format_fraction,
 )
 
 # =====================================================================================================
@@ -781,25 +781,7 @@ _STATUS_ZH = {"optimal": "已求得并证明最优", "feasible": "可行（未�
 def rule_bound_zh(rs: RuleSet, rule, count: int, whole: int | None) -> tuple[str, str]:
     """A rule's bound and what the slate achieves, in Chinese: ('企业职工人选不低于总数的55%：总数 180 的 55%，
     至少 99', '100 / 180（55.6%）')."""
-    group = rs.group_label(rule.group)
-    if rule.kind == "share":
-        f = rule.fraction
-        of = rs.group_label(rule.of)
-        w = whole or 0
-        if rule.op == ">=":
-            need = -((-f.numerator * w) // f.denominator)
-            bound = f"{group}不低于{of}的{format_fraction(f)}：{of} {w} 的 {format_fraction(f)}，至少 {need}"
-        else:
-            cap = (f.numerator * w) // f.denominator
-            bound = f"{group}不超过{of}的{format_fraction(f)}：{of} {w} 的 {format_fraction(f)}，至多 {cap}"
-        pct = f"{Decimal(100 * count) / Decimal(w):.1f}%" if w else "-"
-        achieved = f"{count} / {w}（{pct}）"
-    else:
-        parts = ([f"不少于 {rule.min}"] if rule.min is not None else []) + (
-            [f"不多于 {rule.max}"] if rule.max is not None else [])
-        bound = f"{group}" + "、".join(parts)
-        achieved = str(count)
-    return bound, achieved
+    return kinds.bound_zh(rs, rule, count, whole)
 
 
 def tie_break_zh(rs: RuleSet) -> str:

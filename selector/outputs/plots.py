@@ -27,7 +27,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from selector.domain import SelectionResult
-from selector.reading.rules import format_fraction
+from selector.reading import kinds
 from selector.verify import verify_slate
 
 if TYPE_CHECKING:
@@ -40,14 +40,6 @@ OK, BAD, PASSED, MUTED, BOUND = "#2e7d32", "#c62828", "#90a4ae", "#cfd8dc", "#21
 _font_family: str | None = None
 
 
-
-def count_bound_text(r) -> str:
-    """A count rule's bound as drawn: '=37' for an exact count (issue 14: not '≥37'), '2–5', '≥3', '≤4'."""
-    if r.min is not None and r.min == r.max:
-        return f"={r.min}"
-    if r.min is not None and r.max is not None:
-        return f"{r.min}–{r.max}"
-    return f"≥{r.min}" if r.min is not None else f"≤{r.max}"
 
 def cjk_font_path() -> Path | None:
     """The CJK font bundled with the mplfonts package, if it is installed."""
@@ -115,16 +107,11 @@ def plot_composition(inputs: Inputs, result: SelectionResult, folder: Path) -> l
             labels, shares, bounds, colors, notes = [], [], [], [], []
             for r in rules:
                 c = checks[r.id]
-                whole = c.whole if r.kind == "share" else award.seats
+                kind = kinds.kind_of(r)
+                whole = kind.drawn_whole(c.whole, award.seats)
                 share = Fraction(c.count, whole) if whole else Fraction(0)
-                if r.kind == "share":
-                    bound = r.fraction
-                    word = {">=": "≥", "<=": "≤", "=": "="}[r.op]  # type: ignore[index]
-                    of = rs.group_label(r.of)
-                    labels.append(f"{r.id} {rs.group_label(r.group)} {word}{format_fraction(bound)} {of}")
-                else:
-                    bound = Fraction(r.min if r.min is not None else (r.max or 0), max(1, award.seats))
-                    labels.append(f"{r.id} {rs.group_label(r.group)} {count_bound_text(r)} 人")
+                text, bound = kind.drawn(rs, r, award.seats)
+                labels.append(f"{r.id} {text}")
                 shares.append(float(share) * 100)
                 bounds.append(float(bound) * 100)
                 colors.append(OK if c.ok else BAD)

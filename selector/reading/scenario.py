@@ -40,8 +40,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from selector.errors import InputErrors, InputProblem, read_text_file, toml_problem
 from selector.pipeline import Inputs, load_inputs
+from selector.reading import kinds
 from selector.reading.pool import Pool, Quotas, read_pool
-from selector.reading.rules import Rule, check_ruleset
+from selector.reading.rule_checks import check_ruleset
+from selector.reading.rules import Rule
 
 _KEYS = {"title", "description", "base", "rules", "pools", "quotas", "seats", "force_in", "force_out"}
 _RULE_FIELDS = {"share", "op", "min", "max", "hard", "weight", "drop"}
@@ -295,8 +297,7 @@ def apply_overrides(inputs: Inputs, sc: Scenario, path: Path | str, changes: lis
             problems.append(_problem(path, key, f"unknown field(s) {', '.join(unknown)} (allowed: "
                                      f"{', '.join(sorted(_RULE_FIELDS))})"))
             continue
-        wrong = sorted(f for f in change if (rule.kind == "share" and f in ("min", "max"))
-                       or (rule.kind == "count" and f in ("share", "op")))
+        wrong = kinds.changed_fields(rule, change)
         if wrong:
             problems.append(_problem(path, key, f"{', '.join(wrong)} does not apply to a {rule.kind} rule"))
             continue

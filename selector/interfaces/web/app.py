@@ -39,7 +39,8 @@ from selector.i18n import LANGS, _, label, language, ngettext, normalise_lang
 from selector.interfaces.web import jobs
 from selector.pipeline import Inputs, check, load_inputs
 from selector.reading.pool import default_quota_path
-from selector.reading.rules import load_ruleset, ruleset_dir_path
+from selector.reading.rule_checks import load_ruleset
+from selector.reading.rules import ruleset_dir_path
 from selector.reading.scenario import load_scenario_inputs, read_scenario_file, scenario_overrides, scenario_toml
 
 HERE = Path(__file__).parent

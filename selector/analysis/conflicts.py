@@ -1,0 +1,194 @@
+"""Minimal conflicts: which rules cannot hold together, found by solving, and read in the notice's words.
+
+Every rule of a pool's model (structural rules, `seats:<award>`, `quota:<unit>`, a what-if's `fixed:<id>`)
+sits behind an enforcement literal of model.build_model; eligibility and the linking constraints stay hard
+and out of explanations. The questions are solved without an objective (with one, CP-SAT's core is every
+assumption), with one worker (assumptions force it), on the model of interchangeable classes (exact and
+small), and every conflict is confirmed by re-solving it before it is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from selector.engine.model import build_model, members, quota_rule_id, rule_ids_of_pool
+from selector.engine.prune import _subpool, interchangeable_classes
+from selector.engine.solve import InterruptibleSolver  # Ctrl-C raises KeyboardInterrupt (issue 7)
+from selector.i18n import _
+from selector.reading import kinds
+from selector.reading.pool import Pool, Quotas
+from selector.reading.rules import RuleSet
+
+MAX_CONFLICTS = 5
+
+
+@dataclass(frozen=True)
+class RuleText:
+    """A rule as an official reads it: id, clause, the notice's sentence and a plain reading."""
+
+    id: str
+    clause: str
+    text: str
+    reading: str
+
+
+def rule_texts(ruleset: RuleSet, pool: Pool, quotas: Quotas) -> dict[str, RuleText]:
+    """Every rule of the pool's model as it reads in the notice (seats and quotas included)."""
+    out: dict[str, RuleText] = {}
+    for a in ruleset.awards_of_pool(pool.kind):
+        out[f"seats:{a.id}"] = RuleText(f"seats:{a.id}", a.clause, a.text, kinds.seats_reading(a))
+        by_unit = quotas.of(a.id)
+        if a.quota != "none" and by_unit is not None:
+            clause, words = ruleset.quota_wording()  # the rule set's own clause for its quota table (issue 14)
+            for u in quotas.units:
+                rid = quota_rule_id(ruleset, a, u)
+                out[rid] = RuleText(rid, clause, words, kinds.quota_reading(a, u, by_unit.get(u, 0)))
+    for r in ruleset.rules_of_pool(pool.kind):
+        out[r.id] = RuleText(r.id, r.clause, r.text, kinds.reading(ruleset, r))
+    return out
+
+
+def class_pool(ruleset: RuleSet, pool: Pool, eligible: list[bool] | None, fixed: dict[str, bool] | None = None
+               ) -> tuple[Pool, list[int], list[bool] | None]:
+    """One representative per class of interchangeable eligible candidates (selector/engine/prune.py: same unit,
+    same membership of every group a rule reads; a what-if candidate, in or out, eligible or not, a class of
+    its own), each class's size and the representatives' eligibility: for model.build_model(...,
+    multiplicity=...), which then admits exactly the slates the whole pool does, with a few thousand
+    decisions instead of one per candidate (national size: 3,000 classes for 30,000 candidates)."""
+
+    ids = list(pool.table["id"])
+    own = {cid: True for cid in fixed} if fixed else None  # in or out: a class of its own either way
+    keep = None if eligible is None else [ok or (own is not None and cid in own) for ok, cid in zip(eligible, ids)]
+    cl = interchangeable_classes(ruleset, pool, keep, own)
+    reps = [c[0] for c in cl.classes]
+    return _subpool(pool, reps), [len(c) for c in cl.classes], None if eligible is None else [eligible[i] for i in reps]
+
+
+class _Feasibility:
+    """One model with every rule behind a literal, probed with different sets of assumed rules. Only which
+    slates exist is asked, so the model is that of the classes (class_pool), exact and small."""
+
+    def __init__(self, ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None,
+                 time_limit: float = 20.0, fixed: dict[str, bool] | None = None):
+        reps, sizes, ok = class_pool(ruleset, pool, eligible, fixed)
+        self.sm = build_model(ruleset, reps, quotas, ok, with_literals=True, fixed=fixed, multiplicity=sizes)
+        self.ids = [r for r in rule_ids_of_pool(ruleset, pool.kind, quotas) if r in self.sm.literals]
+        self.ids += [r for r in self.sm.literals if r.startswith("fixed:")]  # what-if: forced candidates
+        self.by_index = {self.sm.literals[r].index: r for r in self.ids}
+        self.time_limit = time_limit
+        self.solves = 0
+
+    def check(self, rules: list[str]) -> tuple[bool | None, list[str]]:
+        """(feasible?, core) with exactly `rules` enforced; core is a subset of rules when infeasible."""
+        m = self.sm.model
+        m.clear_assumptions()
+        m.add_assumptions([self.sm.literals[r] for r in rules])
+        solver = InterruptibleSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.linearization_level = 2
+        solver.parameters.max_time_in_seconds = self.time_limit
+        status = solver.solve(m)
+        self.solves += 1
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return True, []
+        if status == cp_model.INFEASIBLE:
+            core = [self.by_index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in self.by_index]
+            return False, [r for r in rules if r in set(core)]
+        return None, []
+
+    def minimal_conflict(self, rules: list[str]) -> list[str] | None:
+        """A minimal infeasible subset of `rules` (drop any one and a slate exists), or None if feasible."""
+        ok, core = self.check(rules)
+        if ok is not False:
+            return None
+        confirmed, _ = self.check(core) if core else (True, [])
+        if confirmed is not False:  # a presolved core can be wrong: fall back to the whole set
+            core = list(rules)
+        i = 0
+        while i < len(core):  # deletion: drop each rule in turn, keep it out if still infeasible
+            trial = core[:i] + core[i + 1:]
+            ok, sub = self.check(trial)
+            if ok is False:
+                shrunk, _ = self.check(sub) if sub and len(sub) < len(trial) else (None, [])
+                core = sub if shrunk is False else trial
+            else:
+                i += 1
+        return core
+
+
+def find_conflicts(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None = None,
+                   limit: int = MAX_CONFLICTS, fixed: dict[str, bool] | None = None) -> list[list[str]]:
+    """Up to `limit` different minimal conflicts: the first, then one avoiding each rule of those found.
+    With `fixed` (what-if forced candidates), a conflict may name `fixed:<id>`."""
+    probe = _Feasibility(ruleset, pool, quotas, eligible, fixed=fixed)
+    first = probe.minimal_conflict(probe.ids)
+    if first is None:
+        return []
+    found = [first]
+    queue = [[r] for r in first]
+    while queue and len(found) < limit:
+        dropped = queue.pop(0)
+        rest = [r for r in probe.ids if r not in dropped]
+        conflict = probe.minimal_conflict(rest)
+        if conflict is not None and set(conflict) not in [set(c) for c in found]:
+            found.append(conflict)
+            queue += [dropped + [r] for r in conflict]
+    return found
+
+
+def question_solver(time_limit: float) -> cp_model.CpSolver:
+    solver = InterruptibleSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.linearization_level = 2
+    solver.parameters.max_time_in_seconds = time_limit
+    return solver
+
+
+def eligible_mask(pool: Pool, eligible) -> list[bool]:
+    return [True] * len(pool) if eligible is None else list(eligible)
+
+
+def clash_in_words(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflict: list[str]) -> list[str]:
+    """A plain reading of one conflict, in the notice's words: a unit short of its quota first (named),
+    each rule's demand beside the eligible supply it draws on, the quotas in it as one line, then why."""
+    ok = eligible_mask(pool, eligible)
+    texts = rule_texts(ruleset, pool, quotas)
+    rules = {r.id: r for r in ruleset.rules_of_pool(pool.kind)}
+    quota_ids = [r for r in conflict if r.startswith("quota:")]
+    seats = [r for r in conflict if r.startswith("seats:")]
+    lines = []
+    for rid in conflict:
+        if rid in quota_ids:
+            continue
+        t = texts.get(rid)
+        line = (_("{rule}: {reading}", rule=kinds.rule_name(ruleset, rid), reading=t.reading) if t is not None
+                else kinds.rule_name(ruleset, rid))
+        r = rules.get(rid)
+        if r is not None:
+            supply = sum(m and e for m, e in zip(members(ruleset, pool, r.group), ok))
+            line += _("; eligible {group} submitted: {n}", group=ruleset.group_label(r.group), n=supply)
+        lines.append(line)
+    award = ruleset.award(seats[0].split(":", 1)[1]) if seats else ruleset.top_award(pool.kind)
+    by_unit = quotas.of(award.id) or {}
+    if quota_ids:
+        capped = [u for u in quotas.units if quota_rule_id(ruleset, award, u) in quota_ids] or [
+            q.rsplit(":", 1)[-1] for q in quota_ids]  # subset quotas too
+        lines.append(_("quotas: {units} ({total} in all)", units=_(", ").join(
+            f"{u} {by_unit.get(u, 0)}" for u in capped), total=sum(by_unit.get(u, 0) for u in capped)))
+    if quota_ids and seats:
+        units = list(pool.table["unit"])
+        supply = {u: sum(1 for i in range(len(pool)) if units[i] == u and ok[i]) for u in quotas.units}
+        short = [u for u in quotas.units if supply[u] < by_unit.get(u, 0)]
+        if short:
+            cap = sum(min(by_unit.get(u, 0), supply[u]) for u in quotas.units)
+            lines.insert(0, _("{units}: so at most {cap} of the {seats} seats can be filled, the other units "
+                              "capped at their quotas", cap=cap, seats=award.seats, units=_("; ").join(
+                                  _("{unit} has only {eligible} eligible for a quota of {quota}", unit=u,
+                                    eligible=supply[u], quota=by_unit.get(u, 0)) for u in short)))
+        else:
+            lines.append(_("why: within these quotas the rules above cannot all be met"))
+    elif len(conflict) >= 2:
+        lines.append(_("why: no slate of this size meets all of these at once"))
+    return lines

@@ -1,0 +1,375 @@
+"""Relaxations: the least change that lets a slate exist, each checked by solving with it.
+
+A rule's loosest value with every other rule kept (its kind says which way is looser: selector/reading/kinds.py),
+the fewest people of slack over every rule at once, the fewest eligible candidates to add per group or unit,
+and, for a pool with a slate, what each rule costs in merit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from selector.analysis.conflicts import class_pool, eligible_mask, question_solver, rule_texts
+from selector.engine.model import SelectionModel, build_model, members, rule_ids_of_pool
+from selector.engine.prune import rule_groups, solve_pool
+from selector.engine.solve import SolverSettings  # Ctrl-C raises KeyboardInterrupt (issue 7)
+from selector.i18n import label
+from selector.reading import kinds
+from selector.reading.pool import Pool, Quotas
+from selector.reading.rules import RuleSet, format_fraction
+
+MAX_MENU = 5
+
+
+@dataclass
+class Relaxation:
+    """One change that lets a slate exist, checked by solving with it."""
+
+    changes: list[dict]  # {rule, from, to, people, text}
+    merit: str | None  # merit of the slate it gives (top award), exact
+    slate: list[str] = field(default_factory=list)  # the draft slate (top award ids)
+    kind: str = "rule"  # rule | combination | pool
+
+    def describe(self) -> str:
+        return "; ".join(c["text"] for c in self.changes)
+
+
+@dataclass
+class Price:
+    """What a binding rule costs in merit: the optimum with and without it."""
+
+    rule: str
+    merit_with: str
+    merit_without: str
+    cost: str
+    enter: list[str]  # ids that would enter without the rule
+    leave: list[str]
+
+
+def _with_rule(ruleset: RuleSet, rule_id: str, **changes) -> RuleSet:
+    rules = [r.model_copy(update=changes) if r.id == rule_id else r for r in ruleset.rules]
+    return ruleset.model_copy(update={"rules": rules})
+
+
+def with_quotas(quotas: Quotas, award_id: str, table: dict[str, int]) -> Quotas:
+    """The quota table with one award's column replaced."""
+    seats = {a: dict(v) for a, v in quotas.seats.items()}
+    seats[award_id] = dict(table)
+    return Quotas(quotas.source, quotas.units, seats)
+
+
+def best_slate(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, time_limit: float = 20.0):
+    """(merit as text, top-award ids) of the best slate under these rules, or None if none exists: the
+    exact fast path (selector/engine/prune.py), stopped once the merit is proven (a slate reaching it)."""
+
+    sol = solve_pool(ruleset, pool, quotas, eligible, SolverSettings(time_limit=time_limit), merit_only=True)
+    if sol.status not in ("optimal", "feasible"):
+        return None
+    ids = list(pool.table["id"])
+    scores = list(pool.table["score"])
+    top = ruleset.top_award(pool.kind).id
+    titles = [a.id for a in ruleset.top_awards(pool.kind)]  # every disjoint title counts (issue 14, 4)
+    merit = sum((Decimal(scores[i]) for t in titles for i in sol.selected.get(t, [])), Decimal(0))
+    return str(merit), [ids[i] for i in sorted(sol.selected[top])]
+
+
+def _class_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, relax: set[str] | frozenset = frozenset(),
+                 classes_of: RuleSet | None = None) -> SelectionModel:
+    """The model of the pool's classes (class_pool): for questions of which slates exist, not of merit.
+    `classes_of`: the rule set whose groups make the classes, when a question counts a group that no rule of
+    `ruleset` reads (a rule left out to find its loosest value)."""
+    reps, sizes, ok = class_pool(classes_of or ruleset, pool, eligible)
+    return build_model(ruleset, reps, quotas, ok, relax=relax, multiplicity=sizes)
+
+
+def _extreme_ratio(sm: SelectionModel, part, whole, maximise: bool) -> Fraction | None:
+    """The largest (or smallest) part/whole any slate reaches, exactly, by Dinkelbach's iterations."""
+    m = sm.model
+    solver = question_solver(20.0)
+    m.add(whole >= 1)
+    m.maximize(part if maximise else -part)
+    if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    lam = Fraction(int(solver.value(part)), int(solver.value(whole)))
+    for _round in range(50):
+        num, den = lam.numerator, lam.denominator
+        gain = den * part - num * whole if maximise else num * whole - den * part
+        m.maximize(gain)
+        if solver.solve(m) != cp_model.OPTIMAL or solver.value(gain) <= 0:  # exact, not the float objective
+            return lam
+        lam = Fraction(int(solver.value(part)), int(solver.value(whole)))
+    return lam
+
+
+def loosest_rule_values(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rule_ids: list[str]
+                        ) -> list[Relaxation]:
+    """For each rule, the loosest value that lets a slate exist with every other rule kept, checked."""
+    out: list[Relaxation] = []
+    texts = rule_texts(ruleset, pool, quotas)
+    for rid in rule_ids:
+        change = _loosest_one(ruleset, pool, quotas, eligible, rid, texts)
+        if change is None:
+            continue
+        new_rules, new_quotas, entry = change
+        best = best_slate(new_rules, pool, new_quotas, eligible)
+        if best is None:  # other conflicts remain: this change alone is not enough
+            continue
+        out.append(Relaxation([entry], best[0], best[1], "rule"))
+    return out
+
+
+def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: str, texts):
+    """(rule set, quotas, change) with `rid` moved to the loosest value that works, or None."""
+    if rid.startswith("seats:"):
+        return None  # seat totals are the notice's, not relaxed here
+    if rid.startswith("quota:"):
+        award = ruleset.top_award(pool.kind)
+        unit = rid.split(":", 1)[1]
+        if unit.startswith(tuple(f"{a.id}:" for a in ruleset.awards)):
+            return None  # subset-award quotas: not relaxed here
+        sm = _class_model(ruleset, pool, quotas, eligible, relax={rid})
+        slack = sm.relaxed[rid]
+        sm.model.minimize(slack)
+        solver = question_solver(20.0)
+        if solver.solve(sm.model) != cp_model.OPTIMAL:
+            return None
+        s = int(solver.value(slack))
+        q = quotas.of(award.id)[unit]  # type: ignore[index]
+        new = q + s if _unit_overfull(ruleset, pool, quotas, eligible, award.id, unit) else q - s
+        return ruleset, with_quotas(quotas, award.id, {**(quotas.of(award.id) or {}), unit: new}), {
+            "rule": rid, "from": q, "to": new, "people": s,
+            "text": f"{rid}: {q} -> {new} seats ({texts[rid].reading})"}
+    rule = next(r for r in ruleset.rules if r.id == rid)
+    question = kinds.loosest(rule)
+    if rule.scoped or question is None:
+        return None  # per-unit rules and exact shares: the cheapest relaxations below cover them
+    others_rs = ruleset.model_copy(update={"rules": [r for r in ruleset.rules if r.id != rid]})
+    sm = _class_model(others_rs, pool, quotas, eligible, classes_of=ruleset)
+    assert sm.count_of is not None
+    part = sm.count_of(rule.award, rule.group)
+    if question.whole is None:  # a count of people: the most (or fewest) any slate holds
+        solver = question_solver(20.0)
+        sm.model.maximize(part if question.maximise else -part)
+        if solver.solve(sm.model) != cp_model.OPTIMAL:
+            return None
+        v = int(solver.value(part))
+        key, old = question.field, getattr(rule, question.field)
+        return _with_rule(ruleset, rid, **{key: v}), quotas, {
+            "rule": rid, "from": old, "to": v, "people": abs((old or 0) - v),
+            "text": f"{rid}: {key} {old} -> {v} ({rule.text})"}
+    whole = sm.count_of(rule.award, question.whole)
+    lam = _extreme_ratio(sm, part, whole, maximise=question.maximise)
+    if lam is None:
+        return None
+    new = kinds.ShareKind.written(lam, question.maximise)  # whole percents when the notice used them
+    return _with_rule(ruleset, rid, **{question.field: format_fraction(new)}), quotas, {
+        "rule": rid, "from": getattr(rule, question.field), "to": format_fraction(new), "exact": format_fraction(lam),
+        "text": f"{rid}: {'lower' if question.maximise else 'raise'} {rule.share} to {format_fraction(new)} "
+                f"({rule.text}; the {'highest' if question.maximise else 'lowest'} share any slate reaches "
+                f"is {float(lam):.2%})"}
+
+
+def _unit_overfull(ruleset, pool, quotas, eligible, award_id, unit) -> bool:
+    """Whether a quota binds from above (the slate wants more from this unit) rather than below."""
+    by_unit = quotas.of(award_id) or {}
+    supply = sum(1 for i in range(len(pool)) if pool.table.at[i, "unit"] == unit and (eligible is None or eligible[i]))
+    return supply > by_unit.get(unit, 0) or ruleset.award(award_id).quota != "exact"
+
+
+def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, menu: int = MAX_MENU
+                         ) -> list[Relaxation]:
+    """The fewest people of rule slack that makes a slate exist, over every rule at once (seats kept),
+    then alternatives found by forbidding each answer's set of relaxed rules in turn."""
+    texts = rule_texts(ruleset, pool, quotas)
+    relaxable = {r for r in rule_ids_of_pool(ruleset, pool.kind, quotas) if not r.startswith("seats:")}
+    sm = build_model(ruleset, pool, quotas, eligible, relax=relaxable)
+    m = sm.model
+    used = {rid: m.new_bool_var(f"used[{rid}]") for rid in sm.relaxed}
+    for rid, s in sm.relaxed.items():
+        m.add(s == 0).only_enforce_if(used[rid].Not())
+    cost = sum(sm.relaxed.values())
+    out: list[Relaxation] = []
+    ids = list(pool.table["id"])
+    for _round in range(menu):
+        m.clear_hints()
+        m.minimize(cost)
+        solver = question_solver(20.0)
+        if solver.solve(m) != cp_model.OPTIMAL:
+            break
+        people = int(solver.value(cost))
+        if people == 0:
+            break  # feasible as it is
+        support = [rid for rid, s in sm.relaxed.items() if solver.value(s) > 0]
+        # the best merit among relaxations this cheap (on a copy: the next round searches every cost)
+        best = m.clone()
+        best.add(cost == people)
+        best.maximize(sm.merit[sm.top.id] - sm.penalty)
+        solver2 = question_solver(20.0)
+        if solver2.solve(best) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            solver = solver2  # variables keep their indices in the copy
+            support = [rid for rid, s in sm.relaxed.items() if solver.value(s) > 0]
+        changes = [{"rule": rid, "people": int(solver.value(sm.relaxed[rid])),
+                    "text": f"{rid}: allow {int(solver.value(sm.relaxed[rid]))} "
+                            f"{'seat' if rid.startswith('quota:') else 'person'}(s) past it ({texts[rid].reading})"}
+                   for rid in support]
+        merit = Decimal(int(solver.value(sm.merit[sm.top.id])))  # every disjoint title (issue 14)
+        chosen = [ids[i] for i, v in enumerate(sm.x[sm.top.id]) if solver.boolean_value(v)]
+        out.append(Relaxation(changes, str(merit / sm.scale), chosen, "combination"))
+        m.add_bool_or([used[rid].Not() for rid in support])  # block this set of relaxed rules
+    return out
+
+
+def grown_pool(pool: Pool, eligible, copies: list[tuple[int, str]]):
+    """The pool plus eligible copies of candidates (template position, unit it is submitted by)."""
+
+
+    extra = pool.table.iloc[[t for t, _u in copies]].reset_index(drop=True)
+    extra["id"] = [f"+{pool.table.at[t, 'id']}#{j + 1}" for j, (t, _u) in enumerate(copies)]
+    extra["unit"] = [u for _t, u in copies]
+    table = pd.concat([pool.table, extra], ignore_index=True)
+    grown = dataclasses.replace(pool, table=table, rows=pool.rows + [0] * len(copies))
+    return grown, eligible_mask(pool, eligible) + [True] * len(copies)
+
+
+def _with_copies(pool: Pool, eligible, templates: list[int], k: int) -> tuple[Pool, list[bool] | None]:
+    """The pool plus k eligible copies of the templates, taken in turn (ids '+<id>#j'), to test a pool change."""
+    picks = [templates[j % len(templates)] for j in range(k)]
+    grown, elig = grown_pool(pool, eligible, [(t, pool.table.at[t, "unit"]) for t in picks])
+    return grown, (None if eligible is None else elig)
+
+
+def _feasible_with(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, templates: list[int], k: int) -> bool:
+    grown, elig = _with_copies(pool, eligible, templates, k)
+    sm = _class_model(ruleset, grown, quotas, elig)
+    return question_solver(20.0).solve(sm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def best_template(pool: Pool, ok: list[bool], inside: list[int], helps: list[int]) -> int:
+    scores = list(pool.table["score"])
+    pick = [i for i in inside if ok[i]] or inside
+    return max(pick, key=lambda i: (helps[i], scores[i], -i))
+
+
+def help_scores(ruleset: RuleSet, pool: Pool) -> list[int]:
+    """How much a candidate helps the hard share rules: inside minimum groups, outside capped ones."""
+    helps = [0] * len(pool)
+    for r in ruleset.rules_of_pool(pool.kind):
+        sign = kinds.kind_of(r).inside_helps(r) if r.hard else 0
+        if sign:
+            for i, inside in enumerate(members(ruleset, pool, r.group)):
+                helps[i] += sign * inside
+    return helps
+
+
+def pool_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflicts: list[list[str]]
+                   ) -> list[Relaxation]:
+    """Candidates to add: for each group a minimum in a conflict asks for, and each unit whose eligible
+    candidates are fewer than its quota, the fewest eligible copies of its best candidates (one per
+    unit, taken in turn) that let a slate exist — monotone in the number added: doubling, then bisection."""
+
+    ok = eligible_mask(pool, eligible)
+    units = list(pool.table["unit"])
+    targets: list[tuple[str, list[bool]]] = []
+    rules = {r.id: r for r in ruleset.rules_of_pool(pool.kind)}
+    for rid in dict.fromkeys(r for c in conflicts for r in c):
+        r = rules.get(rid)
+        if r is not None and r.scoped and kinds.kind_of(r).bounds_per_unit:  # issue 14, 2: from the units short
+            inside = members(ruleset, pool, r.group)
+            short = {u for u in r.applies_in(quotas.units) if (kinds.unit_minimum(r, u) or 0) > sum(
+                1 for i in range(len(pool)) if inside[i] and ok[i] and units[i] == u)}
+            if short:
+                targets.append((f"{ruleset.group_label(r.group)} ({rid})",
+                                [inside[i] and units[i] in short for i in range(len(pool))]))
+        elif r is not None and r.hard and kinds.needs_supply(r):
+            targets.append((f"{ruleset.group_label(r.group)} ({rid})", members(ruleset, pool, r.group)))
+    award = ruleset.top_award(pool.kind)
+    by_unit = quotas.of(award.id) or {}
+    if any(r.startswith("quota:") for c in conflicts for r in c):
+        if award.open_group is not None:  # issue 14, 3: only its members may take the carve-out seats
+            targets.append((f"{ruleset.group_label(award.open_group)} (open seats)",
+                            members(ruleset, pool, award.open_group)))
+        for u in quotas.units:
+            mask = [units[i] == u for i in range(len(pool))]
+            if sum(m and e for m, e in zip(mask, ok)) < by_unit.get(u, 0):
+                targets.append((u, mask))
+    # copy the candidates that help most: inside the most minimum groups, the fewest capped ones
+    helps = help_scores(ruleset, pool)
+    out = []
+    for target, mask in targets:
+        templates = []
+        for u in quotas.units:  # the best eligible member in each unit that has one
+            inside = [i for i in range(len(pool)) if mask[i] and units[i] == u]
+            if inside:
+                templates.append(best_template(pool, ok, inside, helps))
+        if not templates or not _feasible_with(ruleset, pool, quotas, eligible, templates, award.seats):
+            continue  # adding such candidates alone does not help
+        lo, hi = 0, 1  # infeasible at lo, feasible at hi
+        while not _feasible_with(ruleset, pool, quotas, eligible, templates, hi):
+            lo, hi = hi, min(2 * hi, award.seats)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if _feasible_with(ruleset, pool, quotas, eligible, templates, mid) else (mid, hi)
+        best = best_slate(ruleset, *_with_copies(pool, eligible, templates, hi)[:1], quotas,
+                           _with_copies(pool, eligible, templates, hi)[1])
+        spread: dict[str, int] = {}
+        for j in range(hi):
+            u = units[templates[j % len(templates)]]
+            spread[u] = spread.get(u, 0) + 1
+        where = ", ".join(f"{u} {n}" for u, n in spread.items())
+        used = list(dict.fromkeys(templates[j % len(templates)] for j in range(hi)))
+        alike = _described(ruleset, pool, used)
+        text = f"add at least {hi} eligible candidate(s) of {target} ({where})" + (f", each: {alike}" if alike else "")
+        out.append(Relaxation([{"pool": target, "add": hi, "units": spread, "text": text, "each": alike}],
+                              best[0] if best else None, best[1] if best else [], "pool"))
+    return out
+
+
+def _described(ruleset: RuleSet, pool: Pool, rows: list[int]) -> str:
+    """The copied candidates by every attribute a rule's group reads (issue 14: an addition tested with
+    copies that were also 农民工 must say so): 'label value' per attribute, values of all copies."""
+
+    spec = ruleset.pools[pool.kind]
+    columns: list[str] = []
+    stack = list(rule_groups(ruleset, pool.kind))
+    seen: set[str] = set()
+    while stack:
+        g = stack.pop(0)
+        if g in seen or g not in ruleset.groups:
+            continue
+        seen.add(g)
+        spec_g = ruleset.groups[g]
+        for f in spec_g.filters():
+            columns += [c for c in f if c != "unit" and c not in columns]
+        stack += [*spec_g.within, *spec_g.not_within]
+    parts = []
+    for col in columns:
+        attr = spec.attribute(col)
+        values = list(dict.fromkeys(str(pool.table.at[i, col]) for i in rows))
+        names = [next((a for a, c in attr.value_aliases.items() if c == v), v) if attr else v for v in values]
+        parts.append(f"{label(attr, col) if attr else col} {'/'.join(names)}")
+    return ", ".join(parts)
+
+
+def rule_prices(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible) -> list[Price]:
+    """For a feasible pool: the merit each structural rule costs (optimum without it minus with it)."""
+    base = best_slate(ruleset, pool, quotas, eligible)
+    if base is None:
+        return []
+    out = []
+    for r in ruleset.rules_of_pool(pool.kind):
+        if not r.hard:
+            continue
+        without = ruleset.model_copy(update={"rules": [x for x in ruleset.rules if x.id != r.id]})
+        alt = best_slate(without, pool, quotas, eligible)
+        if alt is None:
+            continue
+        cost = Decimal(alt[0]) - Decimal(base[0])
+        out.append(Price(r.id, base[0], alt[0], str(cost), sorted(set(alt[1]) - set(base[1])),
+                         sorted(set(base[1]) - set(alt[1]))))
+    return out
