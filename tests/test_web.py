@@ -1,4 +1,4 @@
-"""The web workbench (selector/web, issue 16) through Starlette's test client: every route, good files,
+"""The web workbench (selector/interfaces/web, issue 16) through Starlette's test client: every route, good files,
 bad files (the CLI's row-and-column messages, next to the file, nothing half-loaded), an infeasible pool
 (the explanation, units' and office's actions first), the what-if round trip through scenario files the
 CLI reads, the paperwork zip against the CLI's output folder, escaping, upload limits, cancelling."""
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "scenarios" / "fuxin-2021"
 RULES = ROOT / "models" / "fuxin-2021.toml"
 MOVE = ROOT / "scenarios" / "whatif" / "move-2-seats-to-zhangwu.toml"
-TEMPLATES = ROOT / "selector" / "web" / "templates"
+TEMPLATES = ROOT / "selector" / "interfaces" / "web" / "templates"
 SCRIPT = '<script>alert("x")</script>'
 WAIT = 600  # seconds a solve may take on a loaded machine (no timing is asserted)
 

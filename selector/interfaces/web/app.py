@@ -44,7 +44,7 @@ from selector.reading.rules import ruleset_dir_path
 from selector.reading.scenario import load_scenario_inputs, read_scenario_file, scenario_overrides, scenario_toml
 
 HERE = Path(__file__).parent
-ROOT = HERE.parent.parent  # the repository: models/ and scenarios/ (the rule sets and the bundled sample)
+ROOT = HERE.parents[2]  # the repository, above selector/interfaces/web: models/ and scenarios/ (the sample)
 MODELS = ROOT / "models"
 SAMPLE = ROOT / "scenarios" / "fuxin-2021"
 MAX_UPLOAD = 20 * 1024 * 1024  # bytes per request
