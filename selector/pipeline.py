@@ -220,7 +220,7 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
         status=status, ruleset=rs.id, awards=awards, rules=rules_out, units=units_out, pools=pool_results,
         verified=report.ok if report is not None else False,
         violations=report.violations if report is not None else [],
-        wall_time=round(time.perf_counter() - start, 4), tie_break=rs.tie_break.note)
+        wall_time=round(time.perf_counter() - start, 4), tie_break=rs.tie_break.wording)
 
 
 # ---------------------------------------------------------------- eligibility screening (issue 3)

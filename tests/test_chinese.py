@@ -380,3 +380,15 @@ def test_explanations_in_english_on_request(unit_short):
         text = format_explanation(exp, inputs.ruleset)
     assert "新邱区 must submit 3 more eligible candidates" in text and "[leadership group]" in text
     assert "须补报" not in text
+
+
+@pytest.mark.parametrize("notice", ["city-2025", "county-2025", "national-mayday-2025", "fuxin-2021"])
+def test_the_tie_break_sentence_is_in_the_readers_language(notice):
+    # a rule set's tie-break note has a Chinese wording (note_zh) printed by default, English with --lang en
+    rs = load_scenario_inputs(ROOT / "scenarios" / notice / "scenario.toml").inputs.ruleset
+    with language("zh"):
+        zh = rs.tie_break.wording
+    with language("en"):
+        en = rs.tie_break.wording
+    assert zh.startswith("总分") and "Among" not in zh
+    assert en.startswith("Among slates of equal merit")

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from selector.i18n import _
+from selector.i18n import _, current_lang
 
 BASE_COLUMNS = ("id", "name", "unit", "score")
 # Ids no award, group or attribute may take: the quota table's unit column, the pool's base columns, the
@@ -221,7 +221,14 @@ class TieBreak(_Strict):
     """Among slates of equal merit, prefer candidates by these keys in order, then by smaller id."""
 
     pools: dict[str, list[TieBreakKey]] = Field(default_factory=dict)
-    note: str = ""
+    note: str = ""  # the sentence reports print, in English
+    note_zh: str = ""  # the same in Chinese (printed by default; `note` when absent)
+
+    @property
+    def wording(self) -> str:
+        """The note in the current language, falling back to the other one."""
+        first, second = (self.note, self.note_zh) if current_lang() == "en" else (self.note_zh, self.note)
+        return first or second
 
 
 # ---------------------------------------------------------------- eligibility rules (五, 八)
