@@ -32,6 +32,8 @@ class RuleResult(_Model):
     achieved: str
     ok: bool
     short: int  # people short of the bound (soft rules may be > 0)
+    count: int = 0  # members of the rule's group in the slate, as the verifier counted them
+    whole: int | None = None  # the count of the share's whole (`of`) in the slate; None for a count rule
 
 
 class UnitResult(_Model):

@@ -24,8 +24,9 @@ from typer.testing import CliRunner
 from selector.analysis.adjust import adjust
 from selector.analysis.reserve import reserve_list
 from selector.interfaces.cli import app
-from selector.outputs.audit import verify_folder
-from selector.outputs.report import write_screening, write_selection
+from selector.outputs.folders import write_selection
+from selector.outputs.recheck import verify_folder
+from selector.outputs.slates import write_screening
 from selector.pipeline import load_inputs, select_screened
 
 WOMEN = share("R-women", "women", ">=", "1/3")

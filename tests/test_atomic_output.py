@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 import selector.engine.solve
 import selector.interfaces.cli
-import selector.outputs.report
+import selector.outputs.folders
 from selector.interfaces.cli import app
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
@@ -136,7 +136,7 @@ def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, monkeypatch, er
     def broken(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(selector.outputs.report, "slate_tables", broken)
+    monkeypatch.setattr(selector.outputs.folders, "slate_tables", broken)
     result = run(tmp_path / "out")
     assert result.exit_code == code, result.output
     assert words in result.output
@@ -152,7 +152,7 @@ def test_a_failure_while_replacing_keeps_the_old_folder(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("failed half-way")
 
-    monkeypatch.setattr(selector.outputs.report, "slate_tables", broken)
+    monkeypatch.setattr(selector.outputs.folders, "slate_tables", broken)
     result = run(out, "--force")
     assert result.exit_code == 3
     assert snapshot(out) == before
@@ -189,7 +189,7 @@ WRAPPER = textwrap.dedent('''
 
     from ortools.sat.python import cp_model
 
-    import selector.outputs.report
+    import selector.outputs.folders
     import selector.engine.solve
     from selector.interfaces.cli import app
 
@@ -215,14 +215,14 @@ WRAPPER = textwrap.dedent('''
 
         selector.engine.solve.InterruptibleSolver.solve = slow
     else:  # writing, after a real solve
-        real_tables = selector.outputs.report.slate_tables
+        real_tables = selector.outputs.folders.slate_tables
 
         def slow_tables(*a, **k):
             print("REACHED", file=sys.stderr, flush=True)
             time.sleep(60)
             return real_tables(*a, **k)
 
-        selector.outputs.report.slate_tables = slow_tables
+        selector.outputs.folders.slate_tables = slow_tables
     app(args=args, prog_name="selector")
 ''')
 

@@ -14,7 +14,7 @@ from test_paperwork import run_sample, run_small
 from typer.testing import CliRunner
 
 from selector.interfaces.cli import app
-from selector.outputs.audit import verify_folder
+from selector.outputs.recheck import verify_folder
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 

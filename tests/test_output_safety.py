@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import selector.outputs.report
+import selector.outputs.folders
 from selector.i18n import language
 from selector.interfaces.cli import app
 
@@ -174,7 +174,7 @@ def test_force_replaces_a_folder_this_tool_wrote(tmp_path, command):
 
 # ------------------------------------------------------------------------------------- 2. races
 def _appear_during_run(monkeypatch, out: Path, content: bool = True) -> None:
-    real = selector.outputs.report.slate_tables
+    real = selector.outputs.folders.slate_tables
 
     def tables(*a, **k):
         out.mkdir()
@@ -182,7 +182,7 @@ def _appear_during_run(monkeypatch, out: Path, content: bool = True) -> None:
             (out / "theirs.txt").write_text("written by someone else during the run\n", encoding="utf-8")
         return real(*a, **k)
 
-    monkeypatch.setattr(selector.outputs.report, "slate_tables", tables)
+    monkeypatch.setattr(selector.outputs.folders, "slate_tables", tables)
 
 
 @pytest.mark.parametrize("force", [False, True])
@@ -201,10 +201,10 @@ RACER = textwrap.dedent('''
     import os, sys, time
     from pathlib import Path
 
-    import selector.outputs.report
+    import selector.outputs.folders
 
     gate, racers = Path(sys.argv[1]), int(sys.argv[2])
-    real = selector.outputs.report.slate_tables
+    real = selector.outputs.folders.slate_tables
 
     def tables(*a, **k):
         (gate / str(os.getpid())).touch()
@@ -213,7 +213,7 @@ RACER = textwrap.dedent('''
             time.sleep(0.05)
         return real(*a, **k)
 
-    selector.outputs.report.slate_tables = tables
+    selector.outputs.folders.slate_tables = tables
     sys.argv = ["selector", *sys.argv[3:]]
     from selector.interfaces.launch import main
     main()
@@ -244,16 +244,16 @@ def test_two_runs_on_one_folder_exactly_one_wins(tmp_path):
 # ------------------------------------------------------------------------------------- 4. signals
 SLOW = textwrap.dedent('''
     import sys, time
-    import selector.outputs.report
+    import selector.outputs.folders
 
-    real = selector.outputs.report.slate_tables
+    real = selector.outputs.folders.slate_tables
 
     def tables(*a, **k):
         print("REACHED", file=sys.stderr, flush=True)
         time.sleep(120)
         return real(*a, **k)
 
-    selector.outputs.report.slate_tables = tables
+    selector.outputs.folders.slate_tables = tables
     sys.argv = ["selector", *sys.argv[1:]]
     from selector.interfaces.launch import main
     main()

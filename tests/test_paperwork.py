@@ -19,18 +19,11 @@ from typer.testing import CliRunner
 from selector.engine.solve import SolverSettings
 from selector.errors import InputErrors
 from selector.interfaces.cli import app
-from selector.outputs.paperwork import (
-    SUMMARY_HEADER_ROW,
-    SUMMARY_TITLE_ROW,
-    compute_budget,
-    is_sensitive_header,
-    mask_text,
-    mask_value,
-    offered_values,
-    write_paperwork,
-    write_templates,
-)
-from selector.outputs.report import write_selection
+from selector.outputs.budget import compute_budget
+from selector.outputs.folders import write_paperwork, write_selection
+from selector.outputs.privacy import is_sensitive_header, mask_text, mask_value
+from selector.outputs.summary import SUMMARY_HEADER_ROW, SUMMARY_TITLE_ROW
+from selector.outputs.templates import offered_values, write_templates
 from selector.pipeline import load_inputs, select
 from selector.reading.pool import read_pool, read_quotas
 from selector.reading.rule_checks import load_ruleset

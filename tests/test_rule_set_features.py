@@ -276,7 +276,7 @@ def test_group_cycle_through_not_within_is_refused(tmp_path):
 
 
 def test_no_notice_prints_no_empty_parentheses(tmp_path):
-    from selector.outputs.report import format_result
+    from selector.outputs.terminal import format_result
 
     inputs = _case(tmp_path, POOL4, seats=1)
     assert inputs.ruleset.notice == ""

@@ -20,10 +20,12 @@ from typer.testing import CliRunner
 from selector.domain import SelectionResult
 from selector.i18n import language
 from selector.interfaces.cli import app
-from selector.outputs.audit import AUDIT_FILE, verify_folder, write_audit
-from selector.outputs.paperwork import write_report, write_tables_and_budget
-from selector.outputs.report import screening_sheet_name, screening_table, slate_sheets, slate_tables
+from selector.outputs.document import write_report
+from selector.outputs.folders import write_tables_and_budget
+from selector.outputs.recheck import verify_folder
+from selector.outputs.record import AUDIT_FILE, write_audit
 from selector.outputs.sheets import add_xlsx_sheet, write_csv, write_xlsx
+from selector.outputs.slates import screening_sheet_name, screening_table, slate_sheets, slate_tables
 from selector.reading.scenario import load_scenario_inputs
 from selector.verify import verify_slate
 

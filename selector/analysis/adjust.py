@@ -22,7 +22,6 @@ removals) is solved too, for comparison. When no slate exists with the removals,
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,12 +32,14 @@ from ortools.sat.python import cp_model
 from selector.domain import SelectionResult
 from selector.engine import solve as _solve
 from selector.engine.model import build_model, changes_from
+from selector.engine.prune import _subpool, interchangeable_classes
 from selector.engine.solve import PoolSolution, SolverSettings
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import _, label
-from selector.outputs.audit import AUDIT_FILE, VerifyReport, _check_inputs, read_audit, sha256_file
-from selector.pipeline import Inputs, load_inputs, screen_inputs, select
+from selector.outputs.record import AUDIT_FILE, VerifyReport, check_inputs, read_audit, sha256_file
+from selector.pipeline import screen_inputs, select
 from selector.reading.eligibility import Screening
+from selector.reading.inputs import Inputs, load_inputs
 from selector.reading.pool import Pool, Quotas
 from selector.reading.rules import RuleSet
 from selector.verify import VerificationReport, verify_slate
@@ -74,9 +75,6 @@ class StableSolver:
         best (score, then tie-break): a prefix. With e entrants in the small pool's optimum, no slate of the
         whole pool with fewer changes takes more than e of any class; so k >= e makes the small pool's
         answer the whole pool's, stage by stage (tie-break weights are the whole pool's)."""
-        from selector.analysis.reserve import _subpool
-        from selector.engine.prune import interchangeable_classes
-
         start = time.perf_counter()
         ids = [str(i) for i in pool.table["id"]]
         held = set().union(*self.base.values()) if self.base else set()
@@ -163,7 +161,7 @@ def load_published(folder: Path | str) -> Published:
     folder = Path(folder)
     audit = read_audit(folder)
     check = VerifyReport(folder)
-    paths = _check_inputs(check, folder, audit)
+    paths = check_inputs(check, folder, audit)
     bad = [c for c in check.checks if not c.ok]
     if paths is None or bad:
         raise InputErrors([InputProblem(str(folder / AUDIT_FILE), _(
@@ -538,80 +536,10 @@ def adjustment_json(adj: Adjustment) -> dict:
 
 def audit_link(adj: Adjustment) -> dict:
     """The entry `adjustment` of the adjusted folder's audit.json: the published record and its hash, the
-    forced candidates and who left and entered (re-checked by `selector verify`, check_adjustment)."""
+    forced candidates and who left and entered (re-checked by `selector verify`:
+    selector/outputs/recheck_numbers.py, check_adjustment). The folder itself: outputs/folders.write_adjustment."""
     return {"adjustment": {
         "published": {"folder": str(adj.published.folder.resolve()), "audit_sha256": adj.published.audit_sha256},
         "remove": adj.remove, "add": adj.add, "objective_order": OBJECTIVE_ORDER, "proven": adj.proven,
         "changes": {a: {"leave": [p.id for p in ch.leave], "enter": [p.id for p in ch.enter]}
                     for a, ch in adj.awards.items()}}}
-
-
-def write_adjustment(out: Path | str, adj: Adjustment, force: bool = False, reserve: bool = True) -> None:
-    """The adjusted folder, written as `selector select` writes one (atomically, audit.json last), with
-    adjustment.json, adjustment.md and (with a slate) the reserve list of the adjusted slate."""
-    from selector.outputs.report import write_screening, write_selection
-
-    text = format_adjustment(adj)
-
-    def extra(folder: Path) -> None:
-        write_screening(folder, adj.inputs, adj.screening)
-        (folder / ADJUSTMENT_FILE).write_text(json.dumps(adjustment_json(adj), ensure_ascii=False, indent=2,
-                                                         default=str) + "\n", encoding="utf-8")
-        (folder / "adjustment.md").write_text(text + "\n", encoding="utf-8")
-        if adj.explanation:
-            from selector.analysis.explain import explanation_json
-
-            (folder / "explanation.json").write_text(json.dumps(explanation_json(adj.explanation),
-                                                                ensure_ascii=False, indent=2, default=str) + "\n",
-                                                     encoding="utf-8")
-        if reserve and adj.has_slate:
-            from selector.analysis.reserve import reserve_list, write_reserve
-
-            write_reserve(folder, adj.inputs, reserve_list(adj.inputs, adj.result, adj.screening.masks))
-
-    write_selection(Path(out), adj.inputs, adj.result, force=force, extra=extra, settings=adj.published.settings,
-                    audit_extra=audit_link(adj))
-
-
-# ------------------------------------------------------------------------------------ selector verify
-def check_adjustment(report: VerifyReport, folder: Path, audit: dict, result: SelectionResult) -> None:
-    """`selector verify` on an adjusted folder: the published record still has the hash recorded, the
-    inputs are the published ones, the removed are out and the added in, and who left and entered is as
-    recorded (the slate itself is re-checked by the verifier as for any folder)."""
-    link = audit.get("adjustment")
-    if not link:
-        return
-    pub_folder = Path(link["published"]["folder"])
-    pub_audit = pub_folder / AUDIT_FILE
-    if not pub_audit.exists():
-        report.add("adjustment: published record", False, _("{path} is missing", path=pub_audit))
-        return
-    now = sha256_file(pub_audit)
-    same = now == link["published"]["audit_sha256"]
-    report.add("adjustment: published record", same,
-               _("{path}: SHA-256 {sha} as recorded", path=pub_audit, sha=now[:12]) if same else
-               _("{path} changed since the adjustment (recorded {old}, now {new})", path=pub_audit,
-                 old=link["published"]["audit_sha256"][:12], new=now[:12]))
-    if not same:
-        return
-    published = json.loads(pub_audit.read_text(encoding="utf-8"))
-    differ = [role for role, rec in audit["inputs"].items()
-              if published["inputs"].get(role, {}).get("sha256") != rec.get("sha256")]
-    report.add("adjustment: same inputs as the published run", not differ, ", ".join(differ) or
-               _("{n} input files", n=len(audit["inputs"])))
-    slate = {a: set(r.selected) for a, r in result.awards.items()}
-    wrong = [c for c in link["remove"] if any(c in s for s in slate.values())]
-    tops = {a for a, rec in published["awards"].items()}
-    missing = [c for c in link["add"] if not any(c in slate[a] for a in tops if a in slate)]
-    report.add("adjustment: forced candidates", not wrong and not missing,
-               "; ".join([_("removed but selected: {ids}", ids=", ".join(wrong))] * bool(wrong)
-                         + [_("added but not selected: {ids}", ids=", ".join(missing))] * bool(missing))
-               or _("{r} removed, {a} added", r=len(link["remove"]), a=len(link["add"])))
-    bad = []
-    for a, rec in link["changes"].items():
-        old = set(published["awards"].get(a, {}).get("selected", []))
-        new = slate.get(a, set())
-        if sorted(old - new) != sorted(rec["leave"]) or sorted(new - old) != sorted(rec["enter"]):
-            bad.append(a)
-    report.add("adjustment: leavers and entrants as recorded", not bad, ", ".join(bad) or _(
-        "{n} changes", n=sum(len(r["leave"]) + len(r["enter"]) for r in link["changes"].values())))

@@ -25,13 +25,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from selector.analysis.adjust import StableSolver
 from selector.domain import SelectionResult
 from selector.engine.model import members
-from selector.engine.prune import rule_groups, tie_break_weights
+from selector.engine.prune import _subpool, rule_groups, tie_break_weights
 from selector.engine.solve import SolverSettings
 from selector.i18n import _
-from selector.pipeline import Inputs
+from selector.outputs.privacy import mask_text, public_id_map
+from selector.outputs.sheets import write_xlsx
 from selector.reading import kinds
+from selector.reading.inputs import Inputs
 from selector.reading.rules import RuleSet
 from selector.verify import verify_slate
 
@@ -228,18 +231,9 @@ def _mirror(done: Replacement, seat: str, shift: Decimal) -> Replacement:
                        done.proven, done.unique)
 
 
-def _subpool(pool, positions: list[int]):
-    from selector.reading.pool import Pool
-
-    table = pool.table.iloc[positions].reset_index(drop=True)
-    return Pool(pool.kind, pool.source, table, [pool.rows[i] for i in positions], list(pool.extra_columns))
-
-
 def _solved(inputs: Inputs, kind: str, seat: str, result: SelectionResult, masks, settings) -> Replacement:
     """One seat by adjust's own stage order (selector/analysis/adjust.py), on its pool alone."""
     import dataclasses
-
-    from selector.analysis.adjust import StableSolver
 
     rs = inputs.ruleset
     top = rs.top_award(kind)
@@ -273,8 +267,6 @@ def _solved(inputs: Inputs, kind: str, seat: str, result: SelectionResult, masks
 def reserve_frames(inputs: Inputs, reserve: Reserve) -> dict[str, pd.DataFrame]:
     """The two sheets of reserve.xlsx, headers in the current language (Chinese by default): each seat with
     its replacement and what else moves, and per unit the eligible candidates not selected, best first."""
-    from selector.outputs.paperwork import mask_text, public_id_map
-
     rs = inputs.ruleset
     info = {}
     shown: dict[str, str] = {}  # ids as public outputs show them (ID-card and phone numbers masked, issue 11)
@@ -321,7 +313,5 @@ def reserve_frames(inputs: Inputs, reserve: Reserve) -> dict[str, pd.DataFrame]:
 
 def write_reserve(folder: Path, inputs: Inputs, reserve: Reserve) -> str:
     """reserve.xlsx (sheets 逐席候补 and 单位候补名单) through selector/outputs/sheets.py, the formula-safe writer."""
-    from selector.outputs.sheets import write_xlsx
-
     write_xlsx(Path(folder) / RESERVE_FILE, reserve_frames(inputs, reserve))
     return RESERVE_FILE

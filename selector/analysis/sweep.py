@@ -35,8 +35,10 @@ from selector.engine.model import SelectionModel, build_model, members, quota_ru
 from selector.engine.solve import InterruptibleSolver, SolverSettings
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import _
-from selector.pipeline import Inputs, screen_inputs
+from selector.outputs.terminal import status_word, text_table
+from selector.pipeline import screen_inputs
 from selector.reading import kinds
+from selector.reading.inputs import Inputs
 from selector.reading.pool import Quotas
 from selector.reading.rules import Rule, parse_fraction
 
@@ -458,8 +460,6 @@ def sweep_rows(sweep: Sweep) -> list[dict]:
 
 def format_sweep(sweep: Sweep) -> str:
     """The terminal view: one line per step, then the first point with no slate and why."""
-    from selector.outputs.report import _table, status_word
-
     out = [_("Sweep of {what} ({award}, pool {pool}); the scenario's own value: {base}. {n} steps in {seconds} s "
              "(one model: {reuse}).", what=sweep.label, award=sweep.award, pool=sweep.pool, base=sweep.base_value,
              n=len(sweep.points), seconds=f"{sweep.wall_time:.2f}",
@@ -474,7 +474,7 @@ def format_sweep(sweep: Sweep) -> str:
     if stable:
         out.append(_("Stable: each step changes as few seats of the scenario's own slate as it can, then has the "
                      "most merit (changes = candidates leaving plus entering)."))
-    out.append(_table(rows, [_("value"), _("bound"), _("result"), _("merit"), _("change"), _("achieved")]
+    out.append(text_table(rows, [_("value"), _("bound"), _("result"), _("merit"), _("change"), _("achieved")]
                       + ([_("changes")] if stable else [])))
     first = sweep.first_infeasible
     if first is None:
@@ -495,24 +495,3 @@ def sweep_json(sweep: Sweep) -> dict:
             "strategy": sweep.strategy, "wall_time": sweep.wall_time, "steps": sweep_rows(sweep),
             "first_infeasible": first.value if first is not None else None,
             "conflict": sweep.conflict, "clash": sweep.clash}
-
-
-def write_sweep(out, sweep: Sweep, force: bool = False, plots: bool = True) -> list[str]:
-    """sweep.csv, sweep.json and sweep.png/svg, written whole or not at all. Returns the file names."""
-    import json
-    from pathlib import Path
-
-    from selector.outputs.report import atomic_output_dir
-    from selector.outputs.sheets import write_rows_csv
-
-    with atomic_output_dir(Path(out), force) as tmp:
-        rows = sweep_rows(sweep)
-        write_rows_csv(rows, tmp / "sweep.csv")
-        (tmp / "sweep.json").write_text(json.dumps(sweep_json(sweep), ensure_ascii=False, indent=2) + "\n",
-                                        encoding="utf-8")
-        if plots:
-            from selector.outputs.plots import plot_sweep
-
-            plot_sweep(sweep, tmp)
-        names = sorted(p.name for p in tmp.iterdir())
-    return names

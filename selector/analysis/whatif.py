@@ -5,31 +5,28 @@ Each scenario (selector/reading/scenario.py) is screened and solved exactly as `
 minimal conflict in the notice's words. `compare` then lines the scenarios up against the first: merit,
 each rule's achieved count against its bound, each unit's fill against its quota, and who enters and
 who leaves. Library functions return data; the CLI prints `format_comparison` and writes
-`write_comparison` (whatif.csv, whatif.xlsx, whatif.json and a merit chart).
+`folders.write_comparison` (whatif.csv, whatif.xlsx, whatif.json and a merit chart).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from fractions import Fraction
-from pathlib import Path
 
 import pandas as pd
 
+from selector.analysis.adjust import StableSolver
 from selector.analysis.explain import clash_in_words, find_conflicts
-from selector.domain import SelectionResult
+from selector.domain import RuleResult, SelectionResult
 from selector.engine.solve import SolverSettings
 from selector.i18n import _
-from selector.outputs.report import _table, atomic_output_dir
-from selector.outputs.sheets import write_csv, write_xlsx
+from selector.outputs.terminal import status_word, text_table
 from selector.pipeline import select_screened
 from selector.reading import kinds
 from selector.reading.eligibility import Screening
 from selector.reading.rules import Rule, RuleSet
 from selector.reading.scenario import LoadedScenario
-from selector.verify import RuleCheck, verify_slate
+from selector.verify import RuleCheck
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -100,8 +97,6 @@ def run_scenarios(scenarios: list[LoadedScenario], settings: SolverSettings = So
     for i, sc in enumerate(scenarios):
         solver = None
         if stable and out and out[0].has_slate:
-            from selector.analysis.adjust import StableSolver
-
             solver = StableSolver({a: set(r.selected) for a, r in out[0].result.awards.items()})
         out.append(run_scenario(sc, settings, solver))
         if progress is not None:
@@ -217,22 +212,25 @@ def _cell(r: Rule, c: RuleCheck, first: Rule | None) -> RuleCell:
 
 
 def compare(outcomes: list[Outcome]) -> Comparison:
-    """Line the scenarios up against the first. Re-counts each slate with the independent verifier."""
+    """Line the scenarios up against the first; each slate counted as the independent verifier counted it
+    (the result carries the counts: SelectionResult.rules, .units)."""
     if not outcomes:
         raise ValueError("nothing to compare")
     base_rs = outcomes[0].scenario.inputs.ruleset
     awards = [(a.id, a.name_zh) for a in base_rs.awards]
     columns: list[Column] = []
-    checks: list[dict[str, RuleCheck]] = []
+    checks: list[dict[str, RuleResult]] = []
     fills: list[dict[str, dict[str, tuple[int, int | None]]]] = []
     for i, o in enumerate(outcomes):
         inputs, res = o.scenario.inputs, o.result
         merit = {a: (res.awards[a].merit if o.solved(a) and a in res.awards else None) for a, _ in awards}
         slate = {a: r.selected for a, r in res.awards.items()}
-        any_slate = any(o.solved(a) for a, _ in awards)
-        report = verify_slate(inputs.ruleset, inputs.pools, inputs.quotas, slate) if any_slate else None
-        checks.append({c.id: c for c in report.checks if o.solved(c.award)} if report else {})
-        fills.append({a: f for a, f in report.unit_fill.items() if o.solved(a)} if report else {})
+        checks.append({c.id: c for c in res.rules if o.solved(c.award)})  # as the verifier counted them
+        fill: dict[str, dict[str, tuple[int, int | None]]] = {}
+        for u in res.units:
+            if o.solved(u.award):
+                fill.setdefault(u.award, {})[u.unit] = (u.filled, u.quota)
+        fills.append(fill)
         tops = [a for a in inputs.ruleset.awards if a.parent is None and o.solved(a.id)]
         chosen = {c for a in tops for c in slate.get(a.id, [])}
         pool_of = {cid: kind for kind, pool in inputs.pools.items() for cid in pool.ids}
@@ -303,8 +301,6 @@ def _people(o: Outcome) -> dict[str, Person]:
 # ------------------------------------------------------------------------------------------ views
 def _result_line(col: Column) -> str:
     if col.has_slate:
-        from selector.outputs.report import status_word
-
         checked = _("verified by the independent checker") if col.verified else _("FAILED independent verification")
         forced = "" if col.forced_ok else _("; a forced candidate is not where the scenario put them")
         return _("a slate exists ({status}, {checked}){forced}", status=status_word(col.status), checked=checked,
@@ -340,13 +336,13 @@ def format_comparison(cmp: Comparison) -> str:
     for a, name in cmp.awards:
         rows.append([a, name, *[c.merit[a] or _("no slate") for c in cols]])
         rows.append(["", "  " + _("vs A"), "", *[_signed(c.merit_delta[a]) for c in cols[1:]]])
-    out.append(_table(rows, [_("award"), _("award name"), *letters]))
+    out.append(text_table(rows, [_("award"), _("award name"), *letters]))
     out += ["", _("Rules: selected / the whole it is a share of, then the least (>=) or most (<=) allowed, in "
                   "people."),
             "  " + _("* = the scenario changed this rule; SHORT n = a soft target missed by n people; - = no slate "
                      "or no rule")]
     rows = [[r.id, r.clause, r.reading, *[c.text() if c else "-" for c in r.cells]] for r in cmp.rules]
-    out.append(_table(rows, [_("rule"), _("clause"), _("the rule in A"), *letters]))
+    out.append(text_table(rows, [_("rule"), _("clause"), _("the rule in A"), *letters]))
     for a, name in cmp.awards:
         urows = [u for u in cmp.units if u.award == a]
         if not urows:
@@ -358,7 +354,7 @@ def format_comparison(cmp: Comparison) -> str:
                          fill=", ".join(f"{u.unit} {u.text(0)}" for u in urows)))
             continue
         out.append(_("Units, {award}: filled/quota (* = the scenario changed the quota)", award=name))
-        out.append(_table([[u.unit, *[u.text(i) for i in range(len(cols))]] for u in urows], [_("unit"), *letters]))
+        out.append(text_table([[u.unit, *[u.text(i) for i in range(len(cols))]] for u in urows], [_("unit"), *letters]))
     if cmp.people:
         out += ["", _("Who enters and who leaves, against A (id name (unit, score))")]
         for c in cols[1:]:
@@ -432,7 +428,7 @@ def comparison_json(cmp: Comparison) -> dict:
     }
 
 
-def _long_frames(cmp: Comparison) -> dict[str, pd.DataFrame]:
+def long_frames(cmp: Comparison) -> dict[str, pd.DataFrame]:
     """The XLSX sheets beside the comparison: rules, units, people and changes in long form."""
     letters = {c.letter: c.name for c in cmp.columns}
     rules = [{"scenario": c.letter, "name": c.name, "rule": r.id, "clause": r.clause, "notice": r.text,
@@ -450,28 +446,3 @@ def _long_frames(cmp: Comparison) -> dict[str, pd.DataFrame]:
             "people": pd.DataFrame(people, columns=["scenario", "name", "award", "change", "id", "candidate",
                                                     "unit", "score"]),
             "changes": pd.DataFrame(changes, columns=["scenario", "name", "change"])}
-
-
-def write_comparison(out: Path, cmp: Comparison, force: bool = False, plots: bool = True) -> list[str]:
-    """whatif.csv, whatif.xlsx, whatif.json and the merit chart (PNG, SVG), written whole or not at all.
-    Returns the file names written."""
-    with atomic_output_dir(Path(out), force) as tmp:
-        frame = comparison_frame(cmp)
-        write_csv(frame, tmp / "whatif.csv")
-        write_xlsx(tmp / "whatif.xlsx", {"comparison": frame, **_long_frames(cmp)})
-        (tmp / "whatif.json").write_text(json.dumps(comparison_json(cmp), ensure_ascii=False, indent=2,
-                                                    default=_json_default) + "\n", encoding="utf-8")
-        if plots:
-            from selector.outputs.plots import plot_whatif_merit
-
-            plot_whatif_merit(cmp, tmp)
-        names = sorted(p.name for p in tmp.iterdir())
-    return names
-
-
-def _json_default(v):
-    if isinstance(v, (Decimal, Fraction)):
-        return str(v)
-    if isinstance(v, Path):
-        return str(v)
-    raise TypeError(f"not JSON: {type(v).__name__}")

@@ -25,20 +25,14 @@ from selector.analysis.explain import explain_inputs, format_explanation, write_
 from selector.engine.solve import SolverSettings
 from selector.errors import InputErrors, Terminated, handle_sigterm
 from selector.i18n import N_, _, ngettext, set_lang
+from selector.outputs.atomic import atomic_output_dir, check_output_dir
+from selector.outputs.folders import write_check, write_select_folder
 from selector.outputs.forms import FORMS_DIR, format_missing, format_written, has_forms, load_templates, write_forms
-from selector.outputs.report import (
-    atomic_output_dir,
-    check_output_dir,
-    format_findings,
-    format_result,
-    format_screening,
-    status_word,
-    write_check,
-    write_select_folder,
-)
-from selector.pipeline import Inputs, load_inputs, screen_inputs, select_screened
+from selector.outputs.terminal import format_findings, format_result, format_screening, status_word
 from selector.pipeline import check as run_check
+from selector.pipeline import screen_inputs, select_screened
 from selector.reading import kinds
+from selector.reading.inputs import Inputs, load_inputs
 from selector.reading.scenario import load_scenario_inputs
 
 # ---------------------------------------------------------------- help in the chosen language
@@ -186,7 +180,7 @@ SkipHiddenOpt = Annotated[bool, typer.Option("--skip-hidden-rows", help=N_("Leav
 def _fail_input(e: InputErrors) -> None:
     typer.echo(_("Bad input ({problems}):", problems=ngettext("{n} problem", "{n} problems", len(e.problems))),
                err=True)
-    from selector.outputs.paperwork import mask_text  # a phone or ID number quoted from a shifted column is not logged
+    from selector.outputs.privacy import mask_text  # a phone or ID number quoted from a shifted column is not logged
 
     for p in e.problems:
         typer.echo(f"  {mask_text(str(p))}", err=True)
@@ -301,7 +295,7 @@ def select(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: In
                          ids=", ".join(f"{c['id']} {c['name']}" for c in forced)))
         else:
             from selector.i18n import label
-            from selector.outputs.report import has_slate
+            from selector.outputs.slates import has_slate
 
             tops = [a for a in inputs.ruleset.awards if a.parent is None]
             none = _(", ").join(label(a) for a in tops if not has_slate(result, a))
@@ -363,7 +357,7 @@ def check(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: Ind
         _interrupted(e)
     typer.echo(format_screening(inputs, result.screening) + "\n")
     typer.echo(format_findings(result.findings, inputs))
-    from selector.outputs.report import format_exact, format_submissions
+    from selector.outputs.terminal import format_exact, format_submissions
 
     for extra in (format_submissions(result.submissions), format_exact(result)):  # issue 14
         if extra:
@@ -374,7 +368,7 @@ def check(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: Ind
     typer.echo("\n" + _("Written to {path}", path=f"{out}/"))
     _print_wall_time()
     if not result.ok:
-        from selector.outputs.report import finding_words
+        from selector.outputs.terminal import finding_words
 
         fatal = [finding_words(inputs, f) for f in result.findings if f.fatal]
         fatal += [_("{unit}: submitted {has}, needs {need} ({rule})", unit=f.subject, has=f.available, need=f.needed,
@@ -390,7 +384,7 @@ def check(scenario: ScenarioArg = None, rules: RulesOpt = None, individuals: Ind
     "headers, drop-downs for every category and yes/no column, and a sheet 说明 explaining each column."))
 def template(rules: Annotated[Path, typer.Option("--rules", help=N_("Rule-set TOML (models/)."))],
              out: OutOpt = Path("out/template"), force: ForceOpt = False) -> None:
-    from selector.outputs.paperwork import write_templates
+    from selector.outputs.templates import write_templates
     from selector.reading.pool import default_quota_path, read_quotas
     from selector.reading.rule_checks import load_ruleset
 
@@ -421,7 +415,7 @@ def verify(folder: Annotated[Path, typer.Argument(help=N_("A result folder writt
            resolve: Annotated[bool, typer.Option("--resolve", help=N_(
                "Also solve again from the recorded inputs and confirm the slate is the canonical optimum."))] = False
            ) -> None:
-    from selector.outputs.audit import format_verify, verify_folder
+    from selector.outputs.recheck import format_verify, verify_folder
 
     try:
         report = verify_folder(folder, resolve=resolve)
@@ -446,7 +440,8 @@ def _scenario_files(loaded) -> list[Path]:
 def whatif(scenarios: Annotated[list[Path], typer.Argument(help=N_("Scenario files; the first is the reference."))],
            out: OutOpt = Path("out/whatif"), workers: WorkersOpt = 1, time_limit: TimeOpt = None,
            force: ForceOpt = False, plots: PlotsOpt = True, stable: StableOpt = False) -> None:
-    from selector.analysis.whatif import compare, format_comparison, run_scenarios, write_comparison
+    from selector.analysis.whatif import compare, format_comparison, run_scenarios
+    from selector.outputs.folders import write_comparison
 
     loaded, problems = [], []
     for path in scenarios:  # every scenario's problems at once
@@ -504,7 +499,8 @@ def sweep(scenario: Annotated[Path, typer.Argument(help=N_("A scenario file (its
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from selector.analysis.sweep import format_sweep, parse_steps, sweep_quota, sweep_rule, write_sweep
+    from selector.analysis.sweep import format_sweep, parse_steps, sweep_quota, sweep_rule
+    from selector.outputs.folders import write_sweep
 
     if (rule is None) == (quota is None):
         raise typer.BadParameter(_("give exactly one of --rule RULE or --quota UNIT"))
@@ -603,8 +599,9 @@ def adjust(result_dir: Annotated[Path, typer.Argument(help=N_("A published resul
     why, against a full re-selection. Written like a select folder with audit.json linking to the published
     one. Exit 0 a slate, 1 no slate (why, and the smallest changes that would let one exist), 2 bad input."""
     from selector.analysis.adjust import adjust as run_adjust
-    from selector.analysis.adjust import format_adjustment, load_published, write_adjustment
+    from selector.analysis.adjust import format_adjustment, load_published
     from selector.i18n import _
+    from selector.outputs.folders import write_adjustment
 
     pub = load_published(result_dir)
     check_output_dir(out, force, list(pub.inputs.files.values()) + [result_dir / "audit.json"])

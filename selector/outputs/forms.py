@@ -7,10 +7,10 @@ Who needs which form and which departments sign it come from the rule set's elig
 `requires_all` on the clearances attribute), named in `[paperwork.forms]` (rules.Forms); the wording and layout
 of every document come from template files beside the rule set (models/fuxin-2021-forms/, format in its
 README.md), so another notice brings its own forms without code. Identity-card and phone numbers are masked
-with paperwork.mask_value as in every other output, except in the columns a template lists as `full_numbers`
+with privacy.mask_value as in every other output, except in the columns a template lists as `full_numbers`
 (the approval form, which exists to carry them; the form then prints its `full_note`).
 
-Every DOCX is written byte for byte reproducibly (paperwork.normalise_xlsx: fixed zip times and document
+Every DOCX is written byte for byte reproducibly (sheets.normalise_xlsx: fixed zip times and document
 dates), so the audit record can hash the forms/ folder and `selector verify` can regenerate it.
 """
 
@@ -28,22 +28,25 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from selector.analysis.adjust import load_published
 from selector.domain import SelectionResult
 from selector.errors import InputErrors, InputProblem, ProblemCollector, read_text_file, toml_problem
 from selector.i18n import _
-from selector.outputs.paperwork import (
-    _col_letter,
-    _styles,
-    _width,
-    has_slate,
-    ranked,
-    text_cell,
-    value_zh,
-    xlsx_cell,
+from selector.outputs.cells import text_cell, value_zh, xlsx_cell
+from selector.outputs.sheets import (
+    ZIP_TIME,
+    col_letter,
+    column_width,
+    normalise_xlsx,
+    put,
+    save_workbook,
+    styles,
+    write_rows_csv,
 )
-from selector.outputs.sheets import _ZIP_TIME, normalise_xlsx, put, save_workbook, write_rows_csv
-from selector.pipeline import Inputs
+from selector.outputs.slates import any_slate
+from selector.outputs.summary import ranked
 from selector.reading.eligibility import _applies
+from selector.reading.inputs import Inputs
 from selector.reading.rules import BASE_COLUMNS, ConsultationForm, RuleSet, ruleset_dir_path
 
 FORMS_DIR = "forms"  # the subfolder of a result folder
@@ -421,10 +424,10 @@ def format_missing(inputs: Inputs) -> str:
 def write_tracker(path: Path, inputs: Inputs, status: list[Clearance]) -> None:
     """The clearance tracker: one row per candidate and a column per department (已同意 / 缺 / blank when not
     required), then the missing count per unit and per department, and a sheet 说明."""
-    import openpyxl
-    from openpyxl.styles import PatternFill
+    import openpyxl  # start-up speed: openpyxl loads only to write a workbook
+    from openpyxl.styles import PatternFill  # start-up speed: openpyxl loads only to write a workbook
 
-    st = _styles()
+    st = styles()
     missing_fill = PatternFill("solid", fgColor="F8CBAD")
     deps = department_order(inputs, status)
     names = [department_name(inputs, d) for d in deps]
@@ -438,7 +441,7 @@ def write_tracker(path: Path, inputs: Inputs, status: list[Clearance]) -> None:
     for j, h in enumerate(head, start=1):
         c = put(ws, 2, j, h)
         c.font, c.fill, c.border, c.alignment = st["bold"], st["fill"], st["border"], st["center"]
-        ws.column_dimensions[_col_letter(j)].width = max(8.0, min(24.0, _width(h)))
+        ws.column_dimensions[col_letter(j)].width = max(8.0, min(24.0, column_width(h)))
     for i, c in enumerate(tracked, start=1):
         cells: list[object] = [i, c.id, c.name, c.unit, rs.pools[c.pool].label_zh or c.pool, "、".join(c.forms)]
         cells += ["已同意" if d in c.required and d in c.have else ("缺" if d in c.required else None) for d in deps]
@@ -449,7 +452,7 @@ def write_tracker(path: Path, inputs: Inputs, status: list[Clearance]) -> None:
             if v == "缺":
                 cell.fill = missing_fill
     for j, w in ((3, 16), (4, 14), (6, 24), (len(head), 40)):
-        ws.column_dimensions[_col_letter(j)].width = w
+        ws.column_dimensions[col_letter(j)].width = w
     ws.freeze_panes = "C3"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -461,7 +464,7 @@ def write_tracker(path: Path, inputs: Inputs, status: list[Clearance]) -> None:
     for j, h in enumerate(head, start=1):
         c = put(by_unit, 1, j, h)
         c.font, c.fill, c.border, c.alignment = st["bold"], st["fill"], st["border"], st["center"]
-        by_unit.column_dimensions[_col_letter(j)].width = max(8.0, min(24.0, _width(h)))
+        by_unit.column_dimensions[col_letter(j)].width = max(8.0, min(24.0, column_width(h)))
     for i, u in enumerate(units, start=2):
         mine = [c for c in tracked if c.unit == u]
         row = [u, len(mine), sum(1 for c in mine if c.missing), *[sum(d in c.missing for c in mine) for d in deps],
@@ -484,7 +487,7 @@ def write_tracker(path: Path, inputs: Inputs, status: list[Clearance]) -> None:
             cell = put(by_dep, i, j, v)
             cell.font, cell.border, cell.alignment = st["body"], st["border"], st["left" if j == 5 else "center"]
     for j, w in enumerate([22, 12, 10, 10, 80], start=1):
-        by_dep.column_dimensions[_col_letter(j)].width = w
+        by_dep.column_dimensions[col_letter(j)].width = w
 
     note = wb.create_sheet("说明")
     paper = [c for c in status if not c.tracked]
@@ -525,7 +528,7 @@ def _common(inputs: Inputs, layout: Layout) -> dict[str, str]:
 def candidate_fields(inputs: Inputs, layout: Layout, kind: str, row: dict, held: list[str] | None = None
                      ) -> dict[str, str]:
     """One candidate's fields: every pool column as the other outputs write it (Chinese value names,
-    是/否, percentages; numbers that look like identity-card or phone numbers masked by paperwork.mask_value),
+    是/否, percentages; numbers that look like identity-card or phone numbers masked by privacy.mask_value),
     except the template's `full_numbers`, printed as given; plus post, deeds, award, category."""
     rs = inputs.ruleset
     spec = rs.pools[kind]
@@ -744,7 +747,7 @@ class DocxWriter:
                     content = content.replace(b"<w:body>", b"<w:body>" + body, 1)
                 elif name == "docProps/core.xml":
                     content = content.replace(_TITLE_TOKEN.encode(), _esc(self.title).encode("utf-8"))
-                info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+                info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
                 z.writestr(info, content)
@@ -860,7 +863,7 @@ class _Folder:
 
 
 def _slate_ids(result: SelectionResult | None) -> dict[str, list[str]]:
-    if result is None or not has_slate(result):
+    if result is None or not any_slate(result):
         return {}
     return {a: list(r.selected) for a, r in result.awards.items()}
 
@@ -1063,8 +1066,6 @@ def format_written(written: FormsWritten, where: Path | str) -> str:
 def result_inputs(folder: Path) -> tuple[Inputs, SelectionResult]:
     """The inputs a result folder was made from (each with its recorded hash, what-if overrides applied:
     adjust.load_published) and the result it recorded (summary.json)."""
-    from selector.analysis.adjust import load_published
-
     published = load_published(folder)
     try:
         result = SelectionResult.model_validate_json((Path(folder) / "summary.json").read_text(encoding="utf-8"))

@@ -28,12 +28,11 @@ from matplotlib.figure import Figure
 
 from selector.domain import SelectionResult
 from selector.reading import kinds
-from selector.verify import verify_slate
 
 if TYPE_CHECKING:
     from selector.analysis.sweep import Sweep
     from selector.analysis.whatif import Comparison
-    from selector.pipeline import Inputs
+    from selector.reading.inputs import Inputs
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 OK, BAD, PASSED, MUTED, BOUND = "#2e7d32", "#c62828", "#90a4ae", "#cfd8dc", "#212121"
@@ -82,10 +81,6 @@ def _save(fig: Figure, folder: Path, stem: str, title: str) -> list[Path]:
     return out
 
 
-def _slate(result: SelectionResult) -> dict[str, list[str]]:
-    return {a: r.selected for a, r in result.awards.items()}
-
-
 # ------------------------------------------------------------------------------------------ selection
 COMPOSITION_TITLE = "名单构成与各项比例要求 (slate composition against each rule's bound)"
 UNIT_FILL_TITLE = "各单位名额使用情况 (per-unit quota fill)"
@@ -95,8 +90,7 @@ MERIT_TITLE = "入选与落选人选得分 (merit of the selected against the pa
 def plot_composition(inputs: Inputs, result: SelectionResult, folder: Path) -> list[Path]:
     """Each structural rule: the share of its group in the slate (bar) against its bound (black tick)."""
     rs = inputs.ruleset
-    report = verify_slate(rs, inputs.pools, inputs.quotas, _slate(result))
-    checks = {c.id: c for c in report.checks}
+    checks = {c.id: c for c in result.rules}  # as the independent verifier counted them
     awards = [a for a in rs.awards if any(r.award == a.id for r in rs.rules)]
     heights = [max(1, sum(1 for r in rs.rules if r.award == a.id)) for a in awards]
     with _style():
@@ -132,14 +126,16 @@ def plot_composition(inputs: Inputs, result: SelectionResult, folder: Path) -> l
 def plot_unit_fill(inputs: Inputs, result: SelectionResult, folder: Path) -> list[Path]:
     """Each unit: seats filled (bar) against its quota (outline), one panel per award with a quota."""
     rs = inputs.ruleset
-    report = verify_slate(rs, inputs.pools, inputs.quotas, _slate(result))
-    awards = [a for a in rs.awards if a.id in report.unit_fill]
+    unit_fill: dict[str, dict[str, tuple[int, int | None]]] = {}  # award -> unit -> (filled, quota), as verified
+    for u in result.units:
+        unit_fill.setdefault(u.award, {})[u.unit] = (u.filled, u.quota)
+    awards = [a for a in rs.awards if a.id in unit_fill]
     units = inputs.quotas.units
     with _style():
         fig = Figure(figsize=(5 * max(1, len(awards)), 1.5 + 0.38 * len(units)), layout="constrained")
         axes = fig.subplots(1, max(1, len(awards)), squeeze=False)[0]
         for ax, award in zip(axes, awards):
-            fill = report.unit_fill[award.id]
+            fill = unit_fill[award.id]
             y = list(range(len(units)))[::-1]
             quota = [fill.get(u, (0, 0))[1] or 0 for u in units]
             filled = [fill.get(u, (0, 0))[0] for u in units]
@@ -207,7 +203,7 @@ def write_selection_plots(folder: Path, inputs: Inputs, result: SelectionResult,
 
 def selection_plots(inputs: Inputs, result: SelectionResult,
                     eligible: dict[str, list[bool]] | None = None) -> Callable[[Path], None]:
-    """An `extra` writer for report.write_selection: the selection plots into the output folder."""
+    """An `extra` writer for folders.write_selection: the selection plots into the output folder."""
     def write(folder: Path) -> None:
         write_selection_plots(folder, inputs, result, eligible)
 

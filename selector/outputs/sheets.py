@@ -149,7 +149,7 @@ def fit_widths(ws, minimum: float = 6.0, maximum: float = 60.0, first_row: int =
 
 def fill_sheet(ws, frame: pd.DataFrame) -> None:
     """A DataFrame into a worksheet: bold header row, frozen below it, widths fitted, text as text."""
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font  # start-up speed: openpyxl loads only to write a workbook
 
     bold = Font(bold=True)
     for j, h in enumerate(frame.columns, start=1):
@@ -168,7 +168,7 @@ def sheet_title(text: str) -> str:
 
 def write_xlsx(path: Path | str, sheets: Mapping[str, pd.DataFrame]) -> None:
     """One workbook, one worksheet per table, written reproducibly through `put`."""
-    import openpyxl
+    import openpyxl  # start-up speed: openpyxl loads only to write a workbook
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -179,7 +179,7 @@ def write_xlsx(path: Path | str, sheets: Mapping[str, pd.DataFrame]) -> None:
 
 def add_xlsx_sheet(path: Path | str, name: str, frame: pd.DataFrame) -> None:
     """Add (or replace) one worksheet of an existing workbook written by `write_xlsx`."""
-    import openpyxl
+    import openpyxl  # start-up speed: openpyxl loads only to write a workbook
 
     wb = openpyxl.load_workbook(path)
     title = sheet_title(name)
@@ -189,7 +189,7 @@ def add_xlsx_sheet(path: Path | str, name: str, frame: pd.DataFrame) -> None:
     save_workbook(wb, path)
 
 
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _STAMP = b"1980-01-01T00:00:00Z"
 
 
@@ -203,7 +203,7 @@ def normalise_xlsx(data: bytes) -> bytes:
             if info.filename == "docProps/core.xml":
                 content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
                                  rb"\g<1>" + _STAMP + rb"\g<2>", content)
-            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             dst.writestr(entry, content)
@@ -223,3 +223,33 @@ def normalise_xlsx_file(path: Path | str) -> None:
     """Rewrite an XLSX file reproducibly, in place."""
     path = Path(path)
     path.write_bytes(normalise_xlsx(path.read_bytes()))
+
+
+# ---------------------------------------------------------- the office's look (summary tables, budget, templates)
+def styles():
+    """The fonts, fills, borders and alignments of the office's workbooks (宋体, thin borders, grey headers)."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side  # start-up speed: only when writing
+
+    thin = Side(style="thin", color="000000")
+    return {
+        "title": Font(name="宋体", size=16, bold=True),
+        "bold": Font(name="宋体", size=11, bold=True),
+        "body": Font(name="宋体", size=11),
+        "fill": PatternFill("solid", fgColor="D9D9D9"),
+        "required_fill": PatternFill("solid", fgColor="FCE4D6"),
+        "border": Border(left=thin, right=thin, top=thin, bottom=thin),
+        "center": Alignment(horizontal="center", vertical="center", wrap_text=True),
+        "left": Alignment(horizontal="left", vertical="center", wrap_text=True),
+    }
+
+
+def column_width(text: str) -> float:
+    """A column wide enough for `text` (a CJK character counts double)."""
+    return float(text_width(text) + 2)
+
+
+def col_letter(i: int) -> str:
+    """The spreadsheet letter of column i (1 -> A)."""
+    from openpyxl.utils import get_column_letter  # start-up speed: openpyxl loads only to write a workbook
+
+    return get_column_letter(i)

@@ -39,8 +39,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from selector.errors import InputErrors, InputProblem, read_text_file, toml_problem
-from selector.pipeline import Inputs, load_inputs
 from selector.reading import kinds
+from selector.reading.inputs import Inputs, load_inputs
 from selector.reading.pool import Pool, Quotas, read_pool
 from selector.reading.rule_checks import check_ruleset
 from selector.reading.rules import Rule
@@ -201,7 +201,7 @@ def load_scenario_inputs(path: Path | str, rules: Path | None = None, pools: dic
                          quotas: Path | None = None, skip_hidden_rows: bool = False) -> LoadedScenario:
     """Read a scenario, its bases and every file they name, and apply the overrides root first.
     `rules`, `pools` and `quotas` replace the scenario's files (the CLI's --rules, --individuals, ...).
-    inputs.files names the data files only (rule set, quota table, pools), as pipeline.load_inputs does."""
+    inputs.files names the data files only (rule set, quota table, pools), as inputs.load_inputs does."""
     path = Path(path)
     chain = _chain(path)
     _, rules_path, pool_paths, quota_path = load_scenario(path)

@@ -4,7 +4,7 @@ Every page is rendered by Jinja2 with autoescaping on; every script, style and f
 (htmx is vendored in static/). Uploaded files live in a per-session folder under one temporary folder
 that `close()` (on exit) removes. Solves run in child processes (selector/interfaces/web/jobs.py) that the page
 follows and can cancel. The flow is the library's: pipeline.load_inputs and check for a round,
-report.write_select_folder for the output folder, scenario files and whatif.compare for what-ifs.
+folders.write_select_folder for the output folder, scenario files and whatif.compare for what-ifs.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ from selector.analysis.supply import SupplyCheck
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import LANGS, _, label, language, ngettext, normalise_lang
 from selector.interfaces.web import jobs
-from selector.pipeline import Inputs, check, load_inputs
+from selector.pipeline import check
+from selector.reading.inputs import Inputs, load_inputs
 from selector.reading.pool import default_quota_path
 from selector.reading.rule_checks import load_ruleset
 from selector.reading.rules import ruleset_dir_path
@@ -459,7 +460,7 @@ def page_context(wb: Workbench, sess: Session) -> dict[str, Any]:
     ctx["sub_awards"] = {a.id: [s for s in rs.awards if s.parent == a.id] for a in rs.awards if a.parent is None}
     base = sess.base
     if base is not None and base.state == "done":
-        from selector.outputs.report import slate_tables
+        from selector.outputs.slates import slate_tables
 
         done = base.outcome
         result = done["result"]
@@ -544,7 +545,7 @@ def create_app(root: Path | None = None, max_upload: int = MAX_UPLOAD, hosts: li
         return home() if ok else wb.render(sess, "index.html", status=400, **view(sess))
 
     async def template(request, sess, form):
-        from selector.outputs.paperwork import write_templates
+        from selector.outputs.templates import write_templates
 
         name = request.path_params["name"]
         asked = request.query_params.get("rules")

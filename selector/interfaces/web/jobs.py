@@ -1,6 +1,6 @@
 """Solves run in a child process, so that the page stays responsive, shows how far a solve has got and can
 cancel it (the process is ended; nothing it half-wrote is used: its output folder is written whole or not at
-all by report.write_select_folder).
+all by folders.write_select_folder).
 
 The child calls the same library functions as the CLI's `select` and `whatif` commands. It writes
 `progress.txt` (one line per phase, read by the page) and, when done, `outcome.pickle`.
@@ -57,8 +57,9 @@ def run_base(folder: Path, cwd: Path, rules: Path, pools: dict[str, Path], quota
 
     from selector.analysis.explain import explain_inputs
     from selector.engine.solve import SolverSettings
-    from selector.outputs.report import write_select_folder
-    from selector.pipeline import load_inputs, select_screened
+    from selector.outputs.folders import write_select_folder
+    from selector.pipeline import select_screened
+    from selector.reading.inputs import load_inputs
 
     set_lang(lang)
     folder = Path(folder).resolve()
