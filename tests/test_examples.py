@@ -38,6 +38,8 @@ def test_example_checks_and_selects(name, tmp_path):
     assert res.exit_code == 0, res.output
     result = json.loads((tmp_path / "select" / "summary.json").read_text(encoding="utf-8"))
     assert result["verified"] and result["status"] == "optimal"
+    res = _run("verify", str(tmp_path / "select"))  # the folder re-checks (city-2025: two disjoint titles' merit)
+    assert res.exit_code == 0, res.output
 
 
 @pytest.mark.parametrize("name, why", [

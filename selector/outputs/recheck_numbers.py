@@ -39,11 +39,11 @@ def check_numbers(report: VerifyReport, inputs: Inputs, result: SelectionResult,
                              mine=getattr(p, key), theirs=rec.get(key)))
         if p.status not in ("optimal", "feasible") or kind not in rs.pools:
             continue
-        top = rs.top_award(kind)
-        if top.id not in result.awards:
+        tops = [a.id for a in rs.top_awards(kind) if a.id in result.awards]  # disjoint titles: every one counts
+        if not tops:
             continue
         scores = dict(zip(inputs.pools[kind].table["id"], inputs.pools[kind].table["score"]))
-        merit = sum((scores.get(c, Decimal(0)) for c in slate.get(top.id, [])), Decimal(0))
+        merit = sum((scores.get(c, Decimal(0)) for t in tops for c in slate.get(t, [])), Decimal(0))
         expected = merit - _soft_penalty(rs, checks, kind)
         try:
             objective = Decimal(p.objective) if p.objective is not None else None
@@ -84,14 +84,13 @@ def _check_no_better_swap(report: VerifyReport, inputs: Inputs, result: Selectio
     for kind, p in result.pools.items():
         if p.status != "optimal" or kind not in rs.pools:
             continue
-        top = rs.top_award(kind)
         table = inputs.pools[kind].table
         groups = [g for g, spec in rs.groups.items() if spec.pool == kind]
         masks = [rs.group_mask(g, table) for g in groups]
         ids = [str(i) for i in table["id"]]
         sign = {ids[i]: (str(table["unit"].iloc[i]), *(m[i] for m in masks)) for i in range(len(ids))}
         score = dict(zip(ids, table["score"]))
-        chosen = set(slate.get(top.id, []))
+        chosen = {c for a in rs.top_awards(kind) for c in slate.get(a.id, [])}  # every title of the pool
         fixed = inputs.fixed or {}
         best_out: dict[tuple, str] = {}  # signature -> the best passed-over eligible candidate
         for i in ids:
