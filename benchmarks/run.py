@@ -113,7 +113,7 @@ def _mip_arrays(sm, stage2_held: int | None = None):
     `stage2_held` (a proven stage-1 value): stage 2, the subset awards' merit with stage 1 held at it."""
     import numpy as np
 
-    from selector.engine.prune import _INF, _proto_rows
+    from selector.engine.lp import _INF, _proto_rows
 
     if stage2_held is not None:
         sm = _fresh(sm)
@@ -283,7 +283,7 @@ def case_worker(folder: Path, size: str, first_seed: bool, world: str = "base") 
     rs, pool, quotas = inputs.ruleset, inputs.pools["individuals"], inputs.quotas
     out["candidates"], out["eligible"] = len(pool), sum(mask)
     out["seats"] = rs.top_award("individuals").seats
-    from selector.engine.solve import SolverSettings
+    from selector.engine.session import SolverSettings
 
     sol = solve_pool(rs, pool, quotas, mask, SolverSettings(time_limit=OURS_CAP))
     tm = sol.timings
@@ -295,8 +295,8 @@ def case_worker(folder: Path, size: str, first_seed: bool, world: str = "base") 
     out["ours"]["special_by_argument"] = tm.get("special_by_argument")
     subsets = [a for a in rs.awards_of_pool("individuals") if a.parent is not None]
     out["special_seats"] = sum(a.seats for a in subsets)
-    scores = list(pool.table["score"])
-    out["ours"]["special"] = float(sum(scores[i] for a in subsets for i in sol.selected.get(a.id, [])))
+    scores = dict(zip(pool.table["id"], pool.table["score"]))
+    out["ours"]["special"] = float(sum(scores[c] for a in subsets for c in sol.selected.get(a.id, [])))
     out["ours"]["stage_times"] = sol.stage_times
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["read"] = _read_csv(folder / "individuals.csv")

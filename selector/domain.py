@@ -6,7 +6,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-Status = Literal["optimal", "feasible", "infeasible", "unknown"]
+Status = Literal["optimal", "feasible", "infeasible", "unknown"]  # of a pool, a result, any solve
+
+
+def has_slate(status: str) -> bool:
+    """A slate was found: proven optimal, or feasible (the time limit stopped the proof)."""
+    return status in ("optimal", "feasible")
 
 
 class _Model(BaseModel):

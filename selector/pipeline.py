@@ -11,11 +11,12 @@ import time
 from decimal import Decimal
 
 from selector.analysis.supply import SupplyCheck, submission_findings, supply_findings
-from selector.domain import AwardResult, PoolResult, RuleResult, SelectionResult, UnitResult
+from selector.domain import AwardResult, PoolResult, RuleResult, SelectionResult, UnitResult, has_slate
 from selector.engine.feasible import slate_exists
 from selector.engine.preferences import preference_report
 from selector.engine.prune import solve_pool
-from selector.engine.solve import PoolSolution, SolverSettings
+from selector.engine.session import SolverSettings
+from selector.engine.solve import PoolSolution
 from selector.i18n import _, label
 from selector.reading.eligibility import Screening, screen
 from selector.reading.inputs import Inputs, fixed_in, load_inputs
@@ -51,16 +52,14 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
             progress(kind)
         sol = (pool_solver or solve_pool)(rs, pool, inputs.quotas, mask, settings, fixed=inputs.fixed or None)
         solutions[kind] = sol
-        ids = list(pool.table["id"])
-        for award_id, positions in sol.selected.items():
-            slate[award_id] = [ids[i] for i in positions]
+        slate.update(sol.selected)  # candidate ids, in pool order
         pool_results[kind] = PoolResult(
             pool=kind, status=sol.status, objective=_exact(sol.objective, sol.scale),
             bound=_exact(sol.bound, sol.scale), gap=sol.gap, unique=sol.unique,
             wall_time=round(sol.wall_time, 4), candidates=len(pool),
             eligible=sum(mask) if mask is not None else len(pool))
     status = max((p.status for p in pool_results.values()), key=_STATUS_ORDER.index)
-    solved = [k for k, p in pool_results.items() if p.status in ("optimal", "feasible")]
+    solved = [k for k, p in pool_results.items() if has_slate(p.status)]
     # every slate found is verified, also when another pool has none (its slate is still written)
     report = verify_slate(rs.of_pools(solved), {k: inputs.pools[k] for k in solved}, inputs.quotas, slate,
                           ineligible, fixed=fixed_in(inputs, solved)) if solved else None

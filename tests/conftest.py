@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from selector.engine.model import build_model
-from selector.engine.solve import PoolSolution, SolverSettings, solve_model
+from selector.engine.session import SolverSettings
+from selector.engine.solve import PoolSolution, solve_model
 from selector.pipeline import load_inputs
 from selector.reading.pool import Pool, Quotas
 from selector.reading.rules import RuleSet
@@ -242,7 +243,7 @@ def solve_case(case: Case, workers: int = 1, eligible: list[bool] | None = None)
     sol = solve_model(sm, SolverSettings(workers=workers))
     ids = case.pool.ids
     scores = dict(zip(ids, case.pool.table["score"]))
-    slate = {a: sorted(ids[i] for i in pos) for a, pos in sol.selected.items()}
+    slate = {a: sorted(chosen) for a, chosen in sol.selected.items()}  # candidate ids
     merit = {a: sum((scores[c] for c in chosen), Decimal(0)) for a, chosen in slate.items()}
     report = None
     if sol.status in ("optimal", "feasible"):

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import selector.engine.solve
+import selector.engine.session
 import selector.interfaces.cli
 import selector.outputs.folders
 from selector.interfaces.cli import app
@@ -190,7 +190,7 @@ WRAPPER = textwrap.dedent('''
     from ortools.sat.python import cp_model
 
     import selector.outputs.folders
-    import selector.engine.solve
+    import selector.engine.session
     from selector.interfaces.cli import app
 
     step, args = sys.argv[1], sys.argv[2:]
@@ -206,14 +206,14 @@ WRAPPER = textwrap.dedent('''
         return m
 
     if step == "solving":
-        real = selector.engine.solve.InterruptibleSolver.solve
+        real = selector.engine.session.InterruptibleSolver.solve
 
         def slow(self, model, solution_callback=None):
             self.parameters.max_time_in_seconds = 60
             print("REACHED", file=sys.stderr, flush=True)
             return real(self, hard_model(), solution_callback)
 
-        selector.engine.solve.InterruptibleSolver.solve = slow
+        selector.engine.session.InterruptibleSolver.solve = slow
     else:  # writing, after a real solve
         real_tables = selector.outputs.folders.slate_tables
 
@@ -268,15 +268,15 @@ def test_a_real_ctrl_c_exits_130_and_leaves_nothing(tmp_path, step):
 # ------------------------------------------------------------------------------ time limits
 def solver_limited(monkeypatch, **parameters) -> None:
     """Make every CP-SAT call stop early, deterministically (the same on any machine)."""
-    real = selector.engine.solve._solver
+    real = selector.engine.session.configure
 
-    def limited(settings, clock):
-        s = real(settings, clock)
+    def limited(settings, clock, tuned):
+        s = real(settings, clock, tuned)
         for k, v in parameters.items():
             setattr(s.parameters, k, v)
         return s
 
-    monkeypatch.setattr(selector.engine.solve, "_solver", limited)
+    monkeypatch.setattr(selector.engine.session, "configure", limited)
 
 
 def run_sample(out: Path, *extra: str):

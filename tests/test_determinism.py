@@ -16,7 +16,8 @@ from mip_reference import Instance, ReferenceMip, brute_force_slates, preferred_
 from ortools.sat.python import cp_model
 
 from selector.engine.model import build_model
-from selector.engine.solve import SolverSettings, solve_model
+from selector.engine.session import SolverSettings
+from selector.engine.solve import solve_model
 from selector.pipeline import load_inputs, select
 from selector.reading.scenario import load_scenario
 
@@ -139,10 +140,10 @@ def test_tied_pool_no_other_slate_with_the_same_objectives(tied_case):
     sol = solve_model(sm, SolverSettings())
     assert sol.unique is True
     probe = sm.model.clone()
-    chosen = {a: set(pos) for a, pos in sol.selected.items()}
-    probe.add(sum((1 - probe.get_bool_var_from_proto_index(x.index)) if i in chosen[a]
+    chosen = {a: set(ids) for a, ids in sol.selected.items()}  # candidate ids
+    probe.add(sum((1 - probe.get_bool_var_from_proto_index(x.index)) if c in chosen[a]
                   else probe.get_bool_var_from_proto_index(x.index)
-                  for a in chosen for i, x in enumerate(sm.x[a])) >= 1)
+                  for a in chosen for c, x in zip(tied_case.pool.ids, sm.x[a])) >= 1)
     assert cp_model.CpSolver().solve(probe) == cp_model.INFEASIBLE
     # and without the tie-break fixed, other slates with the same merit do exist
     assert mip.solve("stage1", fix={"stage1": fixed["stage1"], "stage2": fixed["stage2"]},

@@ -18,9 +18,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from selector.engine import prune as prune_module
+from selector.engine.classes import interchangeable_classes, prune
+from selector.engine.lp import lp_bound
 from selector.engine.model import build_model
-from selector.engine.prune import interchangeable_classes, lp_bound, prune, solve_pool
-from selector.engine.solve import SolverSettings, solve_model
+from selector.engine.prune import solve_pool
+from selector.engine.session import SolverSettings
+from selector.engine.solve import solve_model
 from selector.verify import verify_slate
 
 SCORES = ["70", "75.5", "80", "80", "85.25", "90", "90", "95"]
@@ -77,8 +80,7 @@ def cases(draw):
 
 
 def _outcome(case, sol):
-    ids = case.pool.ids
-    return {a: sorted(ids[i] for i in pos) for a, pos in sol.selected.items()}
+    return {a: sorted(chosen) for a, chosen in sol.selected.items()}  # candidate ids
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -107,7 +109,7 @@ def test_fast_path_gives_the_plain_models_slate(data, through_lp):
         assert report.ok, report.violations
 
         # pruning never drops a candidate of the plain model's canonical optimum
-        kept = set(prune(case.ruleset, case.pool, case.quotas, eligible, fixed).kept)
+        kept = set(prune(case.ruleset, case.pool, case.quotas, eligible, fixed).pool.ids)  # the kept ids
         top = case.ruleset.top_award("individuals").id
         assert set(plain.selected[top]) <= kept
 
@@ -129,7 +131,7 @@ def test_lp_bound_is_a_bound_and_its_fixings_keep_the_optimum(data):
         assert lp.bound >= best * (1 << 24)  # the bound holds
         keep, force = lp.threshold_fixing(int(best))  # fixings for slates at least as good as the optimum
         top = case.ruleset.top_award("individuals").id
-        chosen = {pruned.kept.index(i) for i in plain.selected[top]}
+        chosen = {pruned.pool.ids.index(c) for c in plain.selected[top]}  # positions in the pruned pool
         for j in range(len(keep)):
             assert keep[j] or j not in chosen
             assert not force[j] or j in chosen
@@ -230,7 +232,6 @@ def test_fast_path_gives_the_plain_models_slate_on_every_world(world, seed, cand
         if plain.status != "optimal":
             return
         assert Decimal(fast.objective) / fast.scale == Decimal(plain.objective) / plain.scale
-        ids = pool.ids
-        assert {a: sorted(ids[i] for i in p) for a, p in fast.selected.items()} == \
-            {a: sorted(ids[i] for i in p) for a, p in plain.selected.items()}  # special class included
+        assert {a: sorted(p) for a, p in fast.selected.items()} == \
+            {a: sorted(p) for a, p in plain.selected.items()}  # special class included
         assert fast.unique == plain.unique

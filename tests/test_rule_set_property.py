@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from selector.engine.prune import solve_pool
-from selector.engine.solve import SolverSettings
+from selector.engine.session import SolverSettings
 from selector.pipeline import load_inputs
 from selector.verify import verify_slate
 
@@ -83,7 +83,7 @@ def test_model_and_verifier_agree(rows, chosen, seats, carve, q1):
                 assert sol.status == "infeasible", (fast, rules, rows, quotas)
                 continue
             assert sol.status == "optimal", (fast, rules, rows, quotas)
-            got = [ids[i] for i in sol.selected["labour_model"]]
+            got = list(sol.selected["labour_model"])  # candidate ids
             assert verify_slate(inputs.ruleset, inputs.pools, inputs.quotas, {"labour_model": got}).ok
             assert sum((Decimal(str(scores[c])) for c in got), Decimal(0)) == best, (fast, rules, rows, quotas)
 
@@ -116,6 +116,6 @@ def test_disjoint_titles_agree(rows, chosen, q1):
         if best is None:
             assert sol.status == "infeasible", (rules, rows)
             return
-        got = {a: [ids[i] for i in pos] for a, pos in sol.selected.items()}
+        got = {a: list(chosen) for a, chosen in sol.selected.items()}  # candidate ids
         assert sol.status == "optimal" and verify_slate(inputs.ruleset, inputs.pools, inputs.quotas, got).ok
         assert sum((Decimal(str(scores[c])) for a in got for c in got[a]), Decimal(0)) == best

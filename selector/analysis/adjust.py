@@ -27,13 +27,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ortools.sat.python import cp_model
-
-from selector.domain import SelectionResult
-from selector.engine import solve as _solve
-from selector.engine.model import build_model, changes_from
-from selector.engine.prune import _subpool, interchangeable_classes
-from selector.engine.solve import PoolSolution, SolverSettings
+from selector.domain import SelectionResult, has_slate
+from selector.engine.classes import interchangeable_classes, subpool
+from selector.engine.model import Reduction, build_model, changes_from
+from selector.engine.session import Session, SolverSettings
+from selector.engine.solve import PoolSolution, slate_ids, solve_model
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import _, label
 from selector.outputs.record import AUDIT_FILE, VerifyReport, check_inputs, read_audit, sha256_file
@@ -85,18 +83,17 @@ class StableSolver:
             rows = sorted(keep | {j for c in classes.classes for j in [i for i in c if ids[i] not in held][:k]})
             left = None if settings.time_limit is None else max(0.01, settings.time_limit - (time.perf_counter()
                                                                                               - start))
-            sol = self._solve(ruleset, _subpool(pool, rows), quotas,
+            sol = self._solve(ruleset, subpool(pool, rows), quotas,
                               None if eligible is None else [eligible[i] for i in rows],
                               dataclasses.replace(settings, time_limit=left), fixed,
                               [classes.tie_break_weight[i] for i in rows])
-            if sol.status not in ("optimal", "feasible"):  # the small pool may lack what the whole has
+            if not has_slate(sol.status):  # the small pool may lack what the whole has
                 whole = self._solve(ruleset, pool, quotas, eligible, settings, fixed)
                 self.record[pool.kind]["reduced"] = {"candidates": len(rows), "k": k, "fell_back": True}
                 return whole
             top = ruleset.top_award(pool.kind).id
-            entrants = sum(1 for j in sol.selected.get(top, []) if ids[rows[j]] not in held)
+            entrants = sum(1 for c in sol.selected.get(top, []) if c not in held)
             if entrants <= k or len(rows) == len(pool):
-                sol.selected = {a: [rows[j] for j in v] for a, v in sol.selected.items()}
                 sol.wall_time = time.perf_counter() - start
                 self.record[pool.kind]["reduced"] = {"candidates": len(rows), "k": k}
                 return sol
@@ -105,8 +102,9 @@ class StableSolver:
     def _solve(self, ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, settings, fixed,
                tie_break_weight: list[int] | None = None) -> PoolSolution:
         start = time.perf_counter()
-        clock = _solve._Clock(settings.time_limit)
-        sm = build_model(ruleset, pool, quotas, eligible=eligible, fixed=fixed, tie_break_weight=tie_break_weight)
+        session = Session(settings, tuned=settings.fast)
+        sm = build_model(ruleset, pool, quotas, eligible=eligible, fixed=fixed,
+                         reduction=Reduction(tie_break_weight=tie_break_weight))
         changes = changes_from(sm, self.base)
         rec: dict = {"proven": True}
         self.record[pool.kind] = rec
@@ -118,25 +116,22 @@ class StableSolver:
             stages.append(("subset_changes", sum(changes[a.id] for a in sm.awards[1:])))
         values = None
         for name, expr in stages:
-            _solve._hint(sm, values or hint)
+            sm.set_hint(values or hint)
             sm.model.minimize(expr)
-            solver = _solve._solver(settings, clock)
-            status = solver.solve(sm.model)
-            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                state = "infeasible" if status == cp_model.INFEASIBLE else "unknown"
-                return PoolSolution(state, scale=sm.scale, wall_time=time.perf_counter() - start)
-            values = _solve._values(sm, solver)
-            rec[name] = int(solver.value(expr))
-            if status != cp_model.OPTIMAL:  # out of time: the slate found, labelled feasible
+            got = session.solve(sm.model)
+            if not got.found:
+                return PoolSolution(got.status, scale=sm.scale, wall_time=time.perf_counter() - start)
+            values = got.decisions(sm)
+            rec[name] = got.value(expr)
+            if not got.optimal:  # out of time: the slate found, labelled feasible
                 rec["proven"] = False
-                stage1 = int(solver.value(sm.merit[sm.top.id] - sm.penalty))
-                selected = {a: [i for i, b in enumerate(v) if b] for a, v in values.items()}
-                return PoolSolution("feasible", selected, stage1, None, sm.scale, None,
+                stage1 = got.value(sm.merit[sm.top.id] - sm.penalty)
+                return PoolSolution("feasible", slate_ids(sm, values), stage1, None, sm.scale, None,
                                     time.perf_counter() - start)
             sm.model.add(expr == rec[name])
         rec["time"] = round(time.perf_counter() - start, 4)
-        _solve._hint(sm, values)  # type: ignore[arg-type]
-        sol = _solve.solve_model(sm, dataclasses.replace(settings, time_limit=clock.remaining()))
+        sm.set_hint(values)  # type: ignore[arg-type]
+        sol = solve_model(sm, dataclasses.replace(settings, time_limit=session.remaining()))
         sol.wall_time = time.perf_counter() - start
         return sol
 
@@ -166,7 +161,7 @@ def load_published(folder: Path | str) -> Published:
     if paths is None or bad:
         raise InputErrors([InputProblem(str(folder / AUDIT_FILE), _(
             "the published run cannot be reproduced: {detail}", detail=c.detail)) for c in bad])
-    if audit["status"] not in ("optimal", "feasible"):
+    if not has_slate(audit["status"]):
         raise InputErrors([InputProblem(str(folder), _("the folder records no slate (status {status})",
                                                        status=audit["status"]))])
     roles = dict(paths)
@@ -273,7 +268,7 @@ class Adjustment:
 
     @property
     def has_slate(self) -> bool:
-        return self.result.status in ("optimal", "feasible")
+        return has_slate(self.result.status)
 
     @property
     def forced_ok(self) -> bool:
@@ -368,7 +363,7 @@ def _changes(rs: RuleSet, people: dict[str, Person], base: dict[str, list[str]],
         new = result.awards[a.id].selected if a.id in result.awards else []
         gone = [people[c] for c in old if c not in set(new)]
         came = [people[c] for c in new if c not in set(old)]
-        has = result.status in ("optimal", "feasible")
+        has = has_slate(result.status)
         out[a.id] = AwardChange(a.id, label(a, a.id), a.seats, gone if has else [], came if has else [],
                                 [c for c in remove if c in old], [c for c in add if a.parent is None and
                                                                   people[c].pool == a.pool],
@@ -413,7 +408,7 @@ def adjust(folder: Path | str, remove: list[str], add: list[str] = (), settings:
             t = time.perf_counter()
             adj.full = select(inputs, settings, eligible=screening.masks)
             times["full_reselection"] = round(time.perf_counter() - t, 4)
-            if adj.full.status in ("optimal", "feasible"):
+            if has_slate(adj.full.status):
                 for a, ch in adj.awards.items():
                     new = set(adj.full.awards[a].selected)
                     ch.full_changes = len(set(pub.slate.get(a, [])) ^ new)

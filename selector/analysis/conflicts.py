@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from selector.engine.classes import interchangeable_classes, subpool
 from selector.engine.model import build_model, members, quota_rule_id, rule_ids_of_pool
-from selector.engine.prune import _subpool, interchangeable_classes
-from selector.engine.solve import InterruptibleSolver  # Ctrl-C raises KeyboardInterrupt (issue 7)
+from selector.engine.session import Session, SolverSettings  # one place configures CP-SAT (issue 18)
 from selector.i18n import _
 from selector.reading import kinds
 from selector.reading.pool import Pool, Quotas
@@ -63,7 +63,7 @@ def class_pool(ruleset: RuleSet, pool: Pool, eligible: list[bool] | None, fixed:
     keep = None if eligible is None else [ok or (own is not None and cid in own) for ok, cid in zip(eligible, ids)]
     cl = interchangeable_classes(ruleset, pool, keep, own)
     reps = [c[0] for c in cl.classes]
-    return _subpool(pool, reps), [len(c) for c in cl.classes], None if eligible is None else [eligible[i] for i in reps]
+    return subpool(pool, reps), [len(c) for c in cl.classes], None if eligible is None else [eligible[i] for i in reps]
 
 
 class _Feasibility:
@@ -85,10 +85,7 @@ class _Feasibility:
         m = self.sm.model
         m.clear_assumptions()
         m.add_assumptions([self.sm.literals[r] for r in rules])
-        solver = InterruptibleSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.linearization_level = 2
-        solver.parameters.max_time_in_seconds = self.time_limit
+        solver = question_solver(self.time_limit)
         status = solver.solve(m)
         self.solves += 1
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -139,11 +136,7 @@ def find_conflicts(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[
 
 
 def question_solver(time_limit: float) -> cp_model.CpSolver:
-    solver = InterruptibleSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.linearization_level = 2
-    solver.parameters.max_time_in_seconds = time_limit
-    return solver
+    return Session(SolverSettings(time_limit=time_limit)).solver()  # workers, seed: session.SolverSettings
 
 
 def eligible_mask(pool: Pool, eligible) -> list[bool]:

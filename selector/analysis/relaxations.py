@@ -16,9 +16,11 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from selector.analysis.conflicts import class_pool, eligible_mask, question_solver, rule_texts
+from selector.domain import has_slate
+from selector.engine.classes import rule_groups
 from selector.engine.model import SelectionModel, build_model, members, rule_ids_of_pool
-from selector.engine.prune import rule_groups, solve_pool
-from selector.engine.solve import SolverSettings  # Ctrl-C raises KeyboardInterrupt (issue 7)
+from selector.engine.prune import solve_pool
+from selector.engine.session import SolverSettings
 from selector.i18n import label
 from selector.reading import kinds
 from selector.reading.pool import Pool, Quotas
@@ -69,14 +71,13 @@ def best_slate(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, time_limi
     exact fast path (selector/engine/prune.py), stopped once the merit is proven (a slate reaching it)."""
 
     sol = solve_pool(ruleset, pool, quotas, eligible, SolverSettings(time_limit=time_limit), merit_only=True)
-    if sol.status not in ("optimal", "feasible"):
+    if not has_slate(sol.status):
         return None
-    ids = list(pool.table["id"])
-    scores = list(pool.table["score"])
+    scores = dict(zip(pool.table["id"], pool.table["score"]))
     top = ruleset.top_award(pool.kind).id
     titles = [a.id for a in ruleset.top_awards(pool.kind)]  # every disjoint title counts (issue 14, 4)
-    merit = sum((Decimal(scores[i]) for t in titles for i in sol.selected.get(t, [])), Decimal(0))
-    return str(merit), [ids[i] for i in sorted(sol.selected[top])]
+    merit = sum((Decimal(scores[c]) for t in titles for c in sol.selected.get(t, [])), Decimal(0))
+    return str(merit), list(sol.selected[top])  # candidate ids, in pool order
 
 
 def _class_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, relax: set[str] | frozenset = frozenset(),

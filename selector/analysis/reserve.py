@@ -26,10 +26,10 @@ from pathlib import Path
 import pandas as pd
 
 from selector.analysis.adjust import StableSolver
-from selector.domain import SelectionResult
+from selector.domain import SelectionResult, has_slate
+from selector.engine.classes import rule_groups, subpool, tie_break_weights
 from selector.engine.model import members
-from selector.engine.prune import _subpool, rule_groups, tie_break_weights
-from selector.engine.solve import SolverSettings
+from selector.engine.session import SolverSettings
 from selector.i18n import _
 from selector.outputs.privacy import mask_text, public_id_map
 from selector.outputs.sheets import write_xlsx
@@ -119,7 +119,7 @@ def reserve_list(inputs: Inputs, result: SelectionResult, masks: dict[str, list[
         out.ranked[kind] = [(u, r + 1, ids[i]) for u in unit_order for r, i in enumerate(by_unit.get(u, []))]
         use_cheap = cheap and _cheap_ok(rs, kind, inputs.quotas)
         rows = sorted({pos[c] for c in slate.get(top.id, [])} | set(heads))
-        swaps = _Swaps(rs, kind, _subpool(pool, rows), inputs.quotas, slate, ineligible, ids, groups, bits,
+        swaps = _Swaps(rs, kind, subpool(pool, rows), inputs.quotas, slate, ineligible, ids, groups, bits,
                        units)
         unsolved: dict[tuple, list[tuple[int, str]]] = {}
         for seat in slate.get(top.id, []):
@@ -244,10 +244,10 @@ def _solved(inputs: Inputs, kind: str, seat: str, result: SelectionResult, masks
     fixed = dict(inputs.fixed) | {seat: False}
     sol = solver(rs, pool, inputs.quotas, masks.get(kind), dataclasses.replace(settings), fixed=fixed)
     held = [a.id for a in subs if seat in base.get(a.id, set())]
-    if sol.status not in ("optimal", "feasible"):
+    if not has_slate(sol.status):
         return Replacement(kind, top.id, seat, held, None, {}, [], [], "solve", None, sol.status != "unknown")
     ids = pool.ids
-    new = {a: {ids[i] for i in v} for a, v in sol.selected.items()}
+    new = {a: set(v) for a, v in sol.selected.items()}
     enter = sorted(new[top.id] - base[top.id], key=lambda c: ids.index(c))
     leave = sorted(base[top.id] - new[top.id] - {seat})
     scores = dict(zip(ids, pool.table["score"]))

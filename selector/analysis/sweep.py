@@ -31,8 +31,9 @@ from fractions import Fraction
 from ortools.sat.python import cp_model
 
 from selector.analysis.explain import clash_in_words, find_conflicts
+from selector.domain import Status, has_slate
 from selector.engine.model import SelectionModel, build_model, members, quota_rule_id
-from selector.engine.solve import InterruptibleSolver, SolverSettings
+from selector.engine.session import Session, SolverSettings
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import _
 from selector.outputs.terminal import status_word, text_table
@@ -51,7 +52,7 @@ class SweepPoint:
 
     value: str  # as a rule file writes it: '18%', '1/3', '20'
     x: float  # for plotting: percent for shares, the number otherwise
-    status: str  # optimal | feasible | infeasible | unknown
+    status: Status
     merit: str | None  # merit of the pool's top award, exact
     objective: str | None  # merit less soft-rule penalties (what is maximised)
     achieved: int | None  # the rule's group count in the slate, or the unit's filled seats
@@ -63,7 +64,7 @@ class SweepPoint:
 
     @property
     def has_slate(self) -> bool:
-        return self.status in ("optimal", "feasible")
+        return has_slate(self.status)
 
 
 @dataclass
@@ -109,16 +110,6 @@ def parse_steps(start: str | int, stop: str | int, step: str | int) -> list[Frac
     return [a + k * s for k in range(n)]
 
 
-def _solver(settings: SolverSettings) -> cp_model.CpSolver:
-    s = InterruptibleSolver()
-    s.parameters.num_workers = settings.workers
-    s.parameters.random_seed = settings.seed
-    s.parameters.linearization_level = 2
-    if settings.time_limit is not None:
-        s.parameters.max_time_in_seconds = settings.time_limit
-    return s
-
-
 def _fix(sm: SelectionModel, var: cp_model.IntVar, lo: int, hi: int) -> None:
     """Set a variable's domain in the model (how one model serves every step)."""
     domain = sm.model.proto.variables[var.index].domain
@@ -135,7 +126,7 @@ def _hint(sm: SelectionModel, previous: list[int] | None) -> None:
 
 @dataclass
 class _Solved:
-    status: str
+    status: Status
     values: list[int] | None
     merit: str | None
     objective: str | None
@@ -150,17 +141,15 @@ def _solve(sm: SelectionModel, settings: SolverSettings, previous: list[int] | N
     if base is not None:
         return _solve_stable(sm, settings, previous, base)
     _hint(sm, previous)
-    solver = _solver(settings)
     t = time.perf_counter()
-    status = solver.solve(sm.model)
+    got = Session(settings).solve(sm.model)  # each step its own time limit
     elapsed = time.perf_counter() - t
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _Solved("infeasible" if status == cp_model.INFEASIBLE else "unknown", None, None, None, elapsed)
-    values = [int(solver.boolean_value(v)) for v in sm.x[sm.top.id]]
+    if not got.found:
+        return _Solved(got.status, None, None, None, elapsed)
+    values = got.decisions(sm)[sm.top.id]
     merit = Decimal(sum(s for s, b in zip(sm.scaled_scores, values) if b)) / sm.scale
-    objective = Decimal(round(solver.objective_value)) / sm.scale
-    return _Solved("optimal" if status == cp_model.OPTIMAL else "feasible", values, str(merit), str(objective),
-                   elapsed)
+    objective = Decimal(round(got.solver.objective_value)) / sm.scale
+    return _Solved(got.status, values, str(merit), str(objective), elapsed)
 
 
 def _solve_stable(sm: SelectionModel, settings: SolverSettings, previous: list[int] | None,
@@ -178,15 +167,14 @@ def _solve_stable(sm: SelectionModel, settings: SolverSettings, previous: list[i
     ids = [str(i) for i in sm.pool.table["id"]]
     _hint(sm, [int(c in base) for c in ids])
     sm.model.minimize(changes)
-    solver = _solver(settings)
     t = time.perf_counter()
-    status = solver.solve(sm.model)
+    got = Session(settings).solve(sm.model)
     first = time.perf_counter() - t
     sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _Solved("infeasible" if status == cp_model.INFEASIBLE else "unknown", None, None, None, first)
-    least = int(solver.value(changes))
-    hint = [int(solver.boolean_value(v)) for v in sm.x[sm.top.id]]
+    if not got.found:
+        return _Solved(got.status, None, None, None, first)
+    least = got.value(changes)
+    hint = got.decisions(sm)[sm.top.id]
     _fix(sm, changes, least, least)
     try:
         solved = _solve(sm, settings, hint)
@@ -194,7 +182,7 @@ def _solve_stable(sm: SelectionModel, settings: SolverSettings, previous: list[i
         _fix(sm, changes, 0, 2 * n)  # the next step starts from the rules alone
     solved.changes = least
     solved.wall_time += first
-    if status != cp_model.OPTIMAL:  # the fewest changes not proven: the slate is only feasible
+    if not got.optimal:  # the fewest changes not proven: the slate is only feasible
         solved.status = "feasible"
     return solved
 
@@ -205,7 +193,7 @@ def _stable_base(inputs: Inputs, kind: str, masks: dict[str, list[bool]], settin
 
     result = select(inputs, settings, eligible=masks)
     award = inputs.ruleset.top_award(kind).id
-    if result.pools[kind].status not in ("optimal", "feasible"):
+    if not has_slate(result.pools[kind].status):
         raise InputErrors([InputProblem("--stable", f"the scenario itself has no {award} slate to stay close to")])
     return set(result.awards[award].selected)
 

@@ -17,8 +17,8 @@ import pandas as pd
 
 from selector.analysis.adjust import StableSolver
 from selector.analysis.explain import clash_in_words, find_conflicts
-from selector.domain import RuleResult, SelectionResult
-from selector.engine.solve import SolverSettings
+from selector.domain import RuleResult, SelectionResult, has_slate
+from selector.engine.session import SolverSettings
 from selector.i18n import _
 from selector.outputs.terminal import status_word, text_table
 from selector.pipeline import select_screened
@@ -43,13 +43,13 @@ class Outcome:
 
     @property
     def has_slate(self) -> bool:
-        return self.result.status in ("optimal", "feasible")
+        return has_slate(self.result.status)
 
     def solved(self, award_id: str) -> bool:
         """Whether the pool of this award has a slate (the other pool may have none)."""
         pool = next((a.pool for a in self.scenario.inputs.ruleset.awards if a.id == award_id), None)
         p = self.result.pools.get(pool) if pool is not None else None
-        return p is not None and p.status in ("optimal", "feasible")
+        return p is not None and has_slate(p.status)
 
 
 def run_scenario(sc: LoadedScenario, settings: SolverSettings = SolverSettings(), pool_solver=None) -> Outcome:
@@ -137,7 +137,7 @@ class Column:
 
     @property
     def has_slate(self) -> bool:
-        return self.status in ("optimal", "feasible")
+        return has_slate(self.status)
 
 
 @dataclass
@@ -307,8 +307,8 @@ def _result_line(col: Column) -> str:
                  forced=forced)
     if col.status == "unknown":
         return _("no slate found within the time limit")
-    worked = [k for k, s in col.pools.items() if s in ("optimal", "feasible")]
-    failed = [k for k, s in col.pools.items() if s not in ("optimal", "feasible")]
+    worked = [k for k, s in col.pools.items() if has_slate(s)]
+    failed = [k for k, s in col.pools.items() if not has_slate(s)]
     return _("NO SLATE: no slate can meet every rule") + (
         _(" ({failed}; {worked} alone would have one)", failed=", ".join(failed), worked=", ".join(worked))
         if worked else "")

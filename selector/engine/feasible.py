@@ -2,7 +2,7 @@
 
 supply.py's arithmetic tests necessary conditions one rule at a time: rules that interact (a frontline
 share and a leader cap that together need 75 non-leaders of 60) pass it and still rule every slate out.
-This asks CP-SAT for any slate, with no objective, on the model of interchangeable classes (prune.py:
+This asks CP-SAT for any slate, with no objective, on the model of interchangeable classes (classes.py:
 candidates with the same unit and the same membership in every group a rule reads are alike, so keeping
 `class_limit` of each class keeps a slate if one exists). The model is model.build_model's, so it is
 the very set of rules `select` solves. A small pool answers in well under a second; when the time
@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ortools.sat.python import cp_model
-
+from selector.engine.classes import build_pruned, prune
 from selector.engine.model import build_model
-from selector.engine.prune import build_pruned, prune
-from selector.engine.solve import InterruptibleSolver
+from selector.engine.session import Session, SolverSettings
 from selector.reading.pool import Pool, Quotas
 from selector.reading.rules import RuleSet
 
@@ -44,10 +42,6 @@ def slate_exists(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bo
         pruned = prune(ruleset, pool, quotas, eligible, fixed or None)
         sm = build_pruned(ruleset, pruned, quotas, fixed or None)
         kept = len(pruned.kept)
-    solver = InterruptibleSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = time_limit
-    status = solver.solve(sm.model)
-    exists = True if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else False if status == cp_model.INFEASIBLE \
-        else None
-    return Feasibility(pool.kind, exists, kept, solver.wall_time)
+    got = Session(SolverSettings(time_limit=time_limit)).solve(sm.model)
+    exists = True if got.found else False if got.status == "infeasible" else None
+    return Feasibility(pool.kind, exists, kept, got.solver.wall_time)

@@ -94,29 +94,44 @@ class SelectionModel:
     def top(self) -> Award:
         return self.awards[0]
 
+    def set_hint(self, values: dict[str, list[int]]) -> None:
+        """Start the next solve from this slate (award id -> 0/1 per candidate position)."""
+        self.model.clear_hints()
+        for a in self.awards:
+            for v, val in zip(self.x[a.id], values[a.id]):
+                self.model.add_hint(v, val)
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """How the exact fast path models a pool of interchangeable classes (selector/engine/classes.py) so
+    that its optimal slates are exactly those of the whole pool."""
+
+    chains: list[list[int]] = field(default_factory=list)  # candidate positions, best first: in every award,
+    # choosing one implies choosing the one before it (x[k+1] => x[k]): only each class's canonical slate
+    allowed: dict[str, list[bool]] | None = None  # award id -> who may hold it at all (on top of `eligible`)
+    tie_break_weight: list[int] | None = None  # stage 3's weights: the whole pool's, so the tie-break is the same
+
 
 def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None = None,
                 with_literals: bool = False, relax: set[str] | frozenset[str] = frozenset(),
-                fixed: dict[str, bool] | None = None, chains: list[list[int]] | None = None,
-                allowed: dict[str, list[bool]] | None = None,
-                tie_break_weight: list[int] | None = None,
+                fixed: dict[str, bool] | None = None, reduction: Reduction | None = None,
                 multiplicity: list[int] | None = None) -> SelectionModel:
     """Post every rule of the pool's awards. With `with_literals`, each hard rule is enforced only
     when its literal is true (the explainer assumes the literals); otherwise rules are plain.
     Rules named in `relax` get a slack variable counted in people (`relaxed`), for relaxations.
     `fixed` (what-if scenarios): candidate id -> True forced into the top award's slate, False kept out;
     each is a rule `fixed:<id>` (behind its literal with `with_literals`, so conflicts can name it).
-    For the exact fast path (selector/engine/prune.py), on a pool of interchangeable classes:
-    `chains`: lists of candidate positions, best first; in every award, choosing one implies choosing
-    the one before it (x[k+1] => x[k]), which keeps only the canonical slate of each class;
-    `allowed`: award id -> who may hold it at all (False: never; on top of `eligible`);
-    `tie_break_weight`: the stage-3 weights to use (those of the unpruned pool, so the tie-break is the same).
+    `reduction` (the exact fast path, selector/engine/prune.py): chains, who may hold each award, and the
+    whole pool's tie-break weights, for a pool of interchangeable classes (Reduction).
     `multiplicity` (feasibility questions, selector/analysis/explain.py): candidate i stands for that many
     interchangeable candidates (selector/engine/prune.py's classes), its decision an integer count 0..k; every rule
     counts candidates through their unit and groups only, so which slates exist is exactly as in the pool
     the classes came from. Merit and tie-break then mean nothing: not for optimising."""
     m = cp_model.CpModel()
     n = len(pool)
+    chains, allowed, tie_break_weight = (reduction.chains, reduction.allowed, reduction.tie_break_weight) \
+        if reduction is not None else ([], None, None)
     awards = sorted(ruleset.awards_of_pool(pool.kind), key=lambda a: a.parent is not None)
     literals: dict[str, cp_model.IntVar] = {}
     relaxed: dict[str, cp_model.IntVar] = {}
@@ -154,7 +169,7 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
                 if not allowed[a.id][i]:
                     m.add(x[a.id][i] == 0)
                     can[i] = False
-        for chain in chains or []:
+        for chain in chains:
             for before, after in zip(chain, chain[1:]):
                 m.add_implication(x[a.id][after], x[a.id][before])
     for i, cid in enumerate(pool.table["id"]):  # what-if: forced in / out of the top award's slate

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ortools.sat.python import cp_model
-
 from selector.engine.model import build_model
-from selector.engine.solve import InterruptibleSolver
+from selector.engine.session import Session, Solved, SolverSettings
 from selector.reading.pool import Pool, Quotas
 from selector.reading.rules import RuleSet
 
@@ -22,11 +20,8 @@ EXTRA = 3  # how many further members are priced
 TIME_LIMIT = 10.0
 
 
-def _solver() -> cp_model.CpSolver:
-    s = InterruptibleSolver()
-    s.parameters.num_workers = 1
-    s.parameters.max_time_in_seconds = TIME_LIMIT
-    return s
+def _solve(model) -> Solved:
+    return Session(SolverSettings(time_limit=TIME_LIMIT)).solve(model)  # each question its own time limit
 
 
 def preference_report(ruleset: RuleSet, pool: Pool, quotas: Quotas, slate: dict[str, list[str]],
@@ -47,8 +42,8 @@ def preference_report(ruleset: RuleSet, pool: Pool, quotas: Quotas, slate: dict[
         sm = build_model(ruleset.model_copy(update={"preferences": []}), pool, quotas, eligible, fixed=fixed)
         count = sm.count_of(p.award, p.group)  # type: ignore[misc]
         sm.model.maximize(count)
-        solver = _solver()
-        most = int(solver.value(count)) if solver.solve(sm.model) == cp_model.OPTIMAL else None
+        got = _solve(sm.model)
+        most = got.value(count) if got.optimal else None
         extra = []
         for k in range(1, EXTRA + 1):
             if most is None or held + k > most:
@@ -56,12 +51,12 @@ def preference_report(ruleset: RuleSet, pool: Pool, quotas: Quotas, slate: dict[
             trial = build_model(ruleset.model_copy(update={"preferences": []}), pool, quotas, eligible, fixed=fixed)
             trial.model.add(trial.count_of(p.award, p.group) >= held + k)  # type: ignore[misc]
             trial.model.maximize(trial.merit[top.id] - trial.penalty)
-            solver = _solver()
-            if solver.solve(trial.model) != cp_model.OPTIMAL:
+            got = _solve(trial.model)
+            if not got.optimal:
                 extra.append({"k": k, "merit": None, "cost": None})
                 continue
             best = Decimal(sum(trial.scaled_scores[i] for t in ruleset.top_awards(pool.kind)
-                               for i, v in enumerate(trial.x[t.id]) if solver.boolean_value(v))) / trial.scale
+                               for i, v in enumerate(trial.x[t.id]) if got.solver.boolean_value(v))) / trial.scale
             extra.append({"k": k, "merit": str(best), "cost": str(merit - best)})
         out.append({"id": p.id, "clause": p.clause, "text": p.text, "group": ruleset.group_label(p.group),
                     "held": held, "most": most, "merit": str(merit), "extra": extra})

@@ -4,8 +4,9 @@ Stage 1 maximises merit of the top award (minus soft-rule penalties); stage 2, w
 the merit of the subset awards (the special class); stage 3, with both fixed, the tie-break weights
 (rule set's `tie_break` keys, then the smaller id). The slate is then proven unique by asking for any
 other slate with the same three objectives; if one exists, the lexicographically first slate in
-tie-break order is fixed candidate by candidate. Hence the same inputs give the same slate whatever
-the number of workers. Optimality is claimed only when CP-SAT proved it.
+tie-break order is taken (_lexicographic_first). Hence the same inputs give the same slate whatever
+the number of workers. Optimality is claimed only when CP-SAT proved it. Every solver comes from one
+session (selector/engine/session.py); the slate leaves as candidate ids (PoolSolution.selected).
 
 On the fast path (SolverSettings(fast=True)), a subset award that no rule or quota constrains (Fuxin's
 special class, S2) has its stage 2 settled by an exact argument when it can be (_best_k_of_selected: the
@@ -18,29 +19,22 @@ stage 2 took 54 s as a search. The definition of the slate is unchanged; the pla
 from __future__ import annotations
 
 import math
-import threading
 import time
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from selector.domain import Status
 from selector.engine.model import SelectionModel
-
-
-@dataclass(frozen=True)
-class SolverSettings:
-    workers: int = 1  # on 2 cores, one worker was fastest (benchmark issue); any number gives the same slate
-    time_limit: float | None = None  # seconds for the whole pool, all stages
-    seed: int = 0
-    fast: bool = True  # the exact fast path (selector/engine/prune.py); False: the plain per-candidate model
+from selector.engine.session import Session, SolverSettings, status_of
 
 
 @dataclass
 class PoolSolution:
-    """What solving one pool's model gave."""
+    """What solving one pool's model gave. The slate is in candidate ids: positions stay in the engine."""
 
-    status: str  # optimal | feasible | infeasible | unknown
-    selected: dict[str, list[int]] = field(default_factory=dict)  # award id -> candidate positions
+    status: Status
+    selected: dict[str, list[str]] = field(default_factory=dict)  # award id -> candidate ids, in pool order
     objective: int | None = None  # stage 1, scaled (merit - penalty)
     bound: int | None = None  # stage 1 proven bound, scaled
     scale: int = 1
@@ -56,89 +50,10 @@ class PoolSolution:
         return (self.bound - self.objective) / max(1, abs(self.bound))
 
 
-class _Clock:
-    def __init__(self, limit: float | None):
-        self.start = time.perf_counter()
-        self.limit = limit
-
-    def remaining(self) -> float | None:
-        if self.limit is None:
-            return None
-        return max(0.01, self.limit - (time.perf_counter() - self.start))
-
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.start
-
-
-class InterruptibleSolver(cp_model.CpSolver):
-    """A CP-SAT solver that Ctrl-C stops with KeyboardInterrupt, as it would stop any other Python code.
-
-    By default CP-SAT catches SIGINT itself: the search stops quietly and the caller gets FEASIBLE or
-    UNKNOWN as if a time limit had run out (a slate would be written as if nothing happened), and
-    SIGINT is left at its default action, so the next Ctrl-C kills the process before it can clean up.
-    Here the search runs in a worker thread while the main thread waits, interruptibly: on Ctrl-C the
-    search is stopped and KeyboardInterrupt raised, and the CLI exits 130 with nothing written."""
-
-    def solve(self, model: cp_model.CpModel, solution_callback=None):  # type: ignore[override]
-        self.parameters.catch_sigint_signal = False
-        if threading.current_thread() is not threading.main_thread():
-            return super().solve(model, solution_callback)  # only the main thread receives Ctrl-C
-        outcome: dict = {}
-        done = threading.Event()
-
-        def run() -> None:
-            try:
-                outcome["status"] = super(InterruptibleSolver, self).solve(model, solution_callback)
-            except BaseException as e:  # handed to the caller below
-                outcome["error"] = e
-            finally:
-                done.set()
-
-        threading.Thread(target=run, name="cp-sat", daemon=True).start()
-        try:
-            while not done.wait(0.1):
-                pass
-        except KeyboardInterrupt:
-            self.stop_search()
-            while not done.wait(0.1):
-                pass
-            raise
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["status"]
-
-
-def _solver(settings: SolverSettings, clock: _Clock) -> cp_model.CpSolver:
-    s = InterruptibleSolver()
-    s.parameters.num_workers = settings.workers
-    s.parameters.random_seed = settings.seed
-    s.parameters.linearization_level = 2  # tighter root bound on these cardinality models
-    if settings.workers > 1:
-        # With 2-7 workers CP-SAT's default portfolio leaves out max_lp; measured on the sample, stage 1
-        # then took 13-28 s instead of 0.1 s. Name the subsolvers that work here.
-        s.parameters.subsolvers.extend(["max_lp", "default_lp", "core", "quick_restart"])
-    if settings.fast:  # every LP row from the start: the root bound is then the LP's (benchmark issue)
-        s.parameters.add_lp_constraints_lazily = False
-        s.parameters.cp_model_probing_level = 0  # national benchmark case: 14 s instead of 17 s in all
-    left = clock.remaining()
-    if left is not None:
-        s.parameters.max_time_in_seconds = left
-    return s
-
-
-def _all_vars(sm: SelectionModel) -> list[cp_model.IntVar]:
-    return [v for a in sm.awards for v in sm.x[a.id]]
-
-
-def _hint(sm: SelectionModel, values: dict[str, list[int]]) -> None:
-    sm.model.clear_hints()
-    for a in sm.awards:
-        for v, val in zip(sm.x[a.id], values[a.id]):
-            sm.model.add_hint(v, val)
-
-
-def _values(sm: SelectionModel, solver: cp_model.CpSolver) -> dict[str, list[int]]:
-    return {a.id: [int(solver.boolean_value(v)) for v in sm.x[a.id]] for a in sm.awards}
+def slate_ids(sm: SelectionModel, values: dict[str, list[int]]) -> dict[str, list[str]]:
+    """The slate of model decisions (award id -> 0/1 per position) as candidate ids, in pool order."""
+    ids = list(sm.pool.table["id"])
+    return {a: [ids[i] for i, b in enumerate(vals) if b] for a, vals in values.items()}
 
 
 def solve_model(sm: SelectionModel, settings: SolverSettings = SolverSettings(),
@@ -149,32 +64,48 @@ def solve_model(sm: SelectionModel, settings: SolverSettings = SolverSettings(),
     slate)` (selector/engine/prune.py), called once a stage's optimum is known and before it is fixed, may add
     constraints that every slate optimal so far meets (it must not cut any of them off); after stage 1 it
     may return a better slate of the same stage-1 value to start stage 2 from."""
-    clock = _Clock(settings.time_limit)
-    m = sm.model
-    top = sm.top
+    session = Session(settings, tuned=settings.fast)
     times: list[float] = []
 
     # Stage 1: merit of the top award, less soft-rule penalties.
-    stage1 = sm.merit[top.id] - sm.penalty
+    stage1 = sm.merit[sm.top.id] - sm.penalty
     if proven is not None:
-        return _after_stage1(sm, settings, clock, times, stage1, proven[0], proven[0], proven[1], narrow)
-    m.maximize(stage1)
-    solver = _solver(settings, clock)
-    status = solver.solve(m)
-    times.append(solver.wall_time)
-    if status == cp_model.INFEASIBLE:
-        return PoolSolution("infeasible", scale=sm.scale, wall_time=clock.elapsed(), stage_times=times)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return PoolSolution("unknown", scale=sm.scale, wall_time=clock.elapsed(), stage_times=times)
-    best = int(solver.value(stage1))  # exact: objective_value is a float (255.99999999999997 for 256)
-    bound = best if status == cp_model.OPTIMAL else math.floor(solver.best_objective_bound + 1e-6)
-    values = _values(sm, solver)
-    if status != cp_model.OPTIMAL:  # out of time: the slate found, labelled feasible, with its gap
-        return _finish(sm, values, "feasible", best, bound, None, clock, times)
-    return _after_stage1(sm, settings, clock, times, stage1, best, bound, values, narrow)
+        return _after_stage1(sm, session, times, stage1, proven[0], proven[0], proven[1], narrow)
+    sm.model.maximize(stage1)
+    got = session.solve(sm.model)
+    times.append(got.solver.wall_time)
+    if not got.found:
+        return PoolSolution(got.status, scale=sm.scale, wall_time=session.elapsed(), stage_times=times)
+    best = got.value(stage1)
+    bound = best if got.optimal else math.floor(got.solver.best_objective_bound + 1e-6)
+    values = got.decisions(sm)
+    if not got.optimal:  # out of time: the slate found, labelled feasible, with its gap
+        return _finish(sm, values, "feasible", best, bound, None, session, times)
+    return _after_stage1(sm, session, times, stage1, best, bound, values, narrow)
 
 
-def _after_stage1(sm: SelectionModel, settings: SolverSettings, clock: _Clock, times: list[float], stage1,
+def _maximise(sm: SelectionModel, session: Session, times: list[float], objective, values):
+    """One stage: `objective` maximised from the slate `values`; the solve (its time recorded)."""
+    sm.set_hint(values)
+    sm.model.maximize(objective)
+    got = session.solve(sm.model)
+    times.append(got.solver.wall_time)
+    return got
+
+
+def _stage(sm: SelectionModel, session: Session, times: list[float], stage: int, objective, values, narrow):
+    """Stage 2 or 3: (its optimal slate, its optimum), told to `narrow` before the caller holds it; None
+    when the optimum is not proven in time."""
+    got = _maximise(sm, session, times, objective, values)
+    if not got.optimal:
+        return None
+    values, best = got.decisions(sm), got.value(objective)
+    if narrow is not None:
+        narrow(sm, stage, objective, best, values)
+    return values, best
+
+
+def _after_stage1(sm: SelectionModel, session: Session, times: list[float], stage1,
                   best: int, bound: int, values: dict[str, list[int]], narrow=None) -> PoolSolution:
     """Stages 2 and 3, the uniqueness proof and the tie-break, once stage 1 is proven optimal at `best`."""
     m = sm.model
@@ -183,100 +114,70 @@ def _after_stage1(sm: SelectionModel, settings: SolverSettings, clock: _Clock, t
     if narrow is not None:  # a preference's merit tolerance widens what may not be cut off
         values = narrow(sm, 1, stage1, best - tolerance, values) or values
     if sm.preferred:
-        got = _preference_stages(sm, settings, clock, times, stage1, best, tolerance, values)
-        if got is None:
-            return _finish(sm, values, "feasible", best, bound, None, clock, times)
-        values, best = got
+        preferred = _preference_stages(sm, session, times, stage1, best, tolerance, values)
+        if preferred is None:
+            return _finish(sm, values, "feasible", best, bound, None, session, times)
+        values, best = preferred
     m.add(stage1 == best)
 
     # Stage 2: merit of the subset awards (S2: the special class chosen on merit from the slate).
     settled = False
-    if settings.fast and len(subsets) == 1 and subsets[0].id in sm.free_subsets:
-        got = _best_k_of_selected(sm, values, best, settings, clock, times)
-        sm.special_by_argument = got is not None
-        if got is not None:
-            settled, values = True, got
+    if session.settings.fast and len(subsets) == 1 and subsets[0].id in sm.free_subsets:
+        by_argument = _best_k_of_selected(sm, values, best, session, times)
+        sm.special_by_argument = by_argument is not None
+        if by_argument is not None:
+            settled, values = True, by_argument
     if subsets and not settled:
         stage2 = sum(sm.merit[a.id] for a in subsets)
-        _hint(sm, values)
-        m.maximize(stage2)
-        solver = _solver(settings, clock)
-        status = solver.solve(m)
-        times.append(solver.wall_time)
-        if status != cp_model.OPTIMAL:
-            return _finish(sm, values, "feasible", best, bound, None, clock, times,
-                           stage_ok=status == cp_model.FEASIBLE)
-        values = _values(sm, solver)
-        if narrow is not None:
-            narrow(sm, 2, stage2, solver.value(stage2), values)
-        m.add(stage2 == solver.value(stage2))
+        proved = _stage(sm, session, times, 2, stage2, values, narrow)
+        if proved is None:
+            return _finish(sm, values, "feasible", best, bound, None, session, times)
+        values, top2 = proved
+        m.add(stage2 == top2)
 
     # Stage 3: the documented tie-break among equal-merit slates.
     stage3 = sum(cp_model.LinearExpr.weighted_sum(sm.x[a.id], sm.tie_break_weight) for a in sm.awards)
-    _hint(sm, values)
-    m.maximize(stage3)
-    solver = _solver(settings, clock)
-    status = solver.solve(m)
-    times.append(solver.wall_time)
-    if status != cp_model.OPTIMAL:
-        # merit is proven; only the tie-break ran out of time, so the slate may not be unique
-        return _finish(sm, values, "optimal", best, bound, None, clock, times)
-    values = _values(sm, solver)
-    if narrow is not None:
-        narrow(sm, 3, stage3, solver.value(stage3), values)
-    top3 = int(solver.value(stage3))
-    before = m.clone() if settings.fast else None  # for the uniqueness question: stage 3 not yet held
+    proved = _stage(sm, session, times, 3, stage3, values, narrow)
+    if proved is None:  # merit is proven; only the tie-break ran out of time, so the slate may not be unique
+        return _finish(sm, values, "optimal", best, bound, None, session, times)
+    values, top3 = proved
+    before = m.clone()  # for the uniqueness question: stage 3 not yet held
     m.add(stage3 == top3)
     m.clear_objective()
 
-    # Uniqueness: is there any other slate with the same three objectives?
-    if settings.fast:  # the same answers, asked as optimisations (measured far faster: benchmark issue)
-        t0 = time.perf_counter()
-        unique = _is_only_solution_by_second_best(sm, before, stage3, top3, values, settings, clock)
-        times.append(time.perf_counter() - t0)
-        if unique is False:
-            values = _lexicographic_first_by_blocks(sm, values, settings, clock)
-        return _finish(sm, values, "optimal", best, bound, unique, clock, times)
-    unique = _is_only_solution(sm, values, settings, clock)
+    # Uniqueness: is there any other slate with the same three objectives? If so, the first in tie-break order.
+    t0 = time.perf_counter()
+    unique = _is_only_solution(sm, before, stage3, top3, values, session)
+    times.append(time.perf_counter() - t0)
     if unique is False:
-        values = _lexicographic_first(sm, values, settings, clock)
-    return _finish(sm, values, "optimal", best, bound, unique, clock, times)
+        values = _lexicographic_first(sm, values, session)
+    return _finish(sm, values, "optimal", best, bound, unique, session, times)
 
 
-def _preference_stages(sm: SelectionModel, settings: SolverSettings, clock: _Clock, times: list[float], stage1,
+def _preference_stages(sm: SelectionModel, session: Session, times: list[float], stage1,
                        best: int, tolerance: int, values) -> tuple[dict[str, list[int]], int] | None:
     """Issue 14, 1 (rules.Preference): among slates with merit >= best - tolerance (the largest tolerance of
     the pool's preferences), the most members of each preferred group in turn, then the greatest merit
     among those. (values, that merit), or None when a stage is not solved to optimality in time."""
     m = sm.model
     m.add(stage1 >= best - tolerance)
-
-    def maximise(objective):
-        _hint(sm, values)
-        m.maximize(objective)
-        solver = _solver(settings, clock)
-        status = solver.solve(m)
-        times.append(solver.wall_time)
-        return solver if status == cp_model.OPTIMAL else None
-
     for _pid, count, _t in sm.preferred:
-        solver = maximise(count)
-        if solver is None:
+        got = _maximise(sm, session, times, count, values)
+        if not got.optimal:
             return None
-        values = _values(sm, solver)
-        m.add(count >= int(solver.value(count)))
+        values = got.decisions(sm)
+        m.add(count >= got.value(count))
     if not tolerance:
         return values, best
-    solver = maximise(stage1)
-    return None if solver is None else (_values(sm, solver), int(solver.value(stage1)))
+    got = _maximise(sm, session, times, stage1, values)
+    return (got.decisions(sm), got.value(stage1)) if got.optimal else None
 
 
 PROBES = 3  # at most this many solves settle stage 2 by the argument below, else the usual stage 2
 PROBE_WORK = 0.3  # each within this much of CP-SAT's deterministic time
 
 
-def _best_k_of_selected(sm: SelectionModel, values, best: int, settings: SolverSettings, clock: _Clock,
-                        times: list[float]):
+def _best_k_of_selected(sm: SelectionModel, values, best: int, session: Session, times: list[float]):
     """Stage 2 for a subset award that nothing but its seats constrains (model.free_subsets), settled by an
     exact argument instead of a search with stage 1 held as an equality.
 
@@ -313,16 +214,13 @@ def _best_k_of_selected(sm: SelectionModel, values, best: int, settings: SolverS
         probe.maximize(stage1)  # the same expression: its variables have the same indices in the clone
         if len(times) - asked >= PROBES:
             raise TimeoutError
-        solver = _solver(settings, clock)
-        solver.parameters.max_deterministic_time = PROBE_WORK  # a short cut-off, the same on any machine
-        status = solver.solve(probe)
-        times.append(solver.wall_time)
-        if status == cp_model.INFEASIBLE:
+        got = session.solve(probe, work=PROBE_WORK)  # a short cut-off, the same on any machine
+        times.append(got.solver.wall_time)
+        if got.status == "infeasible":
             return None
-        if status != cp_model.OPTIMAL or int(solver.value(stage1)) != best:
+        if not got.optimal or got.value(stage1) != best:
             raise TimeoutError
-        return {a.id: [int(solver.boolean_value(probe.get_bool_var_from_proto_index(v_.index)))
-                       for v_ in sm.x[a.id]] for a in sm.awards}
+        return got.decisions(sm, probe)
 
     for _ in range(4):
         pool = [i for i in range(len(score)) if sm.can_hold[sub.id][i] and i not in out]
@@ -366,48 +264,13 @@ def _best_k_of_selected(sm: SelectionModel, values, best: int, settings: SolverS
     return None
 
 
-def _is_only_solution(sm: SelectionModel, values, settings: SolverSettings, clock: _Clock) -> bool | None:
-    probe = sm.model.clone()
-    probe.add(_differs_in(probe, sm, values) >= 1)
-    solver = _solver(settings, clock)
-    status = solver.solve(probe)
-    if status == cp_model.INFEASIBLE:
-        return True
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return False
-    return None  # not decided in time
-
-
 def _differs_in(model: cp_model.CpModel, sm: SelectionModel, values) -> cp_model.LinearExpr:
     """How many decisions of a slate in the clone `model` differ from `values` (>= 1: another slate)."""
     terms = []
-    for v, val in zip(_all_vars(sm), [b for a in sm.awards for b in values[a.id]]):
+    for v, val in zip([v for a in sm.awards for v in sm.x[a.id]], [b for a in sm.awards for b in values[a.id]]):
         cv = model.get_bool_var_from_proto_index(v.index)
         terms.append(1 - cv if val else cv)
     return sum(terms)
-
-
-def _lexicographic_first(sm: SelectionModel, values, settings: SolverSettings, clock: _Clock):
-    """Several slates tie on every objective: take the first in tie-break order, candidate by candidate
-    (top award, then subsets), keeping each choice that still admits a tied slate."""
-    order = sorted(range(len(sm.pool)), key=lambda i: -sm.tie_break_weight[i])
-    probe = sm.model.clone()
-    for a in sm.awards:
-        for i in order:
-            v = probe.get_bool_var_from_proto_index(sm.x[a.id][i].index)
-            if values[a.id][i]:
-                probe.add(v == 1)
-                continue
-            trial = probe.clone()
-            trial.add(trial.get_bool_var_from_proto_index(v.index) == 1)
-            solver = _solver(settings, clock)
-            if solver.solve(trial) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                values = {b.id: [int(solver.boolean_value(trial.get_bool_var_from_proto_index(w.index)))
-                                 for w in sm.x[b.id]] for b in sm.awards}
-                probe.add(v == 1)
-            else:
-                probe.add(v == 0)
-    return values
 
 
 class _StopAtOne(cp_model.CpSolverSolutionCallback):
@@ -423,19 +286,20 @@ class _StopAtOne(cp_model.CpSolverSolutionCallback):
             self.stop_search()
 
 
-def _is_only_solution_by_second_best(sm: SelectionModel, before: cp_model.CpModel, stage3, top3: int, values,
-                                     settings: SolverSettings, clock: _Clock) -> bool | None:
-    """_is_only_solution asked as an optimisation: is the stage-3 optimum `top3` reached by `values` alone?
-    The best stage-3 value of any other slate optimal for stages 1 and 2 (`before`: the model before stage 3
-    was held), stopped as soon as one reaches `top3` (not unique) or the proven bound falls below it
-    (unique). Its LP bound is the tie-break's, which prunes; asked as "the most decisions a tied slate can
-    change" (the form before), the bound was useless. Measured on the `ties` world at national size: 4.3 s
-    against 7.5 s; big-special at province: 0.6 s against 1.1 s."""
+def _is_only_solution(sm: SelectionModel, before: cp_model.CpModel, stage3, top3: int, values,
+                      session: Session) -> bool | None:
+    """Is the stage-3 optimum `top3` reached by `values` alone? None when not decided in time.
+    Asked as an optimisation: the best stage-3 value of any other slate optimal for stages 1 and 2 (`before`:
+    the model before stage 3 was held), stopped as soon as one reaches `top3` (not unique) or the proven bound
+    falls below it (unique). Its LP bound is the tie-break's, which prunes; asked as "the most decisions a
+    tied slate can change", or as a feasibility question (tests/lexicographic_reference.py), the bound was
+    useless. Measured on the `ties` world at national size: 4.3 s against 7.5 s; big-special at province:
+    0.6 s against 1.1 s."""
     probe = before.clone()
     probe.add(_differs_in(probe, sm, values) >= 1)
     probe.maximize(stage3)
     probe.clear_hints()
-    solver = _solver(settings, clock)
+    solver = session.solver()
     verdict: dict[str, bool] = {}
 
     class _Stop(cp_model.CpSolverSolutionCallback):
@@ -450,37 +314,37 @@ def _is_only_solution_by_second_best(sm: SelectionModel, before: cp_model.CpMode
             solver.stop_search()
 
     solver.best_bound_callback = bound
-    status = solver.solve(probe, _Stop())
+    status = status_of(solver.solve(probe, _Stop()))
     if verdict.get("tie"):
         return False
-    if verdict.get("below") or status == cp_model.INFEASIBLE:
+    if verdict.get("below") or status == "infeasible":
         return True
-    if status == cp_model.OPTIMAL:
+    if status == "optimal":
         return solver.objective_value < top3 - 0.5
     return None
 
 
-def _can_any_be_one(probe: cp_model.CpModel, variables: list, settings: SolverSettings, clock: _Clock):
-    """(True, solver) if some slate of `probe` takes one of `variables`, (False, None) if none can;
-    None when not decided in time. Asked as 'take as many as possible', stopped at the first."""
+def _can_any_be_one(probe: cp_model.CpModel, variables: list, session: Session):
+    """(True, solved, trial) if some slate of `probe` takes one of `variables`, (False, None, None) if none
+    can; (None, None, None) when not decided in time. Asked as 'take as many as possible', stopped at the first."""
     trial = probe.clone()
     trial.maximize(sum(trial.get_bool_var_from_proto_index(v.index) for v in variables))
-    solver = _solver(settings, clock)
     stop = _StopAtOne()
-    status = solver.solve(trial, stop)
-    if stop.found or (status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value >= 0.5):
-        return True, solver, trial
-    if status == cp_model.OPTIMAL:
+    got = session.solve(trial, callback=stop)
+    if stop.found or (got.found and got.solver.objective_value >= 0.5):
+        return True, got, trial
+    if got.optimal:
         return False, None, None
     return None, None, None
 
 
-def _lexicographic_first_by_blocks(sm: SelectionModel, values, settings: SolverSettings, clock: _Clock):
-    """The slate _lexicographic_first picks, found with fewer solves. That procedure sets each candidate,
-    in tie-break order, to 1 if some tied slate (with the earlier choices) takes it, else to 0; its result
-    does not depend on the slate it starts from. Here a block of candidates none of which any tied slate
-    can take is set to 0 in one solve; a block where some can is halved until it is one candidate, whose
-    answer is then exactly the one-candidate question."""
+def _lexicographic_first(sm: SelectionModel, values, session: Session):
+    """Several slates tie on every objective: the first in tie-break order. Its definition: set each
+    candidate, in tie-break order (top award, then subsets), to 1 if some tied slate (with the earlier
+    choices) takes it, else to 0 (one solve per candidate: tests/lexicographic_reference.py); the result
+    does not depend on the slate it starts from. Found here with fewer solves: a block of candidates none
+    of which any tied slate can take is set to 0 in one solve; a block where some can is halved until it is
+    one candidate, whose answer is then exactly the one-candidate question."""
     order = sorted(range(len(sm.pool)), key=lambda i: -sm.tie_break_weight[i])
     probe = sm.model.clone()
     for a in sm.awards:
@@ -494,15 +358,14 @@ def _lexicographic_first_by_blocks(sm: SelectionModel, values, settings: SolverS
             size = max(1, min(size, len(order) - pos))
             block = order[pos:pos + size]
             zeros = [sm.x[a.id][j] for j in block if not values[a.id][j]]
-            ok, solver, trial = _can_any_be_one(probe, zeros, settings, clock)
+            ok, got, trial = _can_any_be_one(probe, zeros, session)
             if ok is None:
                 return values  # out of time: the tied slate found so far
             if ok and size > 1:
                 size //= 2
                 continue
             if ok:  # size 1: candidate i can be taken
-                values = {b.id: [int(solver.boolean_value(trial.get_bool_var_from_proto_index(w.index)))
-                                 for w in sm.x[b.id]] for b in sm.awards}
+                values = got.decisions(sm, trial)
                 probe.add(probe.get_bool_var_from_proto_index(sm.x[a.id][i].index) == 1)
                 pos += 1
                 continue
@@ -513,8 +376,6 @@ def _lexicographic_first_by_blocks(sm: SelectionModel, values, settings: SolverS
     return values
 
 
-def _finish(sm, values, status, best, bound, unique, clock, times, stage_ok=True) -> PoolSolution:
-    if not stage_ok:
-        status = "feasible"
-    selected = {a: [i for i, b in enumerate(vals) if b] for a, vals in values.items()}
-    return PoolSolution(status, selected, best, bound, sm.scale, unique, clock.elapsed(), times)
+def _finish(sm: SelectionModel, values, status: Status, best, bound, unique, session: Session,
+            times: list[float]) -> PoolSolution:
+    return PoolSolution(status, slate_ids(sm, values), best, bound, sm.scale, unique, session.elapsed(), times)
