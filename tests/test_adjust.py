@@ -207,8 +207,8 @@ def _published_case(tmp: Path, rows, rules, quotas, seats, special):
 
 @contextmanager
 def reduced(on: bool):
-    """adjust.StableSolver on the exact smaller pool even for tiny pools (REDUCE_ABOVE = 0)."""
-    import selector.analysis.adjust as adjust_module
+    """stable.StableSolver on the exact smaller pool even for tiny pools (REDUCE_ABOVE = 0)."""
+    import selector.engine.stable as adjust_module
 
     before = adjust_module.REDUCE_ABOVE
     adjust_module.REDUCE_ABOVE = 0 if on else before

@@ -11,7 +11,7 @@ the time limit is labelled `feasible`, never `optimal`):
   C. then, as `selector select` does (selector/engine/solve.py): most merit less soft penalties, most
      special-class merit, the tie-break, the uniqueness proof.
 
-The same order serves the stable what-ifs (`whatif --stable`, `sweep --stable`) through `StableSolver`.
+The order is selector/engine/stable.py's StableSolver, which also serves the stable what-ifs.
 Each change beyond the forced ones is explained: putting that leaver back in place of an entrant gives a
 slate with fewer changes, which (the minimum being proven) breaks a rule — the independent verifier names
 it, with its id, clause and the notice's sentence. A full re-selection (`selector select` with the same
@@ -28,112 +28,18 @@ from decimal import Decimal
 from pathlib import Path
 
 from selector.domain import SelectionResult, has_slate
-from selector.engine.classes import interchangeable_classes, subpool
-from selector.engine.model import Reduction, build_model, changes_from
-from selector.engine.session import Session, SolverSettings
-from selector.engine.solve import PoolSolution, slate_ids, solve_model
+from selector.engine.session import SolverSettings
+from selector.engine.stable import OBJECTIVE_ORDER, StableSolver
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import _, label
 from selector.outputs.record import AUDIT_FILE, VerifyReport, check_inputs, read_audit, sha256_file
 from selector.pipeline import screen_inputs, select
 from selector.reading.eligibility import Screening
 from selector.reading.inputs import Inputs, load_inputs
-from selector.reading.pool import Pool, Quotas
 from selector.reading.rules import RuleSet
 from selector.verify import VerificationReport, verify_slate
 
 ADJUSTMENT_FILE = "adjustment.json"
-REDUCE_ABOVE = 1500  # pools larger than this are solved on the exact smaller pool (StableSolver._reduced);
-# tests set it to 0 to check that path
-OBJECTIVE_ORDER = ("A fewest changes in the top award against the base slate, B fewest changes in the subset "
-                   "awards, then 1 merit (less soft penalties), 2 subset merit, 3 tie-break; then a uniqueness proof")
-
-
-# ------------------------------------------------------------------------------------ the stage order
-@dataclass
-class StableSolver:
-    """A pool solver (the arguments of prune.solve_pool, for pipeline.select) that puts fewest changes
-    against `base` (award id -> ids) before the usual stages. `record[pool]` says what stages A and B
-    reached: the changes, whether each was proven minimal, and the time."""
-
-    base: dict[str, set[str]]
-    record: dict[str, dict] = field(default_factory=dict)
-
-    def __call__(self, ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None = None,
-                 settings: SolverSettings = SolverSettings(), fixed: dict[str, bool] | None = None) -> PoolSolution:
-        if len(pool) <= REDUCE_ABOVE:
-            return self._solve(ruleset, pool, quotas, eligible, settings, fixed)
-        return self._reduced(ruleset, pool, quotas, eligible, settings, fixed)
-
-    def _reduced(self, ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, settings, fixed) -> PoolSolution:
-        """The same slate from a smaller pool (exact): every candidate of the base slate, every forced one,
-        and the best k of each class of interchangeable others (prune.interchangeable_classes: same unit,
-        same memberships of every rule's groups). Exchanging two such others changes no rule's count and
-        not the number of changes, so an optimal slate's entrants of a class can be taken to be the class's
-        best (score, then tie-break): a prefix. With e entrants in the small pool's optimum, no slate of the
-        whole pool with fewer changes takes more than e of any class; so k >= e makes the small pool's
-        answer the whole pool's, stage by stage (tie-break weights are the whole pool's)."""
-        start = time.perf_counter()
-        ids = [str(i) for i in pool.table["id"]]
-        held = set().union(*self.base.values()) if self.base else set()
-        classes = interchangeable_classes(ruleset, pool, eligible, fixed)
-        keep = {i for i, c in enumerate(ids) if c in held or (fixed or {}).get(c) is True}
-        k = 1
-        while True:
-            rows = sorted(keep | {j for c in classes.classes for j in [i for i in c if ids[i] not in held][:k]})
-            left = None if settings.time_limit is None else max(0.01, settings.time_limit - (time.perf_counter()
-                                                                                              - start))
-            sol = self._solve(ruleset, subpool(pool, rows), quotas,
-                              None if eligible is None else [eligible[i] for i in rows],
-                              dataclasses.replace(settings, time_limit=left), fixed,
-                              [classes.tie_break_weight[i] for i in rows])
-            if not has_slate(sol.status):  # the small pool may lack what the whole has
-                whole = self._solve(ruleset, pool, quotas, eligible, settings, fixed)
-                self.record[pool.kind]["reduced"] = {"candidates": len(rows), "k": k, "fell_back": True}
-                return whole
-            top = ruleset.top_award(pool.kind).id
-            entrants = sum(1 for c in sol.selected.get(top, []) if c not in held)
-            if entrants <= k or len(rows) == len(pool):
-                sol.wall_time = time.perf_counter() - start
-                self.record[pool.kind]["reduced"] = {"candidates": len(rows), "k": k}
-                return sol
-            k = entrants
-
-    def _solve(self, ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, settings, fixed,
-               tie_break_weight: list[int] | None = None) -> PoolSolution:
-        start = time.perf_counter()
-        session = Session(settings, tuned=settings.fast)
-        sm = build_model(ruleset, pool, quotas, eligible=eligible, fixed=fixed,
-                         reduction=Reduction(tie_break_weight=tie_break_weight))
-        changes = changes_from(sm, self.base)
-        rec: dict = {"proven": True}
-        self.record[pool.kind] = rec
-        ids = [str(i) for i in pool.table["id"]]
-        hint = {a.id: [int(c in self.base.get(a.id, set()) and (fixed or {}).get(c) is not False) for c in ids]
-                for a in sm.awards}
-        stages = [("changes", changes[sm.top.id])]
-        if len(sm.awards) > 1:
-            stages.append(("subset_changes", sum(changes[a.id] for a in sm.awards[1:])))
-        values = None
-        for name, expr in stages:
-            sm.set_hint(values or hint)
-            sm.model.minimize(expr)
-            got = session.solve(sm.model)
-            if not got.found:
-                return PoolSolution(got.status, scale=sm.scale, wall_time=time.perf_counter() - start)
-            values = got.decisions(sm)
-            rec[name] = got.value(expr)
-            if not got.optimal:  # out of time: the slate found, labelled feasible
-                rec["proven"] = False
-                stage1 = got.value(sm.merit[sm.top.id] - sm.penalty)
-                return PoolSolution("feasible", slate_ids(sm, values), stage1, None, sm.scale, None,
-                                    time.perf_counter() - start)
-            sm.model.add(expr == rec[name])
-        rec["time"] = round(time.perf_counter() - start, 4)
-        sm.set_hint(values)  # type: ignore[arg-type]
-        sol = solve_model(sm, dataclasses.replace(settings, time_limit=session.remaining()))
-        sol.wall_time = time.perf_counter() - start
-        return sol
 
 
 # ----------------------------------------------------------------------------------- the published run

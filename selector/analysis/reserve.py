@@ -25,11 +25,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from selector.analysis.adjust import StableSolver
 from selector.domain import SelectionResult, has_slate
 from selector.engine.classes import rule_groups, subpool, tie_break_weights
 from selector.engine.model import members
 from selector.engine.session import SolverSettings
+from selector.engine.stable import StableSolver
 from selector.i18n import _
 from selector.outputs.privacy import mask_text, public_id_map
 from selector.outputs.sheets import write_xlsx

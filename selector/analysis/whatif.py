@@ -15,10 +15,10 @@ from decimal import Decimal
 
 import pandas as pd
 
-from selector.analysis.adjust import StableSolver
 from selector.analysis.explain import clash_in_words, find_conflicts
 from selector.domain import RuleResult, SelectionResult, has_slate
 from selector.engine.session import SolverSettings
+from selector.engine.stable import StableSolver
 from selector.i18n import _
 from selector.outputs.terminal import status_word, text_table
 from selector.pipeline import select_screened
@@ -54,7 +54,7 @@ class Outcome:
 
 def run_scenario(sc: LoadedScenario, settings: SolverSettings = SolverSettings(), pool_solver=None) -> Outcome:
     """Screen and select (as `selector select` does); for a pool with no slate, find why. `pool_solver`:
-    another objective order (adjust.StableSolver: fewest changes against a base slate first)."""
+    another objective order (engine.stable.StableSolver: fewest changes against a base slate first)."""
     inputs = sc.inputs
     screening, result = select_screened(inputs, settings, pool_solver=pool_solver)
     out = Outcome(sc, screening, result)
