@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from selector.analysis.explain import rule_name
-from selector.domain import SelectionResult
+from selector.domain import SelectionResult, has_slate
 from selector.i18n import _
 from selector.outputs.budget import Budget, budget_headers, budget_note, budget_rows
 from selector.outputs.cells import flag_zh, text_cell, value_zh
@@ -52,7 +52,7 @@ def tie_break_zh(rs: RuleSet) -> str:
 
 def rules_table(inputs: Inputs, result: SelectionResult) -> tuple[list[str], list[list[str]]]:
     """Every rule of the pools with a slate against its bound, as the verifier counted it (result.rules)."""
-    solved = [k for k, p in result.pools.items() if p.status in ("optimal", "feasible")]
+    solved = [k for k, p in result.pools.items() if has_slate(p.status)]
     rs = inputs.ruleset.of_pools(solved)  # the rules of the pools with a slate (another may have none)
     checks = {c.id: c for c in result.rules}
     rows = []
@@ -198,7 +198,7 @@ def build_report(inputs: Inputs, result: SelectionResult, folder: Path, budget: 
     doc = Doc()
     doc.add("h1", f"{rs.title_zh or rs.id} — 评选结果报告")
     doc.add("p", f"通知：{rs.notice}；规则集：{rs.id}。" if rs.notice else f"规则集：{rs.id}。")
-    verdict = "通过" if result.verified else ("未通过" if result.status in ("optimal", "feasible") else "—")
+    verdict = "通过" if result.verified else ("未通过" if has_slate(result.status) else "—")
     doc.add("p", f"结果：{_STATUS_ZH.get(result.status, result.status)}。"
                  f"独立核验（不依赖求解器，逐条重算全部规则）：{verdict}。")
     if result.violations:

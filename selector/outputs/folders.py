@@ -18,7 +18,7 @@ from selector.analysis.reserve import reserve_list, write_reserve
 from selector.analysis.supply import SupplyCheck
 from selector.analysis.sweep import Sweep, sweep_json, sweep_rows
 from selector.analysis.whatif import Comparison, comparison_frame, comparison_json, long_frames
-from selector.domain import SelectionResult
+from selector.domain import SelectionResult, has_slate
 from selector.engine.solve import SolverSettings
 from selector.outputs.atomic import atomic_output_dir
 from selector.outputs.budget import Budget, compute_budget, write_budget
@@ -65,7 +65,7 @@ def write_select_folder(out: Path, inputs: Inputs, screening: Screening, result:
 
     def extra(folder: Path) -> None:
         write_screening(folder, inputs, screening)
-        if reserve and result.status in ("optimal", "feasible"):  # 候补名单 (issue 15)
+        if reserve and has_slate(result.status):  # 候补名单 (issue 15)
             workers = settings.workers if settings is not None else 1
             write_reserve(folder, inputs, reserve_list(inputs, result, screening.masks,
                                                        SolverSettings(workers=workers)))

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import matplotlib
 from matplotlib.figure import Figure
 
-from selector.domain import SelectionResult
+from selector.domain import SelectionResult, has_slate
 from selector.reading import kinds
 
 if TYPE_CHECKING:
@@ -195,7 +195,7 @@ def plot_merit(inputs: Inputs, result: SelectionResult, folder: Path,
 def write_selection_plots(folder: Path, inputs: Inputs, result: SelectionResult,
                           eligible: dict[str, list[bool]] | None = None) -> list[Path]:
     """The three selection plots; nothing when there is no slate to draw."""
-    if result.status not in ("optimal", "feasible"):
+    if not has_slate(result.status):
         return []
     return (plot_composition(inputs, result, folder) + plot_unit_fill(inputs, result, folder)
             + plot_merit(inputs, result, folder, eligible))

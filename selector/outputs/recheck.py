@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from selector.domain import SelectionResult
+from selector.domain import has_slate as status_has_slate  # slates.has_slate(result, award) is the other
 from selector.errors import InputErrors
 from selector.i18n import _, language
 from selector.outputs.document import write_report
@@ -190,7 +191,7 @@ def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
 
 
 def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: SelectionResult, audit: dict) -> None:
-    solved = [k for k, p in result.pools.items() if p.status in ("optimal", "feasible")]
+    solved = [k for k, p in result.pools.items() if status_has_slate(p.status)]
     rs = inputs.ruleset.of_pools(solved)  # a pool with no slate has nothing to re-check
     report.slate_checked = True
     slate = {a: list(r.selected) for a, r in result.awards.items()}

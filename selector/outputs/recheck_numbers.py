@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from selector.domain import SelectionResult
+from selector.domain import SelectionResult, has_slate
 from selector.engine.solve import SolverSettings
 from selector.i18n import _
 from selector.outputs.record import AUDIT_FILE, VerifyReport, ids_diff, sha256_file
@@ -37,7 +37,7 @@ def check_numbers(report: VerifyReport, inputs: Inputs, result: SelectionResult,
             if rec.get(key) != getattr(p, key):
                 bad.append(_("{pool}: summary.json has {key} {mine}, audit.json {theirs}", pool=kind, key=key,
                              mine=getattr(p, key), theirs=rec.get(key)))
-        if p.status not in ("optimal", "feasible") or kind not in rs.pools:
+        if not has_slate(p.status) or kind not in rs.pools:
             continue
         tops = [a.id for a in rs.top_awards(kind) if a.id in result.awards]  # disjoint titles: every one counts
         if not tops:

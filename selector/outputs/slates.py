@@ -13,6 +13,7 @@ import pandas as pd
 from selector.analysis.explain import rule_name
 from selector.analysis.supply import Finding
 from selector.domain import SelectionResult
+from selector.domain import has_slate as status_has_slate  # this module has its own has_slate(result, award)
 from selector.i18n import N_, _, current_lang, label
 from selector.outputs.cells import cell_in_words, pool_label
 from selector.outputs.privacy import mask_frame, private_columns, public_id_map, public_ids
@@ -42,14 +43,14 @@ def has_slate(result: SelectionResult, award) -> bool:
     """Whether the award's pool has a slate (another pool may have none: its slate is still written)."""
     p = result.pools.get(award.pool)
     status = p.status if p is not None else result.status  # no per-pool record: the overall status
-    return status in ("optimal", "feasible") and award.id in result.awards
+    return status_has_slate(status) and award.id in result.awards
 
 
 def any_slate(result: SelectionResult) -> bool:
     """Some pool has a slate (another may have none: what there is, is written)."""
     if not result.pools:  # a result built by hand, without per-pool records: its overall status
-        return result.status in ("optimal", "feasible")
-    return any(p.status in ("optimal", "feasible") for p in result.pools.values())
+        return status_has_slate(result.status)
+    return any(status_has_slate(p.status) for p in result.pools.values())
 
 
 def slate_tables(inputs: Inputs, result: SelectionResult) -> dict[str, pd.DataFrame]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from selector.analysis.explain import finding_sentence, rule_name
 from selector.analysis.supply import Finding, SupplyCheck
-from selector.domain import SelectionResult
+from selector.domain import SelectionResult, has_slate
 from selector.i18n import N_, _, current_lang, label
 from selector.outputs.budget import compute_budget, format_budget
 from selector.outputs.cells import award_label, pool_label
@@ -55,7 +55,7 @@ def format_result(inputs: Inputs, result: SelectionResult) -> str:
         head += _(", verified by the independent checker")
     out = [head]
     missing = [a for a in rs.awards if a.parent is None and a.pool in result.pools
-               and result.pools[a.pool].status not in ("optimal", "feasible")]
+               and not has_slate(result.pools[a.pool].status)]
     for p in result.pools.values():
         gap = _(", gap {gap}", gap=f"{p.gap:.4%}") if p.gap is not None and (p.gap or p.status == "feasible") else ""
         uniq = {True: _(", unique under the tie-break"), False: _(", ties broken lexicographically"),
