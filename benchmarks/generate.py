@@ -3,7 +3,8 @@
 A case is a folder with a rule set (`rules.toml`: models/fuxin-2021.toml with its seats scaled, every
 attribute, group, rule, tie-break and eligibility rule unchanged), a quota table (`quotas.csv`), the
 individuals pool (`individuals.csv`, the benchmarked one) and a small collectives pool
-(`collectives.csv`, so that `selector select --rules ... --individuals ... --collectives ...` runs too).
+(`collectives.csv`, so that `selector select --rules ... --pool individuals=... --pool collectives=...`
+runs too).
 
 Sizes (candidates / labour-model seats / units): city 400 / 180 / 10, province 5,000 / 800 / 40,
 national 30,000 / 3,000 / 120, xl 100,000 / 3,000 / 120. The special class keeps the notice's 10 of 180
@@ -25,6 +26,8 @@ import argparse
 import csv
 import random
 import re
+import shutil
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,11 +138,16 @@ def _units(rng: random.Random, size: Size) -> list[dict]:
     loose = [i for i, u in enumerate(units) if not u["tight"]]
     extra = _split(spare - sum(tight_extra[i] for i, u in enumerate(units) if u["tight"]),
                    [units[i]["weight"] * rng.uniform(0.7, 1.3) for i in loose])
+    return with_pools(units, quotas, col_quotas, tight_extra, dict(zip(loose, extra)))
+
+
+def with_pools(units: list[dict], quotas: list[int], col_quotas: list[int], tight_extra: list[int],
+               extra: dict[int, int]) -> list[dict]:
+    """Each unit's quotas and how many candidates it submits: its quota, plus its margin when it is tight,
+    plus its share `extra` of the spare candidates when it is not."""
     for i, u in enumerate(units):
         u["quota"], u["col_quota"] = quotas[i], col_quotas[i]
-        u["pool"] = quotas[i] + (tight_extra[i] if u["tight"] else 0)
-    for i, e in zip(loose, extra):
-        units[i]["pool"] += e
+        u["pool"] = quotas[i] + (tight_extra[i] if u["tight"] else 0) + extra.get(i, 0)
     return units
 
 
@@ -268,6 +276,14 @@ def generate(size: Size | str, seed: int, out: Path | str | None = None) -> Case
                     _plant(rng, row)
         people += rows
         collectives += [_collective(rng, u) for _ in range(2 * u["col_quota"] + rng.randint(0, 1))]
+    return write_case(folder, ruleset_text(size, seed), units, people, collectives)
+
+
+def write_case(folder: Path, rules: str, units: list[dict], people: list[dict], collectives: list[dict]
+               ) -> CasePaths:
+    """Number the candidates (I001..., C001...) and write the case's files into `folder`: the rule set
+    (`rules`, its text), the quota table, both pools, and the rule set's forms folder beside it (its
+    `[paperwork.forms] folder`, copied from models/, so that `selector select` on the case writes forms/)."""
     width = len(str(len(people)))
     for i, row in enumerate(people, 1):
         row["id"] = f"I{i:0{width}d}"
@@ -275,7 +291,11 @@ def generate(size: Size | str, seed: int, out: Path | str | None = None) -> Case
         row["id"] = f"C{i:0{width}d}"
     paths = CasePaths(folder, folder / "rules.toml", folder / "quotas.csv", folder / "individuals.csv",
                       folder / "collectives.csv")
-    paths.rules.write_text(ruleset_text(size, seed), encoding="utf-8")
+    paths.rules.write_text(rules, encoding="utf-8")
+    forms = tomllib.loads(rules).get("paperwork", {}).get("forms", {}).get("folder")
+    if forms:  # a fresh copy: the case reads the templates of the rule set it was made from
+        shutil.rmtree(folder / forms, ignore_errors=True)
+        shutil.copytree(BASE_RULES.parent / forms, folder / forms)
     _write_csv(paths.quotas, ["unit", "labour_model", "collective"],
                [{"unit": u["unit"], "labour_model": u["quota"], "collective": u["col_quota"]} for u in units])
     _write_csv(paths.individuals, IND_COLUMNS, people)

@@ -72,8 +72,9 @@ def main() -> None:
             out = Path(d) / "out"
             start = time.perf_counter()
             res = subprocess.run([sys.executable, "-m", "selector.interfaces.cli", "select", "--rules", str(case.rules),
-                                  "--individuals", str(case.individuals), "--collectives", str(case.collectives),
-                                  "--out", str(out), "--no-plots"], capture_output=True, text=True)
+                                  "--pool", f"individuals={case.individuals}",
+                                  "--pool", f"collectives={case.collectives}", "--out", str(out), "--no-plots"],
+                                 capture_output=True, text=True)
             took = time.perf_counter() - start
             rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(f"select: exit {res.returncode} in {took:.1f} s, peak RSS of the largest child {rss:.0f} MB")

@@ -80,12 +80,7 @@ def _units(rng: random.Random, world: World, size: Size) -> list[dict]:
     spare = size.candidates - sum(caps[i] + tight_extra[i] for i, u in enumerate(units) if u["tight"]) \
         - sum(caps[i] for i in loose)
     extra = base._split(max(0, spare), [units[i]["weight"] * rng.uniform(0.7, 1.3) for i in loose])
-    for i, u in enumerate(units):
-        u["quota"], u["col_quota"] = caps[i], col_quotas[i]
-        u["pool"] = caps[i] + (tight_extra[i] if u["tight"] else 0)
-    for i, e in zip(loose, extra):
-        units[i]["pool"] += e
-    return units
+    return base.with_pools(units, caps, col_quotas, tight_extra, dict(zip(loose, extra)))
 
 
 def generate_world(world: str, size: Size | str, seed: int, out: Path | str | None = None) -> CasePaths:
@@ -113,20 +108,8 @@ def generate_world(world: str, size: Size | str, seed: int, out: Path | str | No
                     row["score"] = _on_grid(float(row["score"]), spec.grid, 1.0)
         people += rows
         collectives += [base._collective(rng, u) for _ in range(2 * u["col_quota"] + rng.randint(0, 1))]
-    width = len(str(len(people)))
-    for i, row in enumerate(people, 1):
-        row["id"] = f"I{i:0{width}d}"
-    for i, row in enumerate(collectives, 1):
-        row["id"] = f"C{i:0{width}d}"
-    paths = CasePaths(folder, folder / "rules.toml", folder / "quotas.csv", folder / "individuals.csv",
-                      folder / "collectives.csv")
-    paths.rules.write_text(base.ruleset_text(size, seed, special=special_seats(spec, size), world=world),
-                           encoding="utf-8")
-    base._write_csv(paths.quotas, ["unit", "labour_model", "collective"],
-                    [{"unit": u["unit"], "labour_model": u["quota"], "collective": u["col_quota"]} for u in units])
-    base._write_csv(paths.individuals, base.IND_COLUMNS, people)
-    base._write_csv(paths.collectives, base.COL_COLUMNS, collectives)
-    return paths
+    rules = base.ruleset_text(size, seed, special=special_seats(spec, size), world=world)
+    return base.write_case(folder, rules, units, people, collectives)
 
 
 def main() -> None:

@@ -6,8 +6,15 @@ Exit codes used by the CLI: 2 for bad input (InputErrors), 1 for "no slate exist
 from __future__ import annotations
 
 import re
+import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from selector.i18n import _
 
 
 @dataclass(frozen=True)
@@ -71,8 +78,6 @@ def check_input_file(path: Path | str, limit: int = MAX_INPUT_BYTES) -> None:
     a pipe, a socket: reading one may never end) or is larger than `limit` bytes."""
     import stat
 
-    from selector.i18n import _
-
     path = Path(path)
     try:
         st = path.stat()  # a link to a regular file is read as that file
@@ -117,6 +122,36 @@ def toml_problem(path: Path | str, error: Exception) -> InputProblem:
     if m is None:
         return InputProblem(str(path), f"not valid TOML: {text}")
     return InputProblem(str(path), f"not valid TOML: {text[:m.start()]}", row=int(m[1]), column=m[2])
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def _dotted(data: dict, loc: tuple) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def load_toml_model(path: Path | str, model: type[Model], where: Callable[[dict, tuple], str] = _dotted
+                    ) -> tuple[Model, dict[str, Any]]:
+    """A hand-written TOML file (read_text_file) validated into the pydantic `model`: a syntax error with
+    its line and column, every validation error with the key it points at (`where(data, loc)`: the dotted
+    path unless told otherwise), an unknown key as a typo; all raised together as InputErrors.
+    Returns the model and the file's data."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(read_text_file(path))
+    except tomllib.TOMLDecodeError as e:
+        raise InputErrors([toml_problem(path, e)]) from None
+    try:
+        return model.model_validate(data), data
+    except ValidationError as e:
+        problems = ProblemCollector.for_path(path)
+        for err in e.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = _("unknown key '{key}' (a typo?)", key=err["loc"][-1])
+            problems.add(msg, rule=where(data, tuple(err["loc"])))
+        raise InputErrors(problems.problems) from None
 
 
 class Terminated(KeyboardInterrupt):

@@ -12,6 +12,9 @@ pytest puts this folder on sys.path).
 from __future__ import annotations
 
 import csv
+import subprocess
+import textwrap
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -23,8 +26,10 @@ from selector.engine.model import build_model
 from selector.engine.session import SolverSettings
 from selector.engine.solve import PoolSolution, solve_model
 from selector.pipeline import load_inputs
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet
+from selector.reading.scenario import toml_key, toml_value
 from selector.verify import VerificationReport, verify_slate
 
 # --------------------------------------------------------------------------------------------- schema
@@ -89,24 +94,6 @@ def count(rule_id: str, group: str, min: int | None = None, max: int | None = No
 
 
 # ------------------------------------------------------------------------------------------ TOML out
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
-    raise TypeError(f"no TOML for {v!r}")
-
-
-def _toml_key(k: str) -> str:
-    return k if k.replace("_", "").replace("-", "").isalnum() and k.isascii() else _toml_value(k)
-
-
 def toml_dumps(data: dict[str, Any], prefix: str = "") -> str:
     """A small TOML writer: scalars and flat dicts inline, nested dicts as tables, lists of dicts as
     arrays of tables. Enough for rule sets."""
@@ -116,11 +103,11 @@ def toml_dumps(data: dict[str, Any], prefix: str = "") -> str:
     def is_table(v: Any) -> bool:
         return isinstance(v, dict) and any(isinstance(x, dict) or is_table_list(x) for x in v.values())
 
-    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items()
+    lines = [f"{toml_key(k)} = {toml_value(v)}" for k, v in data.items()
              if not is_table(v) and not is_table_list(v)]
     out = "\n".join(lines) + ("\n" if lines else "")
     for k, v in data.items():
-        name = f"{prefix}{_toml_key(k)}"
+        name = f"{prefix}{toml_key(k)}"
         if is_table(v):
             out += f"\n[{name}]\n" + toml_dumps(v, name + ".")
         elif is_table_list(v):
@@ -280,3 +267,39 @@ def chinese(monkeypatch):
     i18n.set_lang(None)
     yield
     i18n.set_lang(None)
+
+
+# ------------------------------------------------------------------------------ a real signal, mid-run
+SLOW_TABLES = textwrap.dedent('''
+    import selector.outputs.folders
+
+    real_tables = selector.outputs.folders.slate_tables
+
+    def slow_tables(*a, **k):  # the output folder is being written: say so, then take long enough to be stopped
+        print("REACHED", file=sys.stderr, flush=True)
+        time.sleep(120)
+        return real_tables(*a, **k)
+
+    selector.outputs.folders.slate_tables = slow_tables
+''')
+
+
+def signal_when_reached(command: list[str], sig: int, delay: float = 0.0, timeout: float = 180, **popen) -> tuple[
+        int, str]:
+    """Run `command` (a script that prints REACHED on stderr at the step to stop), send it `sig` once it has
+    (after `delay` seconds); its exit code and stderr. A process that hangs is killed after `timeout`."""
+    proc = subprocess.Popen(command, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+    timer = threading.Timer(timeout, proc.kill)  # a hung process fails the test instead of hanging it
+    timer.start()
+    try:
+        lines = []
+        for line in proc.stderr:  # type: ignore[union-attr]
+            lines.append(line)
+            if line.strip() == "REACHED":
+                threading.Timer(delay, proc.send_signal, [sig]).start()
+                break
+        stderr = "".join(lines) + proc.stderr.read()  # type: ignore[union-attr]
+        proc.wait()
+    finally:
+        timer.cancel()
+    return proc.returncode, stderr

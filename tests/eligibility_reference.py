@@ -17,7 +17,8 @@ from selector.reading.eligibility import (
     _preferences,
     _unit_summary,
 )
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet
 
 

@@ -15,7 +15,8 @@ from fractions import Fraction
 
 import highspy
 
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet
 
 

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from mip_reference import Instance, ReferenceMip, brute_force_slates, preferred_slate
 
 from selector.errors import InputErrors
-from selector.reading.pool import read_pool, read_quotas
+from selector.reading.pool import read_pool
+from selector.reading.quotas import read_quotas
 from selector.reading.rules import RuleSet
 
 UNITS = ["U1", "U2", "U3"]

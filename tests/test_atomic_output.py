@@ -11,17 +11,16 @@ import hashlib
 import json
 import os
 import signal
-import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 
 import pytest
+from conftest import SLOW_TABLES, signal_when_reached
 from typer.testing import CliRunner
 
 import selector.engine.session
-import selector.interfaces.cli
+import selector.interfaces.cli_select
 import selector.outputs.folders
 from selector.interfaces.cli import app
 
@@ -55,10 +54,10 @@ def digest(paths: list[Path]) -> dict[str, str]:
 
 def patch_solving(monkeypatch, replacement) -> None:
     """Replace the CLI's solving step (called select_screened now, run_select in the first version)."""
-    names = [n for n in ("select_screened", "run_select") if hasattr(selector.interfaces.cli, n)]
+    names = [n for n in ("select_screened", "run_select") if hasattr(selector.interfaces.cli_select, n)]
     assert names, "the CLI's solving step was renamed: update this test"
     for n in names:
-        monkeypatch.setattr(selector.interfaces.cli, n, replacement)
+        monkeypatch.setattr(selector.interfaces.cli_select, n, replacement)
 
 
 # ------------------------------------------------------------------------------ existing folders
@@ -215,16 +214,9 @@ WRAPPER = textwrap.dedent('''
 
         selector.engine.session.InterruptibleSolver.solve = slow
     else:  # writing, after a real solve
-        real_tables = selector.outputs.folders.slate_tables
-
-        def slow_tables(*a, **k):
-            print("REACHED", file=sys.stderr, flush=True)
-            time.sleep(60)
-            return real_tables(*a, **k)
-
-        selector.outputs.folders.slate_tables = slow_tables
+        SLOW_TABLES
     app(args=args, prog_name="selector")
-''')
+''').replace("    SLOW_TABLES\n", textwrap.indent(SLOW_TABLES, "    "))
 
 
 def interrupt_when_reached(tmp_path: Path, step: str) -> tuple[int, str]:
@@ -233,23 +225,8 @@ def interrupt_when_reached(tmp_path: Path, step: str) -> tuple[int, str]:
     wrapper.write_text(WRAPPER, encoding="utf-8")
     args = ["select", "--rules", str(MINI / "rules.toml"), "--individuals", str(MINI / "pool.csv"),
             "--out", str(tmp_path / "out")]
-    proc = subprocess.Popen([sys.executable, str(wrapper), step, *args], cwd=tmp_path, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    timer = threading.Timer(120, proc.kill)  # a hung process fails the test instead of hanging it
-    timer.start()
-    try:
-        lines = []
-        for line in proc.stderr:  # type: ignore[union-attr]
-            lines.append(line)
-            if line.strip() == "REACHED":
-                threading.Timer(0.5, proc.send_signal, [signal.SIGINT]).start()
-                break
-        stderr = "".join(lines) + proc.stderr.read()  # type: ignore[union-attr]
-        proc.wait()
-    finally:
-        timer.cancel()
-    return proc.returncode, stderr
+    return signal_when_reached([sys.executable, str(wrapper), step, *args], signal.SIGINT, delay=0.5, timeout=120,
+                               cwd=tmp_path, env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
 @pytest.mark.parametrize("step", ["solving", "writing"])

@@ -15,7 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from selector.interfaces.cli import app
-from selector.reading.pool import header_key, parse_date, parse_decimal, parse_share
+from selector.reading.cells import parse_date, parse_decimal, parse_share
+from selector.reading.tables import header_key
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
 

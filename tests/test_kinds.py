@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from selector.reading import kinds
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import Attribute, Award, Group, PoolSpec, Rule, RuleSet, format_fraction
 from selector.verify import verify_slate
 

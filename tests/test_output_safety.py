@@ -23,11 +23,11 @@ import stat
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from pathlib import Path
 
 import pytest
+from conftest import SLOW_TABLES, signal_when_reached
 from typer.testing import CliRunner
 
 import selector.outputs.folders
@@ -242,18 +242,7 @@ def test_two_runs_on_one_folder_exactly_one_wins(tmp_path):
 
 
 # ------------------------------------------------------------------------------------- 4. signals
-SLOW = textwrap.dedent('''
-    import sys, time
-    import selector.outputs.folders
-
-    real = selector.outputs.folders.slate_tables
-
-    def tables(*a, **k):
-        print("REACHED", file=sys.stderr, flush=True)
-        time.sleep(120)
-        return real(*a, **k)
-
-    selector.outputs.folders.slate_tables = tables
+SLOW = "import sys, time\n" + SLOW_TABLES + textwrap.dedent('''
     sys.argv = ["selector", *sys.argv[1:]]
     from selector.interfaces.launch import main
     main()
@@ -263,22 +252,8 @@ SLOW = textwrap.dedent('''
 def _run_until_writing(tmp_path: Path, out: Path, sig: int) -> tuple[int, str]:
     wrapper = tmp_path / "slow.py"
     wrapper.write_text(SLOW, encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, str(wrapper), *mini_args(out)], text=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env={**os.environ, "SELECTOR_LANG": "zh"})
-    timer = threading.Timer(180, proc.kill)
-    timer.start()
-    try:
-        lines = []
-        for line in proc.stderr:  # type: ignore[union-attr]
-            lines.append(line)
-            if line.strip() == "REACHED":
-                proc.send_signal(sig)
-                break
-        stderr = "".join(lines) + proc.stderr.read()  # type: ignore[union-attr]
-        proc.wait()
-    finally:
-        timer.cancel()
-    return proc.returncode, stderr
+    return signal_when_reached([sys.executable, str(wrapper), *mini_args(out)], sig,
+                               env={**os.environ, "SELECTOR_LANG": "zh"})
 
 
 def test_sigterm_while_writing_exits_143_and_leaves_nothing(tmp_path):

@@ -25,7 +25,8 @@ from selector.outputs.privacy import is_sensitive_header, mask_text, mask_value
 from selector.outputs.summary import SUMMARY_HEADER_ROW, SUMMARY_TITLE_ROW
 from selector.outputs.templates import offered_values, write_templates
 from selector.pipeline import load_inputs, select
-from selector.reading.pool import read_pool, read_quotas
+from selector.reading.pool import read_pool
+from selector.reading.quotas import read_quotas
 from selector.reading.rule_checks import load_ruleset
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)

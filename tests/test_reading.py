@@ -21,7 +21,10 @@ from openpyxl.styles import Font
 from selector import progress
 from selector.errors import InputErrors
 from selector.i18n import language
-from selector.reading.pool import parse_decimal, read_pool, read_quotas, read_table
+from selector.reading.cells import parse_decimal
+from selector.reading.files import read_table
+from selector.reading.pool import read_pool
+from selector.reading.quotas import read_quotas
 from selector.reading.rule_checks import load_ruleset
 
 MINI = Path(__file__).parent / "data" / "mini"

@@ -23,7 +23,8 @@ from typer.testing import CliRunner
 
 from selector import i18n
 from selector.interfaces.cli import app as cli
-from selector.interfaces.web.app import create_app, safe_name
+from selector.interfaces.web.app import create_app
+from selector.interfaces.web.files import safe_name
 from selector.reading.scenario import read_scenario_file, scenario_overrides, scenario_toml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -274,7 +275,7 @@ def test_whatif_form_problems_are_shown_and_nothing_is_solved(solved):
 
 def test_whatif_overrides_other_than_seats(solved):
     """Percentage, hard/soft, forcing in and out and late submissions become the scenario's keys."""
-    from selector.interfaces.web.app import whatif_overrides
+    from selector.interfaces.web.rounds import whatif_overrides
 
     _client_, sess, _cli, _tmp = solved
     data, problems = whatif_overrides(sess.round, {"share_rule": "R8", "share_value": "18%", "hard_rule": "R10-women",

@@ -36,6 +36,7 @@ from selector.outputs.record import AUDIT_FILE, VerifyReport, check_inputs, read
 from selector.pipeline import screen_inputs, select
 from selector.reading.eligibility import Screening
 from selector.reading.inputs import Inputs, load_inputs
+from selector.reading.pool import Person, people_by_id
 from selector.reading.rules import RuleSet
 from selector.verify import VerificationReport, verify_slate
 
@@ -86,18 +87,6 @@ def load_published(folder: Path | str) -> Published:
 
 
 # ---------------------------------------------------------------------------------------- the result
-@dataclass(frozen=True)
-class Person:
-    id: str
-    name: str
-    unit: str
-    score: str
-    pool: str
-
-    def __str__(self) -> str:
-        return f"{self.id} {self.name}（{self.unit}，{self.score}）"
-
-
 @dataclass(frozen=True)
 class Broken:
     """A rule the verifier finds broken on a slate: id, clause, sentence, what it requires and has."""
@@ -189,17 +178,8 @@ class Adjustment:
         return self.result.status == "optimal" and all(r.get("proven") for r in self.record.values())
 
 
-def _people(inputs: Inputs) -> dict[str, Person]:
-    out = {}
-    for kind, pool in inputs.pools.items():
-        t = pool.table
-        for cid, name, unit, score in zip(t["id"], t["name"], t["unit"], t["score"]):
-            out[str(cid)] = Person(str(cid), str(name), str(unit), str(score), kind)
-    return out
-
-
 def _ids_problems(pub: Published, remove: list[str], add: list[str], screening: Screening) -> list[InputProblem]:
-    people = _people(pub.inputs)
+    people = people_by_id(pub.inputs.pools)
     rs = pub.inputs.ruleset
     top_of = {kind: rs.top_award(kind).id for kind in pub.inputs.pools}
     problems = []
@@ -239,7 +219,7 @@ def _reasons(inputs: Inputs, ineligible: set[str], slate: dict[str, list[str]], 
     broken on the adjusted slate with the leaver kept in that entrant's place (a slate with 2 fewer changes;
     when the minimum is proven, every such slate breaks a rule)."""
     rs = inputs.ruleset
-    people = _people(inputs)
+    people = people_by_id(inputs.pools)
     out = []
     for kind in inputs.pools:
         top = rs.top_award(kind)
@@ -300,7 +280,7 @@ def adjust(folder: Path | str, remove: list[str], add: list[str] = (), settings:
     result = select(inputs, settings, eligible=screening.masks, pool_solver=solver)
     result = result.model_copy(update={"screening": screening.summary()})
     times = {"load": round(t - t0, 4), "adjust": round(time.perf_counter() - t, 4)}
-    people = _people(inputs)
+    people = people_by_id(inputs.pools)
     ineligible = {c.id for c in screening.screened_out}
     adj = Adjustment(pub, remove, add, inputs, screening, result, solver.record,
                      _changes(inputs.ruleset, people, pub.slate, pub.merit, result, remove, add), [], None,

@@ -126,12 +126,12 @@ def parse_indicators(specs: list[str]) -> dict[str, Fraction]:
 def weights_from_statistics(path: Path | str, indicators: dict[str, Fraction]) -> dict[str, Fraction]:
     """Each unit's weight: sum over indicators of share x (unit's value / the indicator's total).
     The statistics file (CSV or XLSX) has a unit column and one column per indicator."""
-    from selector.reading.pool import _QUOTA_UNIT_HEADERS, _find_header, header_key, read_table
+    from selector.reading.quotas import unit_table
+    from selector.reading.tables import header_key
 
-    table = _find_header(read_table(path), [list(_QUOTA_UNIT_HEADERS)])
+    table, unit_col = unit_table(path)
     keys = [header_key(h) for h in table.header]
     problems: list[InputProblem] = []
-    unit_col = next((i for i, k in enumerate(keys) if k in {header_key(n) for n in _QUOTA_UNIT_HEADERS}), None)
     if unit_col is None:
         problems.append(InputProblem(str(path), _("missing column 'unit' (or 单位 / 推荐单位)"), row=table.header_row))
     cols = {}
@@ -199,13 +199,15 @@ def write_quota_table(path: Path, award: str, a: Apportionment, into: Path | Non
     import os
     import tempfile
 
-    from selector.reading.pool import _QUOTA_UNIT_HEADERS, _find_header, read_table
+    from selector.reading.files import read_table
+    from selector.reading.quotas import QUOTA_UNIT_HEADERS
+    from selector.reading.tables import find_header
 
     if path.exists() and not force and path != into:
         raise InputErrors([InputProblem(str(path), _("the file exists: pass --force to replace it"))])
     header, rows = ["unit", award], [[u, str(n)] for u, n in a.result.items()]
     if into is not None:
-        t = _find_header(read_table(into), [list(_QUOTA_UNIT_HEADERS)])
+        t = find_header(read_table(into), [list(QUOTA_UNIT_HEADERS)])
         h = [x.strip() for x in t.header]
         keep = [i for i, x in enumerate(h) if x != award]
         by_unit = {r[0].strip(): r for r in t.records}

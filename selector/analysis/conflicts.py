@@ -18,7 +18,8 @@ from selector.engine.model import build_model, members, quota_rule_id, rule_ids_
 from selector.engine.session import Session, SolverSettings  # one place configures CP-SAT (issue 18)
 from selector.i18n import _
 from selector.reading import kinds
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet
 
 MAX_CONFLICTS = 5

@@ -29,7 +29,8 @@ from selector.analysis.shortfalls import finding_sentence, shortfall_words
 from selector.analysis.supply import pool_findings
 from selector.i18n import _, label
 from selector.reading.kinds import rule_name
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet
 
 __all__ = [  # the explainer's parts, importable from here as before the split

@@ -26,7 +26,8 @@ from selector.analysis.shortfalls import screened_out_words, short_units
 from selector.engine.model import build_model, members, quota_rule_id
 from selector.i18n import _, label
 from selector.reading import kinds
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet, parse_fraction
 
 ACTORS = ("unit", "office", "leadership")  # who can act: units (补报), the office (调剂), the leadership group

@@ -23,7 +23,8 @@ from selector.engine.prune import solve_pool
 from selector.engine.session import SolverSettings
 from selector.i18n import label
 from selector.reading import kinds
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet, format_fraction
 
 MAX_MENU = 5

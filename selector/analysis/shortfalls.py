@@ -7,7 +7,8 @@ from selector.analysis.conflicts import eligible_mask
 from selector.engine.model import members
 from selector.i18n import _, label
 from selector.reading import kinds
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet
 
 

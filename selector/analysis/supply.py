@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from selector.i18n import _
 from selector.reading import kinds
 from selector.reading.eligibility import Screening
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import Award, Rule, RuleSet, format_fraction
 
 

@@ -40,7 +40,7 @@ from selector.outputs.terminal import status_word, text_table
 from selector.pipeline import screen_inputs
 from selector.reading import kinds
 from selector.reading.inputs import Inputs
-from selector.reading.pool import Quotas
+from selector.reading.quotas import Quotas
 from selector.reading.rules import Rule, parse_fraction
 
 MAX_STEPS = 1000

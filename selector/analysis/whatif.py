@@ -24,6 +24,7 @@ from selector.outputs.terminal import status_word, text_table
 from selector.pipeline import select_screened
 from selector.reading import kinds
 from selector.reading.eligibility import Screening
+from selector.reading.pool import Person, people_by_id
 from selector.reading.rules import Rule, RuleSet
 from selector.reading.scenario import LoadedScenario
 from selector.verify import RuleCheck
@@ -105,17 +106,6 @@ def run_scenarios(scenarios: list[LoadedScenario], settings: SolverSettings = So
 
 
 # ------------------------------------------------------------------------------------------ comparison
-@dataclass(frozen=True)
-class Person:
-    id: str
-    name: str
-    unit: str
-    score: str
-
-    def __str__(self) -> str:
-        return f"{self.id} {self.name} ({self.unit}, {self.score})"
-
-
 @dataclass
 class Column:
     """One scenario as the comparison shows it."""
@@ -277,9 +267,9 @@ def compare(outcomes: list[Outcome]) -> Comparison:
     people = []
     if any(outcomes[0].solved(a) for a, _ in awards):
         base = outcomes[0].result.awards
-        before_who = _people(outcomes[0])
+        before_who = people_by_id(outcomes[0].scenario.inputs.pools)
         for col, o in zip(columns[1:], outcomes[1:]):
-            who = _people(o)
+            who = people_by_id(o.scenario.inputs.pools)
             for a, _name in awards:
                 if not (outcomes[0].solved(a) and o.solved(a)):
                     continue
@@ -288,14 +278,6 @@ def compare(outcomes: list[Outcome]) -> Comparison:
                 people.append(PeopleChange(col.letter, a, [who[c] for c in sorted(after - before)],
                                            [before_who[c] for c in sorted(before - after)]))
     return Comparison(columns, rule_rows, unit_rows, people, awards)
-
-
-def _people(o: Outcome) -> dict[str, Person]:
-    out = {}
-    for pool in o.scenario.inputs.pools.values():
-        for cid, name, unit, score in zip(pool.ids, pool.table["name"], pool.table["unit"], pool.table["score"]):
-            out[cid] = Person(cid, str(name), str(unit), str(score))
-    return out
 
 
 # ------------------------------------------------------------------------------------------ views

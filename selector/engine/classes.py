@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 from selector.engine.model import Reduction, SelectionModel, build_model, members, tie_break_order
 from selector.reading import kinds
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import Award, RuleSet
 
 

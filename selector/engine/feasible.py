@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from selector.engine.classes import build_pruned, prune
 from selector.engine.model import build_model
 from selector.engine.session import Session, SolverSettings
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet
 
 TIME_LIMIT = 10.0  # seconds per pool

@@ -18,7 +18,7 @@ import numpy as np
 
 from selector.engine.classes import Pruned, subpool
 from selector.engine.model import SelectionModel, build_model, score_scale
-from selector.reading.pool import Quotas
+from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet
 
 _K = 1 << 24  # duals are rounded to multiples of 1/_K, so that the bound is computed exactly in integers

@@ -15,7 +15,8 @@ from decimal import Decimal
 
 from ortools.sat.python import cp_model
 
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import Award, Rule, RuleSet
 
 

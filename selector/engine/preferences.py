@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from selector.engine.model import build_model
 from selector.engine.session import Session, Solved, SolverSettings
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet
 
 EXTRA = 3  # how many further members are priced

@@ -29,7 +29,8 @@ from selector.engine.lp import LpBound, lp_bound, narrow_by_lp
 from selector.engine.model import SelectionModel, build_model
 from selector.engine.session import Session, SolverSettings
 from selector.engine.solve import PoolSolution, slate_ids, solve_model
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet
 
 # ---------------------------------------------------------------------------------------- the fast path

@@ -21,7 +21,8 @@ from selector.engine.classes import interchangeable_classes, subpool
 from selector.engine.model import Reduction, build_model, changes_from
 from selector.engine.session import Session, SolverSettings
 from selector.engine.solve import PoolSolution, slate_ids, solve_model
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet
 
 REDUCE_ABOVE = 1500  # pools larger than this are solved on the exact smaller pool (StableSolver._reduced);

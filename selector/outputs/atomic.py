@@ -22,6 +22,7 @@ from pathlib import Path
 
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import _
+from selector.reading.tables import split_sheet
 
 # A folder this tool wrote is recognised by its own record: select's audit.json, check.json,
 # explanation.json, whatif.json, sweep.json, or the marker file templates get. --force replaces only
@@ -119,7 +120,7 @@ def check_output_dir(out: Path, force: bool = False, inputs: Iterable[Path | str
     if any(w == here or w in here.parents for w in where):
         raise _problem(out, "is the current folder or one above it: choose a folder of its own for --out")
     for f in inputs:
-        for fp in _places(str(f).split("#", 1)[0]):  # pool.xlsx#SHEET names the workbook
+        for fp in _places(split_sheet(f)[0]):  # pool.xlsx#SHEET names the workbook
             if any(fp == w or w in fp.parents for w in where):
                 raise _problem(out, f"holds the input file {fp}: choose a folder of its own for --out "
                                     "(inputs are never modified)")

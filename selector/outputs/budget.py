@@ -11,7 +11,8 @@ import pandas as pd
 from selector.domain import SelectionResult
 from selector.i18n import _
 from selector.outputs.sheets import col_letter, column_width, put, save_workbook, styles, write_csv
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import Award, RuleSet
 
 

@@ -19,18 +19,17 @@ from __future__ import annotations
 import io
 import re
 import string
-import tomllib
 import zipfile
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from selector.analysis.adjust import load_published
 from selector.domain import SelectionResult
-from selector.errors import InputErrors, InputProblem, ProblemCollector, read_text_file, toml_problem
+from selector.errors import InputErrors, InputProblem, ProblemCollector, load_toml_model
 from selector.i18n import _
 from selector.outputs.cells import text_cell, value_zh, xlsx_cell
 from selector.outputs.sheets import (
@@ -153,20 +152,7 @@ def load_layout(path: Path, ruleset: RuleSet, kind: str) -> Layout:
     """Read and check one template: known keys and blocks, and every {placeholder} a field the document has
     (a pool column of the rule set, one of the template's `extra` columns, or a field of its kind)."""
     problems = ProblemCollector.for_path(path)
-    try:
-        data = tomllib.loads(read_text_file(path))
-    except tomllib.TOMLDecodeError as e:
-        raise InputErrors([toml_problem(path, e)]) from None
-    try:
-        layout = Layout.model_validate(data)
-    except ValidationError as e:
-        for err in e.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = _("unknown key '{key}' (a typo?)", key=err["loc"][-1])
-            problems.add(msg, rule=".".join(str(p) for p in err["loc"]))
-        problems.raise_if_any()
-        raise
+    layout, _data = load_toml_model(path, Layout)
     columns = {c for spec in ruleset.pools.values() for c in [*BASE_COLUMNS, *(a.column for a in spec.attributes)]}
     awards = {a.id for a in ruleset.awards}
     known = _COMMON | KIND_FIELDS[kind] | columns | set(layout.extra) | {f"{w}_{a}" for a in awards

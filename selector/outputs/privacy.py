@@ -13,8 +13,9 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from selector.reading.pool import Pool, normalise_header
+from selector.reading.pool import Pool
 from selector.reading.rules import PoolSpec
+from selector.reading.tables import normalise_header
 
 _SENSITIVE_ZH = ("身份证", "证件号", "公民身份号码", "电话", "手机", "联系方式", "联系电话")
 

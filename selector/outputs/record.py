@@ -23,7 +23,7 @@ from selector.engine.solve import SolverSettings
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import current_lang
 from selector.reading.inputs import Inputs
-from selector.reading.pool import split_sheet
+from selector.reading.tables import split_sheet
 
 AUDIT_FILE = "audit.json"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from selector.errors import ProblemCollector
 from selector.outputs.cells import flag_zh, value_zh
 from selector.outputs.sheets import col_letter, column_width, put, save_workbook, sheet_title, styles
-from selector.reading.pool import Table, _match_columns
 from selector.reading.rules import BASE_COLUMNS, Attribute, PoolSpec, RuleSet
+from selector.reading.tables import Table, match_columns
 
 NOTE_SHEET = "说明"
 
@@ -72,7 +72,7 @@ def template_columns(spec: PoolSpec, units: list[str] | None = None) -> list[Tem
     # every header must map back to its own column; otherwise fall back to the English column name
     for _attempt in range(2):
         problems = ProblemCollector("template")
-        found = _match_columns(Table("template", [c.header for c in cols], [], []), spec, problems)
+        found = match_columns(Table("template", [c.header for c in cols], [], []), spec, problems)
         wrong = {c.column for i, c in enumerate(cols) if found.get(c.column) != i}
         if not wrong and not problems.problems:
             break

@@ -26,7 +26,8 @@ from selector.domain import ScreenedOut, ScreeningSummary, UnitScreening
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import _, current_lang
 from selector.i18n import label as wording
-from selector.reading.pool import Pool, Quotas
+from selector.reading.pool import Pool
+from selector.reading.quotas import Quotas
 from selector.reading.rules import Attribute, EligibilityRule, PoolSpec, RuleSet
 
 

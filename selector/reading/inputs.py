@@ -12,20 +12,11 @@ from pathlib import Path
 
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import _
-from selector.reading.pool import (
-    _QUOTA_UNIT_HEADERS,
-    Pool,
-    Quotas,
-    _find_header,
-    default_quota_path,
-    header_key,
-    read_pool,
-    read_quotas,
-    read_table,
-    split_sheet,
-)
+from selector.reading.pool import Pool, read_pool
+from selector.reading.quotas import Quotas, default_quota_path, read_quotas, unit_table
 from selector.reading.rule_checks import load_ruleset
 from selector.reading.rules import RuleSet
+from selector.reading.tables import header_key
 
 
 @dataclass(frozen=True)
@@ -100,10 +91,9 @@ def resolve_unit_columns(ruleset: RuleSet, quota_path: Path) -> RuleSet:
     wanted = {t for r in ruleset.rules for t in (r.min_by_unit, r.max_by_unit) if isinstance(t, str)}
     if not wanted:
         return ruleset
-    path, sheet = split_sheet(quota_path)
-    table = _find_header(read_table(path, sheet), [list(_QUOTA_UNIT_HEADERS)])
+    table, unit_col = unit_table(quota_path)  # read_quotas has read it: it has a unit column
+    assert unit_col is not None
     keys = [header_key(h) for h in table.header]
-    unit_col = next(i for i, k in enumerate(keys) if k in {header_key(n) for n in _QUOTA_UNIT_HEADERS})
     problems: list[InputProblem] = []
     columns: dict[str, dict[str, int]] = {}
     for name in sorted(wanted):

@@ -5,13 +5,10 @@ Every problem is collected with the rule it concerns and raised once (InputError
 
 from __future__ import annotations
 
-import tomllib
 from functools import partial
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from selector.errors import InputErrors, ProblemCollector, read_text_file, toml_problem
+from selector.errors import ProblemCollector, load_toml_model
 from selector.i18n import _
 from selector.reading import kinds
 from selector.reading.rules import BASE_COLUMNS, RESERVED_IDS, Group, PoolSpec, Preference, RuleSet, SubmissionRule
@@ -368,20 +365,7 @@ def load_ruleset(path: Path | str) -> RuleSet:
     """Read and validate a rule-set TOML file; every problem is an InputErrors naming file and rule."""
     path = Path(path)
     problems = ProblemCollector.for_path(path)
-    try:
-        data = tomllib.loads(read_text_file(path))
-    except tomllib.TOMLDecodeError as e:
-        raise InputErrors([toml_problem(path, e)]) from None
-    try:
-        rs = RuleSet.model_validate(data)
-    except ValidationError as e:
-        for err in e.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = f"unknown key '{err['loc'][-1]}' (a typo?)"
-            problems.add(msg, rule=_loc_to_rule(data, tuple(err["loc"])))
-        problems.raise_if_any()
-        raise  # unreachable: there was at least one error
+    rs, _data = load_toml_model(path, RuleSet, where=_loc_to_rule)
     _consistency(rs, problems)
     _eligibility_consistency(rs, problems)
     _paperwork_consistency(rs, problems)

@@ -30,6 +30,8 @@ the key, and all problems of a file are reported together.
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +43,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from selector.errors import InputErrors, InputProblem, read_text_file, toml_problem
 from selector.reading import kinds
 from selector.reading.inputs import Inputs, load_inputs
-from selector.reading.pool import Pool, Quotas, read_pool
+from selector.reading.pool import Pool, read_pool
+from selector.reading.quotas import Quotas
 from selector.reading.rule_checks import check_ruleset
 from selector.reading.rules import Rule
 
@@ -414,15 +417,13 @@ def scenario_overrides(sc: Scenario) -> dict[str, Any]:
     return data
 
 
-def _toml_key(key: str) -> str:
-    import re
+def toml_key(key: str) -> str:
+    """A TOML key: bare when it is plain ASCII letters, digits, _ and -, else quoted."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else toml_value(key)
 
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
 
-
-def _toml_value(v: Any) -> str:
-    import json
-
+def toml_value(v: Any) -> str:
+    """A TOML value (inline): booleans, numbers, strings, lists and tables."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (int, float)):
@@ -430,9 +431,9 @@ def _toml_value(v: Any) -> str:
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False)  # a JSON string is a TOML basic string
     if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
     if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_toml_key(str(k))} = {_toml_value(x)}" for k, x in v.items()) + " }"
+        return "{ " + ", ".join(f"{toml_key(str(k))} = {toml_value(x)}" for k, x in v.items()) + " }"
     raise TypeError(f"cannot write {type(v).__name__} to a scenario file")
 
 
@@ -443,18 +444,18 @@ def scenario_toml(overrides: dict[str, Any], base: str | None = None, title: str
     lines = []
     for key, value in (("title", title), ("description", description), ("base", base)):
         if value:
-            lines.append(f"{key} = {_toml_value(value)}")
+            lines.append(f"{key} = {toml_value(value)}")
     for key, value in (files or {}).items():
         if value:
-            lines.append(f"{key} = {_toml_value(value)}")
+            lines.append(f"{key} = {toml_value(value)}")
     tables = {k: overrides[k] for k in ("seats", "rules", "quotas") if overrides.get(k)}
     for key, value in overrides.items():
         if key not in tables and key not in ("seats", "rules", "quotas"):
-            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+            lines.append(f"{toml_key(key)} = {toml_value(value)}")
     for key in ("seats", "rules"):
         if key in tables:
-            lines += ["", f"[{key}]"] + [f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in tables[key].items()]
+            lines += ["", f"[{key}]"] + [f"{toml_key(str(k))} = {toml_value(v)}" for k, v in tables[key].items()]
     for unit, by_award in tables.get("quotas", {}).items():
-        lines += ["", f"[quotas.{_toml_key(str(unit))}]"] + [
-            f"{_toml_key(str(a))} = {_toml_value(n)}" for a, n in by_award.items()]
+        lines += ["", f"[quotas.{toml_key(str(unit))}]"] + [
+            f"{toml_key(str(a))} = {toml_value(n)}" for a, n in by_award.items()]
     return "\n".join(lines) + "\n"
