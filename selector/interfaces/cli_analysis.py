@@ -36,15 +36,14 @@ from selector.reading.scenario import load_scenario_inputs
 commands = typer.Typer()
 
 
-@commands.command(help=N_(
-    "Solve each scenario (screened, as `select` does) and compare them with the first: whether a "
-    "slate exists (and why not), merit, each rule against its bound, each unit's fill, who enters and "
-    "who leaves. Writes whatif.csv, whatif.xlsx, whatif.json and whatif.png/svg to --out. Exit 0 when "
-    "compared (some scenarios may have no slate), 2 bad input, 3 a slate failed independent "
-    "verification."))
+@commands.command()
 def whatif(scenarios: Annotated[list[Path], typer.Argument(help=N_("Scenario files; the first is the reference."))],
            out: opt.OutOpt = Path("out/whatif"), workers: opt.WorkersOpt = 1, time_limit: opt.TimeOpt = None,
            force: opt.ForceOpt = False, plots: opt.PlotsOpt = True, stable: opt.StableOpt = False) -> None:
+    """Solve each scenario (screened, as `select` does) and compare them with the first: whether a slate exists (and
+    why not), merit, each rule against its bound, each unit's fill, who enters and who leaves. Writes whatif.csv,
+    whatif.xlsx, whatif.json and whatif.png/svg to --out. Exit 0 when compared (some scenarios may have no slate), 2
+    bad input, 3 a slate failed independent verification."""
     loaded, problems = [], []
     for path in scenarios:  # every scenario's problems at once
         try:
@@ -75,10 +74,7 @@ def whatif(scenarios: Annotated[list[Path], typer.Argument(help=N_("Scenario fil
     written_to(f"{out}/: {', '.join(written)}")
 
 
-@commands.command(help=N_(
-    "The best merit as a rule's value or a unit's quota moves step by step, and the first point where "
-    "no slate exists (with why). Writes sweep.csv, sweep.json and sweep.png/svg to --out. Exit 0 when "
-    "swept, 2 bad input."))
+@commands.command()
 def sweep(scenario: Annotated[Path, typer.Argument(help=N_("A scenario file (its overrides apply)."))],
           start: Annotated[str, typer.Option("--from", help=N_("First value: 10% or 1/3 for shares, 14 for quotas "
                                                 "and counts."))],
@@ -97,6 +93,8 @@ def sweep(scenario: Annotated[Path, typer.Argument(help=N_("A scenario file (its
           strategy: Annotated[str, typer.Option("--strategy", help=N_("auto, reuse (one model for every step) or "
                                                    "rebuild (a model per step)."))] = "auto",
           stable: opt.StableOpt = False) -> None:
+    """The best merit as a rule's value or a unit's quota moves step by step, and the first point where no slate exists
+    (with why). Writes sweep.csv, sweep.json and sweep.png/svg to --out. Exit 0 when swept, 2 bad input."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -131,10 +129,7 @@ def sweep(scenario: Annotated[Path, typer.Argument(help=N_("A scenario file (its
 
 
 # ---------------------------------------------------------------- quota apportionment (issue 14, 7)
-@commands.command(help=N_(
-    "Draft a quota table (附件1) from unit statistics with weighted indicators, per-unit minimums and a "
-    "chosen method; print how each unit's number was reached; write a table `select` reads. Exit 0, 2 bad "
-    "input."))
+@commands.command()
 def apportion(statistics: Annotated[Path, typer.Argument(help=N_("Unit statistics (CSV/XLSX): a unit column and "
                                                              "one column per indicator."))],
               seats: Annotated[int, typer.Option("--seats", min=0, help=N_("Seats to apportion."))],
@@ -170,11 +165,7 @@ def apportion(statistics: Annotated[Path, typer.Argument(help=N_("Unit statistic
 
 
 # ---------------------------------------------------------------- adjusting a published slate (issue 15)
-@commands.command(help=N_(
-    "After the public notice: the slate with the removed candidates out (and the added in) that changes the "
-    "fewest published seats, then the most merit, the special class, the tie-break; who leaves, who enters and "
-    "why, against a full re-selection. Written like a select folder with audit.json linking to the published "
-    "one. Exit 0 a slate, 1 no slate (why, and the smallest changes that would let one exist), 2 bad input."))
+@commands.command()
 def adjust(result_dir: Annotated[Path, typer.Argument(help=N_("A published result folder (of `selector select`)."))],
            remove: Annotated[Optional[list[str]], typer.Option("--remove", help=N_(
                "A candidate to take out (repeat)."))] = None,

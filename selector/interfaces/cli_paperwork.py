@@ -25,11 +25,11 @@ commands = typer.Typer()
 
 
 # ---------------------------------------------------------------- paperwork and audit (issue 6)
-@commands.command(help=N_(
-    "Blank XLSX pools (one per pool of the rule set) and quota table with the rule set's Chinese "
-    "headers, drop-downs for every category and yes/no column, and a sheet 说明 explaining each column."))
+@commands.command()
 def template(rules: Annotated[Path, typer.Option("--rules", help=N_("Rule-set TOML (models/)."))],
              out: opt.OutOpt = Path("out/template"), force: opt.ForceOpt = False) -> None:
+    """Blank XLSX pools (one per pool of the rule set) and quota table with the rule set's Chinese headers, drop-downs
+    for every category and yes/no column, and a sheet 说明 explaining each column."""
     ruleset = load_ruleset(rules)
     units = None
     quota_path = default_quota_path(ruleset, rules)
@@ -45,15 +45,14 @@ def template(rules: Annotated[Path, typer.Option("--rules", help=N_("Rule-set TO
         typer.echo(_("Written to {path}", path=out / p.name))
 
 
-@commands.command(help=N_(
-    "Re-check a result folder against its audit.json without solving: the input files have their "
-    "recorded hashes, every rule holds on the recorded slate (independent verifier), the merit is as "
-    "recorded and the tables regenerate byte for byte. Exit 0 pass, 1 fail (saying what differs), 2 "
-    "not a result folder."))
+@commands.command()
 def verify(folder: Annotated[Path, typer.Argument(help=N_("A result folder written by `selector select`."))],
            resolve: Annotated[bool, typer.Option("--resolve", help=N_(
                "Also solve again from the recorded inputs and confirm the slate is the canonical optimum."))] = False
            ) -> None:
+    """Re-check a result folder against its audit.json without solving: the input files have their recorded hashes,
+    every rule holds on the recorded slate (independent verifier), the merit is as recorded and the tables
+    regenerate byte for byte. Exit 0 pass, 1 fail (saying what differs), 2 not a result folder."""
     report = verify_folder(folder, resolve=resolve)
     typer.echo(format_verify(report))
     if not report.ok:
@@ -62,11 +61,7 @@ def verify(folder: Annotated[Path, typer.Argument(help=N_("A result folder writt
 
 
 # ---------------------------------------------------------------- the other paperwork (issue 17)
-@commands.command(help=N_(
-    "The notice's other paperwork as Word/WPS documents (DOCX, A4) into --out: a consultation form per "
-    "candidate who needs one (附件2/附件3, departments from the rule set's eligibility rules), a bundle per "
-    "department, the clearance tracker (XLSX), a 承诺书 per unit and, for a result folder, the 公示名单 and a "
-    "推荐审批表 per selected candidate. Exit 0 written, 2 bad input."))
+@commands.command()
 def forms(source: Annotated[Optional[Path], typer.Argument(help=N_(
               "A scenario file, or a result folder of `selector select` (its inputs and slate)."))] = None,
           rules: opt.RulesOpt = None, pool: opt.PoolOpt = None, individuals: opt.IndividualsOpt = None,
@@ -74,6 +69,10 @@ def forms(source: Annotated[Optional[Path], typer.Argument(help=N_(
           force: opt.ForceOpt = False,
           slate_only: Annotated[bool, typer.Option("--slate-only", help=N_(
               "Consultation forms and pledges for the selected candidates only."))] = False) -> None:
+    """The notice's other paperwork as Word/WPS documents (DOCX, A4) into --out: a consultation form per candidate who
+    needs one (附件2/附件3, departments from the rule set's eligibility rules), a bundle per department, the
+    clearance tracker (XLSX), a 承诺书 per unit and, for a result folder, the 公示名单 and a 推荐审批表 per selected
+    candidate. Exit 0 written, 2 bad input."""
     result = None
     if source is not None and source.is_dir():
         inputs, result = result_inputs(source)

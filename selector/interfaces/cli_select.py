@@ -11,7 +11,7 @@ import typer
 
 from selector.analysis.explain import explain_inputs, format_explanation, write_explanation
 from selector.engine.solve import SolverSettings
-from selector.i18n import N_, _, label
+from selector.i18n import _, label
 from selector.interfaces import options as opt
 from selector.interfaces.options import command_inputs, explain_step, progress, written_to
 from selector.outputs import atomic, folders, slates, terminal
@@ -22,14 +22,14 @@ from selector.pipeline import screen_inputs, select_screened
 commands = typer.Typer()
 
 
-@commands.command(help=N_(
-    "Select the slate of greatest merit meeting every rule, verify it, and write it to --out (with "
-    "composition, unit_fill and merit plots as PNG and SVG unless --no-plots)."))
+@commands.command()
 def select(scenario: opt.ScenarioArg = None, rules: opt.RulesOpt = None, pool: opt.PoolOpt = None,
            individuals: opt.IndividualsOpt = None, collectives: opt.CollectivesOpt = None,
            quotas: opt.QuotasOpt = None, out: opt.OutOpt = Path("out"), workers: opt.WorkersOpt = 1,
            time_limit: opt.TimeOpt = None, force: opt.ForceOpt = False, plots: opt.PlotsOpt = True,
            reserve: opt.ReserveOpt = True, skip_hidden_rows: opt.SkipHiddenOpt = False) -> None:
+    """Select the slate of greatest merit meeting every rule, verify it, and write it to --out (with composition,
+    unit_fill and merit plots as PNG and SVG unless --no-plots)."""
     inputs = command_inputs(scenario, rules, pool, (individuals, collectives), quotas, skip_hidden_rows)
     atomic.check_output_dir(out, force, inputs.all_files())  # refuse before solving, not after
     if has_forms(inputs.ruleset):
@@ -75,14 +75,13 @@ def select(scenario: opt.ScenarioArg = None, rules: opt.RulesOpt = None, pool: o
         raise typer.Exit(opt.EXIT_NO_SLATE)
 
 
-@commands.command(help=N_(
-    "Why no slate exists (minimal conflicts, relaxations that work) or, when one does, what each rule "
-    "costs in merit. Writes explanation.json to --out. Exit 0 when every pool has a slate, 1 "
-    "otherwise."))
+@commands.command()
 def explain(scenario: opt.ScenarioArg = None, rules: opt.RulesOpt = None, pool: opt.PoolOpt = None,
             individuals: opt.IndividualsOpt = None, collectives: opt.CollectivesOpt = None,
             quotas: opt.QuotasOpt = None, out: opt.OutOpt = Path("out/explain"), force: opt.ForceOpt = False,
             skip_hidden_rows: opt.SkipHiddenOpt = False) -> None:
+    """Why no slate exists (minimal conflicts, relaxations that work) or, when one does, what each rule costs in merit.
+    Writes explanation.json to --out. Exit 0 when every pool has a slate, 1 otherwise."""
     inputs = command_inputs(scenario, rules, pool, (individuals, collectives), quotas, skip_hidden_rows)
     atomic.check_output_dir(out, force, inputs.all_files())  # refuse before solving, not after
     with progress() as step:
@@ -98,15 +97,14 @@ def explain(scenario: opt.ScenarioArg = None, rules: opt.RulesOpt = None, pool: 
         raise typer.Exit(opt.EXIT_NO_SLATE)
 
 
-@commands.command(help=N_(
-    "Read, screen eligibility and check the eligible supply against every rule, without solving. "
-    "Writes screening.csv, supply.csv and check.json to --out. Exit 0 when nothing rules a slate out, "
-    "1 when something does (a unit short of its quota, a group short of what the rules force), 2 bad "
-    "input."))
+@commands.command()
 def check(scenario: opt.ScenarioArg = None, rules: opt.RulesOpt = None, pool: opt.PoolOpt = None,
           individuals: opt.IndividualsOpt = None, collectives: opt.CollectivesOpt = None,
           quotas: opt.QuotasOpt = None, out: opt.OutOpt = Path("out/check"), force: opt.ForceOpt = False,
           skip_hidden_rows: opt.SkipHiddenOpt = False) -> None:
+    """Read, screen eligibility and check the eligible supply against every rule, without solving. Writes
+    screening.csv, supply.csv and check.json to --out. Exit 0 when nothing rules a slate out, 1 when something does
+    (a unit short of its quota, a group short of what the rules force), 2 bad input."""
     inputs = command_inputs(scenario, rules, pool, (individuals, collectives), quotas, skip_hidden_rows)
     atomic.check_output_dir(out, force, inputs.all_files())  # refuse before solving, not after
     with progress() as step:

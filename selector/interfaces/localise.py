@@ -43,7 +43,10 @@ def localise_typer() -> None:
 def _translate(text: str | None) -> str | None:
     if not text:
         return text
-    out = _(inspect.cleandoc(text))
+    text = inspect.cleandoc(text)
+    if "\n" in text:  # a command's docstring: its message id is the text on one line
+        text = " ".join(text.split())
+    out = _(text)
     for name, fill in HELP_FIELDS.items():
         if "{" + name + "}" in out:
             out = out.replace("{" + name + "}", fill())
