@@ -15,7 +15,8 @@ from selector.i18n import N_, _
 from selector.interfaces import options as opt
 from selector.interfaces.options import command_inputs
 from selector.outputs.atomic import atomic_output_dir, check_output_dir
-from selector.outputs.forms import format_written, has_forms, result_inputs, write_forms
+from selector.outputs.form_layout import has_forms
+from selector.outputs.forms import format_written, result_inputs, write_forms
 from selector.outputs.recheck import format_verify, verify_folder
 from selector.outputs.templates import write_templates
 from selector.reading.quotas import default_quota_path, read_quotas

@@ -15,7 +15,9 @@ from selector.i18n import _, label
 from selector.interfaces import options as opt
 from selector.interfaces.options import command_inputs, explain_step, progress, written_to
 from selector.outputs import atomic, folders, slates, terminal
-from selector.outputs.forms import FORMS_DIR, format_missing, format_written, has_forms, load_templates
+from selector.outputs.clearance import format_missing
+from selector.outputs.form_layout import has_forms, load_templates
+from selector.outputs.forms import FORMS_DIR, format_written
 from selector.pipeline import check as run_check
 from selector.pipeline import screen_inputs, select_screened
 

@@ -23,7 +23,8 @@ from selector.engine.solve import SolverSettings
 from selector.outputs.atomic import atomic_output_dir
 from selector.outputs.budget import Budget, compute_budget, write_budget
 from selector.outputs.document import write_report
-from selector.outputs.forms import FORMS_DIR, has_forms, write_forms
+from selector.outputs.form_layout import has_forms
+from selector.outputs.forms import FORMS_DIR, write_forms
 from selector.outputs.record import build_audit, write_audit
 from selector.outputs.sheets import normalise_xlsx_file, write_csv, write_rows_csv, write_xlsx
 from selector.outputs.slates import any_slate, findings_table, slate_sheets, slate_tables, write_screening
