@@ -148,7 +148,7 @@ def test_adjusted_folder_verifies_and_fails_when_tampered(tmp_path):
     assert audit["adjustment"]["changes"]["labour_model"] == {"leave": ["A", "C"], "enter": ["D", "F"]}
     report = verify_folder(out)
     assert report.ok, [c for c in report.failures]
-    assert any(c.name.startswith("adjustment:") for c in report.checks)
+    assert any(c.name.startswith("调整：") for c in report.checks)  # issue 18: check names in Chinese
     assert (out / "reserve.xlsx").exists() and (out / "adjustment.md").exists()
     # the published record changes: the link no longer holds
     pub_audit = pub / "audit.json"

@@ -449,7 +449,7 @@ def test_another_notice_brings_its_own_forms(tmp_path):
     assert v.exit_code == 0, v.output
     (forms / "consultation" / "意见单-P06.docx").write_bytes(b"changed")
     v = runner.invoke(app, ["verify", str(out)])
-    assert v.exit_code == 1 and "意见单-P06.docx changed" in v.output
+    assert v.exit_code == 1 and "意见单-P06.docx 在运行后被改动" in v.output  # issue 18: verify speaks Chinese
     assert re.search(r"FAIL\s+forms/ .*意见单-P06.docx", v.output), v.output  # and it does not regenerate
     c = runner.invoke(app, ["check", "--rules", str(rules), "--individuals", str(pool), "--out",
                             str(tmp_path / "check")])

@@ -172,8 +172,11 @@ def format_missing(inputs: Inputs) -> str:
         return ""
     missing = missing_by_department(inputs, status)
     tracked = [c for c in status if c.tracked]
-    lines = [_("Clearances (八.5) still missing, per department ({n} candidates need clearances, {k} lack some):",
-               n=len(tracked), k=sum(1 for c in tracked if c.missing))]
+    rs = inputs.ruleset
+    clauses = "、".join(dict.fromkeys(e.clause for e in rs.eligibility if e.check == "requires_all"
+                                      and e.attribute == rs.paperwork.forms.clearances))  # the notice's, e.g. 八.5
+    lines = [_("Clearances ({clauses}) still missing, per department ({n} candidates need clearances, {k} lack some):",
+               clauses=clauses, n=len(tracked), k=sum(1 for c in tracked if c.missing))]
     for d, n in missing.items():
         lines.append(f"  {department_name(inputs, d)}: {n}")
     return "\n".join(lines)
@@ -253,7 +256,7 @@ def write_tracker(path: Path, inputs: Inputs, status: list[Clearance]) -> None:
              f"依据：{'；'.join(sorted({f'{e.id} {e.clause} {e.text}' for e in rs.eligibility if e.check == 'requires_all' and e.attribute == rs.paperwork.forms.clearances}))}",  # noqa: E501
              "“跟踪表”每行一个须经部门审查同意的人选，每列一个部门：已同意 = 人选库“审查同意部门”列已记录；"
              "缺 = 规则要求而尚未记录；空白 = 该人选不需该部门审查。",
-             "“按单位”“按部门”为缺少审查同意的统计，供评审考核阶段（九(三)）前催办。",
+             "“按单位”“按部门”为缺少审查同意的统计，供评审考核前催办。",
              f"共 {len(tracked)} 个人选须经部门审查，其中 {sum(1 for c in tracked if c.missing)} 个尚缺，"
              f"合计缺 {sum(len(c.missing) for c in tracked)} 项。"]
     if paper:

@@ -6,6 +6,7 @@ and section names come from the rule set; rendering is selector/outputs/render.p
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -77,6 +78,21 @@ def _units_table(inputs: Inputs, result: SelectionResult) -> tuple[list[str], li
     return ["推荐单位", *[f"{a.name_zh}（入选 / 名额）" for a in awards]], rows
 
 
+def screening_basis(rs: RuleSet) -> str:
+    """Where the eligibility rules come from, as the report names it: the parts of the notice their clauses
+    cite ('按通知第五、八、九部分' for clauses 五, 八.1, 九(二)), else the clauses themselves."""
+    heads: list[str] = []
+    for e in rs.eligibility:
+        head = re.split(r"[.．(（、,，\s]", e.clause.strip(), maxsplit=1)[0]
+        if head and head not in heads:
+            heads.append(head)
+    if not heads:
+        return "按通知的资格条件"
+    if all(re.fullmatch(r"[一二三四五六七八九十]+", h) for h in heads):
+        return f"按通知第{'、'.join(heads)}部分"
+    return f"按通知{'、'.join(heads)}"
+
+
 def _screening_blocks(doc: Doc, inputs: Inputs, result: SelectionResult, folder: Path) -> None:
     rs = inputs.ruleset
     csv_path = folder / "screening.csv"
@@ -85,7 +101,7 @@ def _screening_blocks(doc: Doc, inputs: Inputs, result: SelectionResult, folder:
     doc.add("h2", "资格审查")
     if result.screening is not None:
         sc = result.screening
-        doc.add("p", f"按通知第五、八部分及公示要求逐人审查：共有 {len(sc.screened_out)} 个人选（单位）不符合条件，"
+        doc.add("p", f"{screening_basis(rs)}逐人审查：共有 {len(sc.screened_out)} 个人选（单位）不符合条件，"
                      "未参加评选；明细见 screening.csv。")
         heads = ["推荐单位", "奖项", "报送", "符合条件", "名额", "缺额"]
         rows = [[u.unit, rs.award(u.award).name_zh if u.award in {a.id for a in rs.awards} else u.award,

@@ -304,7 +304,7 @@ def forms_differences(folder: Path, inputs: Inputs, result: SelectionResult | No
 
 def format_written(written: FormsWritten, where: Path | str) -> str:
     """The terminal summary of write_forms."""
-    labels = [("consultation", _("consultation forms (附件2/附件3)")), ("bundle", _("department bundles")),
+    labels = [("consultation", _("consultation forms")), ("bundle", _("department bundles")),
               ("tracker", _("clearance tracker")), ("pledge", _("pledges (承诺书)")),
               ("public_list", _("public list (公示名单)")), ("approval", _("approval forms (推荐审批表)"))]
     lines = [_("Forms written to {path}/:", path=where)]

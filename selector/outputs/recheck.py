@@ -29,12 +29,13 @@ from selector.outputs.privacy import public_id_map
 from selector.outputs.recheck_numbers import check_adjustment, check_numbers, check_resolved
 from selector.outputs.record import (
     VerifyReport,
+    changed_since_the_run,
     check_inputs,
     ids_diff,
     output_files,
     read_audit,
     sha256_file,
-    short_digest,
+    some_ids,
 )
 from selector.outputs.sheets import add_xlsx_sheet, csv_safe, csv_text, write_csv, write_xlsx
 from selector.outputs.slates import (
@@ -70,7 +71,6 @@ def _inside(folder: Path, name: object) -> bool:
 
 
 def _check_outputs(report: VerifyReport, folder: Path, audit: dict) -> None:
-
     if not isinstance(audit["outputs"], dict):
         audit["outputs"] = {}
     outside = [str(n) for n in audit["outputs"] if not _inside(folder, n)]
@@ -83,17 +83,17 @@ def _check_outputs(report: VerifyReport, folder: Path, audit: dict) -> None:
     for name, digest in audit["outputs"].items():
         p = folder / name
         if not p.exists():
-            changed.append(f"{name} is missing")
+            changed.append(_("{name} is missing", name=name))
         elif not p.is_file():
-            changed.append(f"{name} is not a regular file")
+            changed.append(_("{name} is not a regular file", name=name))
         elif sha256_file(p) != digest:
-            changed.append(f"{name} changed since the run (SHA-256 recorded {short_digest(digest)}, now "
-                           f"{short_digest(sha256_file(p))})")
-    report.add("output files as written", not changed,
-               "; ".join(changed) or f"{len(audit['outputs'])} files have their recorded SHA-256")
+            changed.append(changed_since_the_run(name, digest, sha256_file(p)))
+    report.add(_("output files as written"), not changed, _("; ").join(changed) or _(
+        "{n} files have their recorded SHA-256", n=len(audit["outputs"])))
     extra = [name for name in output_files(folder) if name not in audit["outputs"]]
     if extra:
-        report.add("files not in the record", True, "added after the run (not checked): " + ", ".join(extra))
+        report.add(_("files not in the record"), True, _("added after the run (not checked): {names}",
+                                                          names=", ".join(extra)))
 
 
 def _as_csv(ids: list[str], public: dict[str, str] | None = None) -> list[str]:
@@ -103,7 +103,6 @@ def _as_csv(ids: list[str], public: dict[str, str] | None = None) -> list[str]:
 
 
 def _read_csv_rows(path: Path) -> list[list[str]]:
-
     with open(path, encoding="utf-8-sig", newline="") as f:
         return list(csv.reader(f))
 
@@ -111,9 +110,9 @@ def _read_csv_rows(path: Path) -> list[list[str]]:
 def _csv_diff(name: str, file_rows: list[list[str]], new_rows: list[list[str]]) -> str:
     """The first few cells where a slate CSV differs from the one the inputs give."""
     if not file_rows or not new_rows:
-        return f"{name} is empty"
+        return _("{name} is empty", name=name)
     if file_rows[0] != new_rows[0]:
-        return f"{name}: the header differs from the one the inputs give"
+        return _("{name}: the header differs from the one the inputs give", name=name)
     header = new_rows[0]
     diffs = []
     for i, (a, b) in enumerate(zip(file_rows[1:], new_rows[1:]), start=2):
@@ -122,10 +121,25 @@ def _csv_diff(name: str, file_rows: list[list[str]], new_rows: list[list[str]]) 
             vb = b[j] if j < len(b) else ""
             if va != vb:
                 ident = b[header.index("id")] if "id" in header else ""
-                diffs.append(f"line {i} ({ident}) column {h}: the file has '{va}', the inputs give '{vb}'")
+                diffs.append(_("line {line} ({id}) column {column}: the file has '{file}', the inputs give "
+                               "'{inputs}'", line=i, id=ident, column=h, file=va, inputs=vb))
     if len(file_rows) != len(new_rows):
-        diffs.append(f"{len(file_rows) - 1} rows in the file, {len(new_rows) - 1} from the inputs")
-    return f"{name}: " + "; ".join(diffs[:5]) + (f"; … {len(diffs) - 5} more" if len(diffs) > 5 else "")
+        diffs.append(_("{file} rows in the file, {inputs} from the inputs", file=len(file_rows) - 1,
+                       inputs=len(new_rows) - 1))
+    more = _("; … {n} more", n=len(diffs) - 5) if len(diffs) > 5 else ""
+    return f"{name}: " + _("; ").join(diffs[:5]) + more
+
+
+def _screening_diff(recorded: list[str], now: list[str]) -> str:
+    """Where screening the inputs again differs from the screening the folder recorded."""
+    parts = []
+    flagged = sorted(set(now) - set(recorded))
+    cleared = sorted(set(recorded) - set(now))
+    if flagged:
+        parts.append(_("re-screening lists {ids} as ineligible, recorded eligible", ids=some_ids(flagged)))
+    if cleared:
+        parts.append(_("re-screening lacks {ids} recorded ineligible", ids=some_ids(cleared)))
+    return _("; ").join(parts)
 
 
 def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
@@ -141,18 +155,20 @@ def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
     try:
         result = SelectionResult.model_validate_json(summary_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        report.add("summary.json", False, f"cannot be read: {str(e).splitlines()[0]}")
+        report.add("summary.json", False, _("cannot be read: {error}", error=str(e).splitlines()[0]))
         return report
     if result.status != audit["status"]:
-        report.add("status", False, f"summary.json says {result.status}, audit.json {audit['status']}")
+        report.add(_("status"), False, _("summary.json says {mine}, audit.json {theirs}", mine=result.status,
+                                         theirs=audit["status"]))
     for award, rec in audit["awards"].items():
         mine = result.awards.get(award)
         if mine is None:
-            report.add(f"slate {award}", False, f"summary.json has no award {award}")
+            report.add(_("slate {award}", award=award), False, _("summary.json has no award {award}", award=award))
             continue
         diff = ids_diff("summary.json", rec["selected"], mine.selected)
         if diff or mine.merit != rec["merit"]:
-            report.add(f"slate {award}", False, diff or f"summary.json merit {mine.merit}, audit.json {rec['merit']}")
+            report.add(_("slate {award}", award=award), False, diff or _(
+                "summary.json merit {mine}, audit.json {theirs}", mine=mine.merit, theirs=rec["merit"]))
     if paths is None:
         return report
     roles = dict(paths)
@@ -160,7 +176,7 @@ def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
     scenario = roles.pop("scenario", None)
     skip_hidden = bool((audit.get("reading") or {}).get("skip_hidden_rows", False))
     if rules is None:
-        report.add("inputs", False, "the record names no rule set")
+        report.add(_("inputs"), False, _("the record names no rule set"))
         return report
     try:
         if scenario is not None:  # a what-if run: the same files with the scenario's overrides applied again
@@ -168,13 +184,15 @@ def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
         else:
             inputs = load_inputs(rules, roles, quotas, skip_hidden)
     except InputErrors as e:
-        report.add("inputs read back", False, "; ".join(str(p) for p in e.problems[:5]))
+        report.add(_("inputs read back"), False, _("; ").join(str(p) for p in e.problems[:5]))
         return report
-    report.add("inputs read back", True, ", ".join(f"{k}: {len(p)} candidates" for k, p in inputs.pools.items()))
+    report.add(_("inputs read back"), True, _(", ").join(_("{pool}: {n} candidates", pool=k, n=len(p))
+                                                        for k, p in inputs.pools.items()))
 
     if not any_slate(result):  # no pool has a slate (a partial run still re-checks the pools that have one)
         _check_expected_files(report, folder, inputs, result, audit)
-        report.add("slate", True, f"no slate recorded (status {result.status}); nothing more to re-check")
+        report.add(_("recorded slate"), True, _("no slate recorded (status {status}); nothing more to re-check",
+                                       status=result.status))
         if resolve:
             check_resolved(report, inputs, result, audit)
         return report
@@ -201,13 +219,13 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
             continue
         path = folder / f"{award.id}.csv"
         if not path.exists():
-            report.add(f"{award.id}.csv", False, "missing")
+            report.add(f"{award.id}.csv", False, _("missing"))
             continue
         rows = _read_csv_rows(path)
         header = rows[0] if rows else []
         titles = slate_titles(inputs, award)
         if titles.get("id", "id") not in header:
-            report.add(f"{award.id}.csv", False, "has no id column")
+            report.add(f"{award.id}.csv", False, _("has no id column"))
             continue
         k = header.index(titles.get("id", "id"))
         ids = [r[k] for r in rows[1:] if len(r) > k]
@@ -218,11 +236,12 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
             if sub.parent == award.id and titles.get(sub.id, sub.id) in header:
                 j = header.index(titles.get(sub.id, sub.id))
                 marked = [r[k] for r in rows[1:] if len(r) > j and r[j] == _("yes")]
-                d = ids_diff(f"{award.id}.csv column {sub.id}", _as_csv(slate.get(sub.id, []), public), marked)
+                d = ids_diff(_("{file} column {award}", file=f"{award.id}.csv", award=sub.id),
+                             _as_csv(slate.get(sub.id, []), public), marked)
                 if d:
                     problems.append(d)
-        report.add(f"{award.id}.csv lists the recorded slate", not problems, "; ".join(problems) or
-                   f"{len(ids)} ids")
+        report.add(_("{file} lists the recorded slate", file=f"{award.id}.csv"), not problems,
+                   _("; ").join(problems) or _("{n} ids", n=len(ids)))
     # eligibility as recorded, and as the inputs give it now
     ineligible: set[str] = set((audit.get("screening") or {}).get("ineligible", []))
     if result.screening is None and rs.eligibility:  # re-screened even when the record has no screening
@@ -231,18 +250,16 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
         ineligible |= {s.id for s in result.screening.screened_out}
         try:
             now = {c.id for c in screen(inputs.ruleset, inputs.pools, inputs.quotas).screened_out}
-            d = ids_diff("re-screening", sorted(ineligible), sorted(now)).replace(
-                "not in the recorded slate", "as ineligible, recorded eligible").replace(
-                "of the recorded slate", "recorded ineligible")
-            report.add("eligibility screening", not d, d or f"{len(now)} screened out, as recorded")
+            d = _screening_diff(sorted(ineligible), sorted(now))
+            report.add(_("re-screening"), not d, d or _("{n} screened out, as recorded", n=len(now)))
             ineligible |= now
         except InputErrors as e:
-            report.add("eligibility screening", False, "; ".join(str(p) for p in e.problems[:3]))
+            report.add(_("re-screening"), False, _("; ").join(str(p) for p in e.problems[:3]))
     # every rule, by the independent verifier
     vr = verify_slate(rs, {k: inputs.pools[k] for k in solved}, inputs.quotas, slate, ineligible,
                       fixed=fixed_in(inputs, solved))
-    report.add("every rule holds (independent verifier)", vr.ok,
-               "; ".join(vr.violations[:8]) or f"{len(vr.checks)} rules, seats and unit quotas checked")
+    report.add(_("every rule holds (independent verifier)"), vr.ok,
+               _("; ").join(vr.violations[:8]) or _("{n} rules, seats and unit quotas checked", n=len(vr.checks)))
     # merit as recorded
     bad = []
     for award in rs.awards:
@@ -252,8 +269,9 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
         merit = sum((scores[c] for c in slate[award.id] if c in scores), Decimal(0))
         recorded = Decimal(result.awards[award.id].merit)
         if merit != recorded:
-            bad.append(f"{award.id}: the inputs give merit {merit}, recorded {recorded}")
-    report.add("merit as recorded", not bad, "; ".join(bad) or ", ".join(
+            bad.append(_("{award}: the inputs give merit {merit}, recorded {recorded}", award=award.id, merit=merit,
+                         recorded=recorded))
+    report.add(_("merit as recorded"), not bad, _("; ").join(bad) or ", ".join(
         f"{a} {r.merit}" for a, r in result.awards.items()))
 
 
@@ -268,10 +286,10 @@ def _check_regenerated(report: VerifyReport, folder: Path, inputs: Inputs, resul
         new = csv_text(frame)
         old = path.read_bytes().decode("utf-8-sig", errors="replace")
         if new != old:
-            report.add(f"{award_id}.csv regenerates", False,
+            report.add(_("{name} regenerates", name=f"{award_id}.csv"), False,
                        _csv_diff(path.name, _read_csv_rows(path), list(csv.reader(io.StringIO(new)))))
         else:
-            report.add(f"{award_id}.csv regenerates", True, "byte for byte")
+            report.add(_("{name} regenerates", name=f"{award_id}.csv"), True, _("byte for byte"))
     with tempfile.TemporaryDirectory() as tmp:
         sheets, budget = write_tables_and_budget(Path(tmp), inputs, result)
         _regenerate_rest(Path(tmp), folder, inputs, result, audit, sheets, budget)
@@ -282,11 +300,12 @@ def _check_regenerated(report: VerifyReport, folder: Path, inputs: Inputs, resul
             if not mine.exists():
                 continue
             if not theirs.exists():
-                report.add(f"{name} regenerates", False, "missing from the folder")
+                report.add(_("{name} regenerates", name=name), False, _("missing from the folder"))
             elif mine.read_bytes() != theirs.read_bytes():
-                report.add(f"{name} regenerates", False, "differs from the one the inputs and the slate give")
+                report.add(_("{name} regenerates", name=name), False,
+                           _("differs from the one the inputs and the slate give"))
             else:
-                report.add(f"{name} regenerates", True, "byte for byte")
+                report.add(_("{name} regenerates", name=name), True, _("byte for byte"))
 
     if (folder / FORMS_DIR).is_dir():  # issue 17: the forms, regenerated from the inputs and the recorded slate
         differ, n = forms_differences(folder / FORMS_DIR, inputs, result)
@@ -340,7 +359,7 @@ def _check_unrecorded_screening(report: VerifyReport, inputs: Inputs, slate: dic
     try:
         now = {c.id for c in screen(inputs.ruleset, inputs.pools, inputs.quotas).screened_out}
     except InputErrors as e:
-        report.add("eligibility screening", False, "; ".join(str(p) for p in e.problems[:3]))
+        report.add(_("re-screening"), False, _("; ").join(str(p) for p in e.problems[:3]))
         return
     inside = sorted(now & {c for ids in slate.values() for c in ids})
     problems = []
@@ -348,7 +367,7 @@ def _check_unrecorded_screening(report: VerifyReport, inputs: Inputs, slate: dic
         problems.append(_("the slate holds candidates the inputs screen out: {ids}", ids=", ".join(inside[:8])))
     if "screening.csv" in audit["outputs"]:
         problems.append(_("summary.json records no screening, but the folder holds screening.csv"))
-    report.add("eligibility screening", not problems, "; ".join(problems) or _(
+    report.add(_("re-screening"), not problems, _("; ").join(problems) or _(
         "no screening recorded; none of the {n} the inputs screen out is in the slate", n=len(now)))
 
 

@@ -142,11 +142,11 @@ def check_adjustment(report: VerifyReport, folder: Path, audit: dict, result: Se
     pub_folder = Path(link["published"]["folder"])
     pub_audit = pub_folder / AUDIT_FILE
     if not pub_audit.exists():
-        report.add("adjustment: published record", False, _("{path} is missing", path=pub_audit))
+        report.add(_("adjustment: published record"), False, _("{path} is missing", path=pub_audit))
         return
     now = sha256_file(pub_audit)
     same = now == link["published"]["audit_sha256"]
-    report.add("adjustment: published record", same,
+    report.add(_("adjustment: published record"), same,
                _("{path}: SHA-256 {sha} as recorded", path=pub_audit, sha=now[:12]) if same else
                _("{path} changed since the adjustment (recorded {old}, now {new})", path=pub_audit,
                  old=link["published"]["audit_sha256"][:12], new=now[:12]))
@@ -155,13 +155,13 @@ def check_adjustment(report: VerifyReport, folder: Path, audit: dict, result: Se
     published = json.loads(pub_audit.read_text(encoding="utf-8"))
     differ = [role for role, rec in audit["inputs"].items()
               if published["inputs"].get(role, {}).get("sha256") != rec.get("sha256")]
-    report.add("adjustment: same inputs as the published run", not differ, ", ".join(differ) or
+    report.add(_("adjustment: same inputs as the published run"), not differ, ", ".join(differ) or
                _("{n} input files", n=len(audit["inputs"])))
     slate = {a: set(r.selected) for a, r in result.awards.items()}
     wrong = [c for c in link["remove"] if any(c in s for s in slate.values())]
     tops = {a for a, rec in published["awards"].items()}
     missing = [c for c in link["add"] if not any(c in slate[a] for a in tops if a in slate)]
-    report.add("adjustment: forced candidates", not wrong and not missing,
+    report.add(_("adjustment: forced candidates"), not wrong and not missing,
                "; ".join([_("removed but selected: {ids}", ids=", ".join(wrong))] * bool(wrong)
                          + [_("added but not selected: {ids}", ids=", ".join(missing))] * bool(missing))
                or _("{r} removed, {a} added", r=len(link["remove"]), a=len(link["add"])))
@@ -171,5 +171,5 @@ def check_adjustment(report: VerifyReport, folder: Path, audit: dict, result: Se
         new = slate.get(a, set())
         if sorted(old - new) != sorted(rec["leave"]) or sorted(new - old) != sorted(rec["enter"]):
             bad.append(a)
-    report.add("adjustment: leavers and entrants as recorded", not bad, ", ".join(bad) or _(
+    report.add(_("adjustment: leavers and entrants as recorded"), not bad, ", ".join(bad) or _(
         "{n} changes", n=sum(len(r["leave"]) + len(r["enter"]) for r in link["changes"].values())))

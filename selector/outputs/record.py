@@ -21,7 +21,7 @@ from pathlib import Path
 from selector.domain import SelectionResult
 from selector.engine.solve import SolverSettings
 from selector.errors import InputErrors, InputProblem
-from selector.i18n import current_lang
+from selector.i18n import _, current_lang
 from selector.reading.inputs import Inputs
 from selector.reading.tables import split_sheet
 
@@ -146,18 +146,18 @@ def read_audit(folder: Path) -> dict:
     folder = Path(folder)
     path = folder / AUDIT_FILE
     if not folder.is_dir():
-        raise InputErrors([InputProblem(str(folder), "not a folder")])
+        raise InputErrors([InputProblem(str(folder), _("not a folder"))])
     if not path.exists():
-        raise InputErrors([InputProblem(str(path), "no audit.json: not a result folder of `selector select`")])
+        raise InputErrors([InputProblem(str(path), _("no audit.json: not a result folder of `selector select`"))])
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
-        raise InputErrors([InputProblem(str(path), f"not readable JSON: {e}")]) from None
+        raise InputErrors([InputProblem(str(path), _("not readable JSON: {error}", error=e))]) from None
     if not isinstance(data, dict) or data.get("format") != AUDIT_FORMAT:
-        raise InputErrors([InputProblem(str(path), f"not an audit record of format {AUDIT_FORMAT}")])
+        raise InputErrors([InputProblem(str(path), _("not an audit record of format {format}", format=AUDIT_FORMAT))])
     for key in ("inputs", "outputs", "awards", "status"):
         if key not in data:
-            raise InputErrors([InputProblem(str(path), f"audit record lacks '{key}'")])
+            raise InputErrors([InputProblem(str(path), _("audit record lacks '{key}'", key=key))])
     return data
 
 
@@ -171,6 +171,15 @@ def _locate(rec: dict, folder: Path) -> Path | None:
     return None
 
 
+def changed_since_the_run(path: object, recorded: str, now: str, sizes: tuple[object, object] | None = None) -> str:
+    """'x.csv changed since the run (SHA-256 recorded 3f2a…, now 9b1c…)', with the sizes when given."""
+    if sizes is None:
+        return _("{path} changed since the run (SHA-256 recorded {old}, now {new})", path=path,
+                 old=short_digest(recorded), new=short_digest(now))
+    return _("{path} changed since the run (SHA-256 recorded {old}, now {new}; {before} bytes recorded, {after} now)",
+             path=path, old=short_digest(recorded), new=short_digest(now), before=sizes[0], after=sizes[1])
+
+
 def check_inputs(report: VerifyReport, folder: Path, audit: dict) -> dict[str, Path] | None:
     """Input hashes; returns role -> path of every input when all exist."""
     found: dict[str, Path] = {}
@@ -178,37 +187,43 @@ def check_inputs(report: VerifyReport, folder: Path, audit: dict) -> dict[str, P
     for name, rec in (audit.get("read_files") or {}).items():  # the scenario's bases and extra files
         p = _locate(rec, folder) if isinstance(rec, dict) else None
         if p is None:
-            report.add(f"input {name}", False, f"{name} is missing: it cannot be re-checked")
+            report.add(_("input {role}", role=name), False, _("{path} is missing: it cannot be re-checked", path=name))
             missing = True
         elif sha256_file(p) != rec.get("sha256"):
-            report.add(f"input {name}", False, f"{p} changed since the run (SHA-256 recorded "
-                       f"{short_digest(rec.get('sha256', ''))}, now {short_digest(sha256_file(p))})")
+            report.add(_("input {role}", role=name), False, changed_since_the_run(p, rec.get("sha256", ""),
+                                                                                   sha256_file(p)))
     for role, rec in audit["inputs"].items():
         p = _locate(rec, folder)
         if p is None:
-            report.add(f"input {role}", False, f"{rec.get('path')} is missing: it cannot be re-checked")
+            report.add(_("input {role}", role=role), False, _("{path} is missing: it cannot be re-checked",
+                                                              path=rec.get("path")))
             missing = True
             continue
         now = sha256_file(p)
         if now != rec.get("sha256"):
-            report.add(f"input {role}", False, f"{p} changed since the run (SHA-256 recorded "
-                       f"{short_digest(rec.get('sha256', ''))}, now {short_digest(now)}; "
-                       f"{rec.get('bytes')} bytes recorded, "
-                       f"{p.stat().st_size} now)")
+            report.add(_("input {role}", role=role), False, changed_since_the_run(
+                p, rec.get("sha256", ""), now, (rec.get("bytes"), p.stat().st_size)))
         else:
-            report.add(f"input {role}", True, f"{p}: SHA-256 {short_digest(now)} as recorded")
+            report.add(_("input {role}", role=role), True, _("{path}: SHA-256 {sha} as recorded", path=p,
+                                                             sha=short_digest(now)))
         found[role] = p if "sheet" not in rec else Path(f"{p}#{rec['sheet']}")
     return None if missing else found
 
 
 def ids_diff(what: str, recorded: list[str], now: list[str]) -> str:
+    """How a list of ids (`what`: a file, a column) differs from the recorded slate; '' when it does not."""
     extra = sorted(set(now) - set(recorded))
     gone = sorted(set(recorded) - set(now))
     parts = []
     if extra:
-        parts.append(f"{what} lists {', '.join(extra[:8])}{' …' if len(extra) > 8 else ''} not in the recorded slate")
+        parts.append(_("{what} lists {ids} not in the recorded slate", what=what, ids=some_ids(extra)))
     if gone:
-        parts.append(f"{what} lacks {', '.join(gone[:8])}{' …' if len(gone) > 8 else ''} of the recorded slate")
+        parts.append(_("{what} lacks {ids} of the recorded slate", what=what, ids=some_ids(gone)))
     if not parts and len(now) != len(recorded):
-        parts.append(f"{what} lists {len(now)} ids, the recorded slate {len(recorded)}")
-    return "; ".join(parts)
+        parts.append(_("{what} lists {n} ids, the recorded slate {m}", what=what, n=len(now), m=len(recorded)))
+    return _("; ").join(parts)
+
+
+def some_ids(ids: list[str]) -> str:
+    """At most eight ids, then … (a message names a few, not thousands)."""
+    return ", ".join(ids[:8]) + (" …" if len(ids) > 8 else "")

@@ -87,7 +87,7 @@ def summary_sheet(inputs: Inputs, result: SelectionResult, table: SummaryTable) 
             else:
                 cells.append(xlsx_cell(spec, c.column, row.get(c.column)))
         rows.append(cells)
-    counts = [f"共 {len(rows)} {'名' if award.pool == 'individuals' else '个'}"]
+    counts = [f"共 {len(rows)} {spec.counter_zh}"]
     for sid, ids in subsets.items():
         counts.append(f"其中{rs.award(sid).name_zh} {len(ids)} 名")
     return SummarySheet(table, table_file(table), [c.title for c in columns], [c.width for c in columns], rows,

@@ -51,11 +51,13 @@ def format_result(inputs: Inputs, result: SelectionResult) -> str:
                  status=status_word(result.status))
     else:  # no empty parentheses (issue 14)
         head = _("{title} — result: {status}", title=ruleset_title(rs), status=status_word(result.status))
-    if result.verified:
-        head += _(", verified by the independent checker")
-    out = [head]
     missing = [a for a in rs.awards if a.parent is None and a.pool in result.pools
                and not has_slate(result.pools[a.pool].status)]
+    if result.verified and missing:  # a partial run: what was verified is the slates there are (issue 12)
+        head += _(", the awards with a slate verified by the independent checker")
+    elif result.verified:
+        head += _(", verified by the independent checker")
+    out = [head]
     for p in result.pools.values():
         gap = _(", gap {gap}", gap=f"{p.gap:.4%}") if p.gap is not None and (p.gap or p.status == "feasible") else ""
         uniq = {True: _(", unique under the tie-break"), False: _(", ties broken lexicographically"),

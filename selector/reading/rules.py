@@ -80,6 +80,7 @@ class PoolSpec(_Strict):
 
     label_zh: str = ""
     label_en: str = ""
+    counter_zh: str = "名"  # the measure word of one entry in Chinese totals: 共 180 名; collectives: 个
     base_aliases: dict[str, list[str]] = Field(default_factory=dict)  # id/name/unit/score -> headers
     attributes: list[Attribute] = Field(default_factory=list)
 
