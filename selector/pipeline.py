@@ -109,7 +109,7 @@ def select_screened(inputs: Inputs, settings: SolverSettings = SolverSettings(),
     """Screen, then select among the eligible only; the result carries the screening summary.
     `progress(step)` is told each step as it starts (the CLI shows it)."""
     tell = progress or (lambda _step: None)
-    tell(_("eligibility screening"))
+    tell(_("screening eligibility"))
     screening = screen_inputs(inputs)
     result = select(inputs, settings, eligible=screening.masks, pool_solver=pool_solver, progress=lambda kind: tell(
         _("solving {pool} (merit, special class, tie-break, uniqueness)",

@@ -87,7 +87,7 @@ def explain(scenario: opt.ScenarioArg = None, rules: opt.RulesOpt = None, pool: 
     inputs = command_inputs(scenario, rules, pool, (individuals, collectives), quotas, skip_hidden_rows)
     atomic.check_output_dir(out, force, inputs.all_files())  # refuse before solving, not after
     with progress() as step:
-        step(_("eligibility screening"))
+        step(_("screening eligibility"))
         screening = screen_inputs(inputs)
         explanation = explain_inputs(inputs, eligible=screening.masks, prices=True, screening=screening,
                                      progress=explain_step(inputs, step))

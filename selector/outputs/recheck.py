@@ -251,15 +251,21 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
         try:
             now = {c.id for c in screen(inputs.ruleset, inputs.pools, inputs.quotas).screened_out}
             d = _screening_diff(sorted(ineligible), sorted(now))
-            report.add(_("re-screening"), not d, d or _("{n} screened out, as recorded", n=len(now)))
+            report.add(_("eligibility screening"), not d, d or _("{n} screened out, as recorded", n=len(now)))
             ineligible |= now
         except InputErrors as e:
-            report.add(_("re-screening"), False, _("; ").join(str(p) for p in e.problems[:3]))
+            report.add(_("eligibility screening"), False, _("; ").join(str(p) for p in e.problems[:3]))
     # every rule, by the independent verifier
     vr = verify_slate(rs, {k: inputs.pools[k] for k in solved}, inputs.quotas, slate, ineligible,
                       fixed=fixed_in(inputs, solved))
     report.add(_("every rule holds (independent verifier)"), vr.ok,
                _("; ").join(vr.violations[:8]) or _("{n} rules, seats and unit quotas checked", n=len(vr.checks)))
+    # the counts summary.json records (the report, plots and what-if show them) are the verifier's
+    counted = {c.id: (c.count, c.whole, c.ok, c.short) for c in vr.checks}
+    wrong = [r.id for r in result.rules if counted.get(r.id, (r.count, r.whole, r.ok, r.short))
+             != (r.count, r.whole, r.ok, r.short)]
+    report.add(_("every rule's count as recorded"), not wrong, _("summary.json counts differently: {rules}",
+                                                                 rules=", ".join(wrong[:8])) if wrong else "")
     # merit as recorded
     bad = []
     for award in rs.awards:
@@ -359,7 +365,7 @@ def _check_unrecorded_screening(report: VerifyReport, inputs: Inputs, slate: dic
     try:
         now = {c.id for c in screen(inputs.ruleset, inputs.pools, inputs.quotas).screened_out}
     except InputErrors as e:
-        report.add(_("re-screening"), False, _("; ").join(str(p) for p in e.problems[:3]))
+        report.add(_("eligibility screening"), False, _("; ").join(str(p) for p in e.problems[:3]))
         return
     inside = sorted(now & {c for ids in slate.values() for c in ids})
     problems = []
@@ -367,7 +373,7 @@ def _check_unrecorded_screening(report: VerifyReport, inputs: Inputs, slate: dic
         problems.append(_("the slate holds candidates the inputs screen out: {ids}", ids=", ".join(inside[:8])))
     if "screening.csv" in audit["outputs"]:
         problems.append(_("summary.json records no screening, but the folder holds screening.csv"))
-    report.add(_("re-screening"), not problems, _("; ").join(problems) or _(
+    report.add(_("eligibility screening"), not problems, _("; ").join(problems) or _(
         "no screening recorded; none of the {n} the inputs screen out is in the slate", n=len(now)))
 
 
