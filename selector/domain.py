@@ -39,6 +39,8 @@ class RuleResult(_Model):
     short: int  # people short of the bound (soft rules may be > 0)
     count: int = 0  # members of the rule's group in the slate, as the verifier counted them
     whole: int | None = None  # the count of the share's whole (`of`) in the slate; None for a count rule
+    least: int | None = None  # the bound in whole people for that whole (reading/kinds.bound): at least ...
+    most: int | None = None  # ... and at most; both None for a rule held in each unit (its bound differs by unit)
 
 
 class UnitResult(_Model):

@@ -18,6 +18,7 @@ from selector.engine.prune import solve_pool
 from selector.engine.session import SolverSettings
 from selector.engine.solve import PoolSolution
 from selector.i18n import _, label
+from selector.reading import kinds
 from selector.reading.eligibility import Screening, screen
 from selector.reading.inputs import Inputs, fixed_in, load_inputs
 from selector.verify import verify_slate
@@ -77,9 +78,11 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
         by_id = {c.id: c for c in report.checks}
         for r in rs.of_pools(solved).rules:
             c = by_id[r.id]
+            b = kinds.bound(r, c.whole) if not r.scoped else None
             rules_out.append(RuleResult(id=r.id, clause=r.clause, text=r.text, award=r.award, hard=r.hard,
                                         required=c.required, achieved=c.achieved, ok=c.ok, short=c.short,
-                                        count=c.count, whole=c.whole))
+                                        count=c.count, whole=c.whole, least=b.low if b else None,
+                                        most=b.high if b else None))
         for award_id, fill in report.unit_fill.items():
             for unit, (filled, quota) in fill.items():
                 units_out.append(UnitResult(award=award_id, unit=unit, quota=quota, filled=filled))
