@@ -392,3 +392,9 @@ def test_the_tie_break_sentence_is_in_the_readers_language(notice):
         en = rs.tie_break.wording
     assert zh.startswith("总分") and "Among" not in zh
     assert en.startswith("Among slates of equal merit")
+
+
+def test_a_partial_run_says_the_awards_with_a_slate_are_verified(unit_short):
+    """issue 18 (12's leftover): not '结果：无名单，已通过独立核验', which reads as if no slate were verified."""
+    text = unit_short[2].output
+    assert "有名单的奖项已通过独立核验" in text and "无名单，已通过独立核验" not in text

@@ -197,10 +197,10 @@ def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
             check_resolved(report, inputs, result, audit)
         return report
     _check_expected_files(report, folder, inputs, result, audit)
-    with language(audit.get("lang", "en")):  # the tables were written in this language (English before it was kept)
-        _check_slate(report, folder, inputs, result, audit)
-        _check_regenerated(report, folder, inputs, result, audit)
-    check_numbers(report, inputs, result, audit)  # its messages in the reader's language, not the record's
+    tables_in = audit.get("lang", "en")  # the tables were written in this language (English before it was kept)
+    _check_slate(report, folder, inputs, result, audit, tables_in)  # the messages: in the reader's language
+    _check_regenerated(report, folder, inputs, result, audit, tables_in)
+    check_numbers(report, inputs, result, audit)
     if "adjustment" in audit:  # a folder of `selector adjust`: its link to the published one (issue 15)
         check_adjustment(report, folder, audit, result)
     if resolve:
@@ -208,7 +208,8 @@ def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
     return report
 
 
-def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: SelectionResult, audit: dict) -> None:
+def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: SelectionResult, audit: dict,
+                 tables_in: str) -> None:
     solved = [k for k, p in result.pools.items() if status_has_slate(p.status)]
     rs = inputs.ruleset.of_pools(solved)  # a pool with no slate has nothing to re-check
     report.slate_checked = True
@@ -223,7 +224,8 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
             continue
         rows = _read_csv_rows(path)
         header = rows[0] if rows else []
-        titles = slate_titles(inputs, award)
+        with language(tables_in):  # the CSV's headers and marks, as the run wrote them
+            titles, yes = slate_titles(inputs, award), _("yes")
         if titles.get("id", "id") not in header:
             report.add(f"{award.id}.csv", False, _("has no id column"))
             continue
@@ -235,7 +237,7 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
         for sub in rs.awards:
             if sub.parent == award.id and titles.get(sub.id, sub.id) in header:
                 j = header.index(titles.get(sub.id, sub.id))
-                marked = [r[k] for r in rows[1:] if len(r) > j and r[j] == _("yes")]
+                marked = [r[k] for r in rows[1:] if len(r) > j and r[j] == yes]
                 d = ids_diff(_("{file} column {award}", file=f"{award.id}.csv", award=sub.id),
                              _as_csv(slate.get(sub.id, []), public), marked)
                 if d:
@@ -282,10 +284,12 @@ def _check_slate(report: VerifyReport, folder: Path, inputs: Inputs, result: Sel
 
 
 def _check_regenerated(report: VerifyReport, folder: Path, inputs: Inputs, result: SelectionResult,
-                       audit: dict) -> None:
-    """The slate CSVs, summary tables and budget, regenerated from the inputs and the recorded slate,
-    equal the folder's files byte for byte."""
-    for award_id, frame in slate_tables(inputs, result).items():
+                       audit: dict, tables_in: str) -> None:
+    """The slate CSVs, summary tables, budget, report and forms, regenerated from the inputs and the recorded
+    slate in the language the run wrote them (`tables_in`), equal the folder's files byte for byte."""
+    with language(tables_in):
+        tables = slate_tables(inputs, result)
+    for award_id, frame in tables.items():
         path = folder / f"{award_id}.csv"
         if not path.exists():
             continue
@@ -297,8 +301,9 @@ def _check_regenerated(report: VerifyReport, folder: Path, inputs: Inputs, resul
         else:
             report.add(_("{name} regenerates", name=f"{award_id}.csv"), True, _("byte for byte"))
     with tempfile.TemporaryDirectory() as tmp:
-        sheets, budget = write_tables_and_budget(Path(tmp), inputs, result)
-        _regenerate_rest(Path(tmp), folder, inputs, result, audit, sheets, budget)
+        with language(tables_in):
+            sheets, budget = write_tables_and_budget(Path(tmp), inputs, result)
+            _regenerate_rest(Path(tmp), folder, inputs, result, audit, sheets, budget)
         names = [s.file for s in sheets] + ["budget.csv", "budget.xlsx", "screening.csv", "slate.xlsx",
                                             "report.md", "report.html"]
         for name in names:
@@ -314,9 +319,10 @@ def _check_regenerated(report: VerifyReport, folder: Path, inputs: Inputs, resul
                 report.add(_("{name} regenerates", name=name), True, _("byte for byte"))
 
     if (folder / FORMS_DIR).is_dir():  # issue 17: the forms, regenerated from the inputs and the recorded slate
-        differ, n = forms_differences(folder / FORMS_DIR, inputs, result)
-        report.add(_("{folder}/ regenerates", folder=FORMS_DIR), not differ, "; ".join(differ[:5]) + (
-            f"; … {len(differ) - 5}" if len(differ) > 5 else "") or _("{n} files byte for byte", n=n))
+        with language(tables_in):
+            differ, n = forms_differences(folder / FORMS_DIR, inputs, result)
+        report.add(_("{folder}/ regenerates", folder=FORMS_DIR), not differ, _("; ").join(differ[:5]) + (
+            _("; … {n} more", n=len(differ) - 5) if len(differ) > 5 else "") or _("{n} files byte for byte", n=n))
 
 
 def format_verify(report: VerifyReport) -> str:
