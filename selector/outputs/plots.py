@@ -71,6 +71,15 @@ def _style():
         yield
 
 
+def _titled(fig: Figure, folder: Path, stem: str, title: str, legend_of=None, ncols: int = 2) -> list[Path]:
+    """The legend of one panel (`legend_of`) below the figure, the title above it, then PNG and SVG."""
+    if legend_of is not None:
+        fig.legend(*legend_of.get_legend_handles_labels(), loc="outside lower center", ncols=ncols, fontsize=9,
+                   frameon=False)
+    fig.suptitle(title, fontsize=12)
+    return _save(fig, folder, stem, title)
+
+
 def _save(fig: Figure, folder: Path, stem: str, title: str) -> list[Path]:
     out = []
     for ext in ("png", "svg"):
@@ -148,11 +157,7 @@ def plot_unit_fill(inputs: Inputs, result: SelectionResult, folder: Path) -> lis
             ax.set_yticks(y, units, fontsize=9)
             ax.set_xlim(0, max(quota + filled + [1]) * 1.18)
             ax.set_title(f"{award.name_zh} ({award.id})", fontsize=10, loc="left")
-        if awards:
-            fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=9,
-                       frameon=False)
-        fig.suptitle(UNIT_FILL_TITLE, fontsize=12)
-        return _save(fig, folder, "unit_fill", UNIT_FILL_TITLE)
+        return _titled(fig, folder, "unit_fill", UNIT_FILL_TITLE, axes[0] if awards else None, 2)
 
 
 def plot_merit(inputs: Inputs, result: SelectionResult, folder: Path,
@@ -186,10 +191,7 @@ def plot_merit(inputs: Inputs, result: SelectionResult, folder: Path,
             counts = " · ".join(f"{style[k][2].split()[0]} {len(v[0])}" for k, v in groups.items())
             merit = result.awards[award.id].merit if award.id in result.awards else "-"
             ax.set_title(f"{award.name_zh} ({award.id}): 合计 merit {merit} · {counts}", fontsize=10, loc="left")
-        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=9,
-                   frameon=False)
-        fig.suptitle(MERIT_TITLE, fontsize=12)
-        return _save(fig, folder, "merit", MERIT_TITLE)
+        return _titled(fig, folder, "merit", MERIT_TITLE, axes[0], 3)
 
 
 def write_selection_plots(folder: Path, inputs: Inputs, result: SelectionResult,
