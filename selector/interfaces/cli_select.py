@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from selector.analysis.explain import explain_inputs, format_explanation, write_explanation
+from selector.domain import has_slate
 from selector.engine.solve import SolverSettings
 from selector.i18n import _, label
 from selector.interfaces import options as opt
@@ -39,7 +40,7 @@ def select(scenario: opt.ScenarioArg = None, rules: opt.RulesOpt = None, pool: o
     with progress() as step:
         screening, result = select_screened(inputs, SolverSettings(workers=workers, time_limit=time_limit),
                                             progress=step)
-        if any(p.status in ("optimal", "feasible") for p in result.pools.values()) and not result.verified:
+        if any(has_slate(p.status) for p in result.pools.values()) and not result.verified:
             typer.echo(_("Internal error: the solver's slate failed independent verification; nothing written."),
                        err=True)
             for v in result.violations:
@@ -60,7 +61,7 @@ def select(scenario: opt.ScenarioArg = None, rules: opt.RulesOpt = None, pool: o
     for written in forms_written:
         typer.echo("\n" + format_written(written, out / FORMS_DIR))
     written_to(f"{out}/")
-    if result.status not in ("optimal", "feasible"):
+    if not has_slate(result.status):
         forced = [c for e in (explanation or {}).values() for c in e.forced_ineligible]
         if forced:  # the forcing, not the rules, rules every slate out (issue 11, 16)
             typer.echo(_("No slate: {ids} forced in but ineligible (see the reasons above).",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from selector.domain import has_slate
 from selector.i18n import _, set_lang
 
 PROGRESS = "progress.txt"
@@ -71,7 +72,7 @@ def run_base(folder: Path, cwd: Path, rules: Path, pools: dict[str, Path], quota
         _note(folder, _("Screening and solving (proving the best merit can take a while)"))
         settings = SolverSettings()  # the CLI's defaults: 1 worker, no time limit
         screening, result = select_screened(inputs, settings)
-        if result.status in ("optimal", "feasible") and not result.verified:
+        if has_slate(result.status) and not result.verified:
             raise RuntimeError("the solver's slate failed independent verification: "
                                + "; ".join(result.violations))
         explanation = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from selector.domain import has_slate
 from selector.i18n import _, language
 from selector.interfaces.pools import declared_pools
 from selector.interfaces.web.state import Session, Workbench
@@ -60,7 +61,7 @@ def page_context(wb: Workbench, sess: Session) -> dict[str, Any]:
         result = done["result"]
         ctx["result"] = result
         ctx["explanation"] = done["explanation"]
-        ctx["has_slate"] = result.status in ("optimal", "feasible")
+        ctx["has_slate"] = has_slate(result.status)
         with language("en"):  # the page reads the tables by their column codes and translates what it shows
             ctx["tables"] = slate_tables(rnd.inputs, result) if ctx["has_slate"] else {}
         ctx["plots"] = [p.name for p in sorted(base.out.glob("*.png"))]
