@@ -32,6 +32,7 @@ from selector.engine.session import SolverSettings
 from selector.engine.stable import OBJECTIVE_ORDER, StableSolver
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import _, label
+from selector.outputs.masked import mask_data, mask_text
 from selector.outputs.record import AUDIT_FILE, VerifyReport, check_inputs, read_audit, sha256_file
 from selector.pipeline import screen_inputs, select
 from selector.reading.eligibility import Screening
@@ -353,7 +354,7 @@ def format_adjustment(adj: Adjustment) -> str:
                                pool=kind))
                 for r in e.relaxations:
                     lines.append(f"  [{r.kind}] {r.describe()}")
-        return "\n".join(lines)
+        return mask_text("\n".join(lines))
     status = _("proven optimal at every stage") if adj.proven else _(
         "NOT proven optimal (a time limit stopped a stage): the slate meets every rule, fewer changes may exist")
     lines.append(_("Status: {status}; verified by the independent checker: {ok}", status=status,
@@ -391,16 +392,16 @@ def format_adjustment(adj: Adjustment) -> str:
                 else:
                     lines.append("    " + _("kept instead of {other}, the slate breaks no rule: the minimum was "
                                           "not proven", other=entrant))
-    return "\n".join(lines)
+    return mask_text("\n".join(lines))  # ID-card and phone numbers masked
 
 
 def adjustment_json(adj: Adjustment) -> dict:
     def person(p: Person) -> dict:
         return dataclasses.asdict(p)
 
-    return {
-        "published": {"folder": str(adj.published.folder.resolve()), "audit_sha256": adj.published.audit_sha256,
-                      "created": adj.published.audit.get("created")},
+    published = {"folder": str(adj.published.folder.resolve()), "audit_sha256": adj.published.audit_sha256,
+                 "created": adj.published.audit.get("created")}
+    return {"published": published} | mask_data({  # type: ignore[operator]  # ID-card and phone numbers masked
         "remove": adj.remove, "add": adj.add, "status": adj.result.status, "proven": adj.proven,
         "objective_order": OBJECTIVE_ORDER, "stages": adj.record,
         "awards": {a: {"leave": [person(p) for p in ch.leave], "enter": [person(p) for p in ch.enter],
@@ -412,7 +413,7 @@ def adjustment_json(adj: Adjustment) -> dict:
                      "alternatives": [{"instead_of": e.id, "broken": [dataclasses.asdict(b) for b in broken]}
                                       for e, broken in r.alternatives]} for r in adj.reasons],
         "conflicts": adj.clash, "times": adj.times,
-    }
+    })
 
 
 def audit_link(adj: Adjustment) -> dict:

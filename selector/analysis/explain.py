@@ -28,6 +28,7 @@ from selector.analysis.relaxations import (
 from selector.analysis.shortfalls import finding_sentence, shortfall_words
 from selector.analysis.supply import pool_findings
 from selector.i18n import _, label
+from selector.outputs.masked import mask_data, mask_text
 from selector.reading.kinds import rule_name
 from selector.reading.pool import Pool
 from selector.reading.quotas import Quotas
@@ -132,12 +133,12 @@ def explain_inputs(inputs, eligible: dict[str, list[bool]] | None = None, prices
 
 def explanation_json(explanations: dict[str, PoolExplanation]) -> dict:
     """explanation.json: conflicts (lists of rule ids), relaxations and prices, next steps by who can act,
-    and per-pool detail."""
+    and per-pool detail; ID-card and phone numbers masked (ids, names, sentences quoting them)."""
     def relax(r: Relaxation, pool: str) -> dict:
         return {"pool": pool, "kind": r.kind, "changes": r.changes, "text": r.describe(), "merit": r.merit,
                 "slate": r.slate}
 
-    return {
+    return mask_data({  # type: ignore[return-value]
         "conflicts": [c for e in explanations.values() for c in e.conflicts],
         "actions": [{"pool": k, **a.__dict__} for k, e in explanations.items() for a in e.actions],
         "relaxations": [relax(r, k) for k, e in explanations.items() for r in e.relaxations],
@@ -149,7 +150,7 @@ def explanation_json(explanations: dict[str, PoolExplanation]) -> dict:
                       "rules": {rid: t.__dict__ for rid, t in e.rules.items()
                                 if any(rid in c for c in e.conflicts) or any(p.rule == rid for p in e.prices)}}
                   for k, e in explanations.items()},
-    }
+    })
 
 
 def write_explanation(folder, explanations: dict[str, PoolExplanation]) -> None:
@@ -212,4 +213,4 @@ def format_explanation(explanations: dict[str, PoolExplanation], ruleset: RuleSe
                     out.append(f"      {n}. {mark}{a.text}" + _(" ({why}).", why=a.why) + merit)
         else:
             out.append("  " + _("No single change found that makes a slate exist; see the conflicts above."))
-    return "\n".join(out)
+    return mask_text("\n".join(out))  # an id or name holding an ID-card or phone number

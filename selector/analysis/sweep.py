@@ -36,6 +36,7 @@ from selector.engine.model import SelectionModel, build_model, members, quota_ru
 from selector.engine.session import Session, SolverSettings
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import _
+from selector.outputs.masked import mask_data, mask_text
 from selector.outputs.terminal import status_word, text_table
 from selector.pipeline import screen_inputs
 from selector.reading import kinds
@@ -443,7 +444,7 @@ def sweep_rows(sweep: Sweep) -> list[dict]:
                      "whole": "" if p.whole is None else p.whole, "seconds": p.wall_time}
                     | ({"changes": "" if p.changes is None else p.changes}
                        if any(q.changes is not None for q in sweep.points) else {}))
-    return rows
+    return mask_data(rows)  # type: ignore[return-value]  # ID-card and phone numbers masked
 
 
 def format_sweep(sweep: Sweep) -> str:
@@ -472,14 +473,14 @@ def format_sweep(sweep: Sweep) -> str:
         if sweep.clash:
             out.append(_("Why: these rules cannot all hold at once there (drop any one and they can):"))
             out += [f"  {line}" for line in sweep.clash]
-    return "\n".join(out)
+    return mask_text("\n".join(out))
 
 
 def sweep_json(sweep: Sweep) -> dict:
     """sweep.json: the steps (without slates), the first point with no slate and why."""
     first = sweep.first_infeasible
-    return {"kind": sweep.kind, "target": sweep.target, "award": sweep.award, "pool": sweep.pool,
+    return mask_data({"kind": sweep.kind, "target": sweep.target, "award": sweep.award, "pool": sweep.pool,
             "label": sweep.label, "base_value": sweep.base_value, "balance": sweep.balance,
             "strategy": sweep.strategy, "wall_time": sweep.wall_time, "steps": sweep_rows(sweep),
             "first_infeasible": first.value if first is not None else None,
-            "conflict": sweep.conflict, "clash": sweep.clash}
+            "conflict": sweep.conflict, "clash": sweep.clash})  # type: ignore[return-value]

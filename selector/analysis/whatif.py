@@ -20,6 +20,7 @@ from selector.domain import RuleResult, SelectionResult, has_slate
 from selector.engine.session import SolverSettings
 from selector.engine.stable import StableSolver
 from selector.i18n import _
+from selector.outputs.masked import mask_data, mask_table, mask_text
 from selector.outputs.terminal import status_word, text_table
 from selector.pipeline import select_screened
 from selector.reading import kinds
@@ -359,7 +360,7 @@ def format_comparison(cmp: Comparison) -> str:
                     out.append("      " + _("enter: {who}", who="; ".join(str(x) for x in p.entered)))
                 if p.left:
                     out.append("      " + _("leave: {who}", who="; ".join(str(x) for x in p.left)))
-    return "\n".join(out)
+    return mask_text("\n".join(out))  # an id or name holding an ID-card or phone number
 
 
 def _signed(d: str | None) -> str:
@@ -396,18 +397,18 @@ def comparison_frame(cmp: Comparison) -> pd.DataFrame:
                                   for c in cols])
         row("leave vs A", a, "", [" ".join(x.id for x in ent[c.letter].left) if c.letter in ent else ""
                                   for c in cols])
-    return pd.DataFrame(rows, columns=["section", "key", "text", *heads])
+    return mask_table(pd.DataFrame(rows, columns=["section", "key", "text", *heads]))  # ID/phone numbers
 
 
 def comparison_json(cmp: Comparison) -> dict:
-    """whatif.json: everything the comparison shows, structured."""
-    return {
+    """whatif.json: everything the comparison shows, structured (ID-card and phone numbers masked)."""
+    return mask_data({
         "reference": cmp.columns[0].letter,
         "scenarios": [asdict(c) | {"has_slate": c.has_slate} for c in cmp.columns],
         "rules": [asdict(r) for r in cmp.rules],
         "units": [asdict(u) for u in cmp.units],
         "people": [asdict(p) for p in cmp.people],
-    }
+    })
 
 
 def long_frames(cmp: Comparison) -> dict[str, pd.DataFrame]:
@@ -424,7 +425,8 @@ def long_frames(cmp: Comparison) -> dict[str, pd.DataFrame]:
                "id": x.id, "candidate": x.name, "unit": x.unit, "score": x.score}
               for p in cmp.people for change, xs in (("enter", p.entered), ("leave", p.left)) for x in xs]
     changes = [{"scenario": c.letter, "name": c.name, "change": t} for c in cmp.columns for t in c.changes]
-    return {"rules": pd.DataFrame(rules), "units": pd.DataFrame(units),
-            "people": pd.DataFrame(people, columns=["scenario", "name", "award", "change", "id", "candidate",
-                                                    "unit", "score"]),
-            "changes": pd.DataFrame(changes, columns=["scenario", "name", "change"])}
+    frames = {"rules": pd.DataFrame(rules), "units": pd.DataFrame(units),
+              "people": pd.DataFrame(people, columns=["scenario", "name", "award", "change", "id", "candidate",
+                                                      "unit", "score"]),
+              "changes": pd.DataFrame(changes, columns=["scenario", "name", "change"])}
+    return {k: mask_table(f) for k, f in frames.items()}  # ID-card and phone numbers masked

@@ -19,6 +19,7 @@ from selector.outputs import atomic, folders, slates, terminal
 from selector.outputs.clearance import format_missing
 from selector.outputs.form_layout import has_forms, load_templates
 from selector.outputs.forms import FORMS_DIR, format_written
+from selector.outputs.masked import mask_text
 from selector.pipeline import check as run_check
 from selector.pipeline import screen_inputs, select_screened
 
@@ -64,8 +65,8 @@ def select(scenario: opt.ScenarioArg = None, rules: opt.RulesOpt = None, pool: o
     if not has_slate(result.status):
         forced = [c for e in (explanation or {}).values() for c in e.forced_ineligible]
         if forced:  # the forcing, not the rules, rules every slate out (issue 11, 16)
-            typer.echo(_("No slate: {ids} forced in but ineligible (see the reasons above).",
-                         ids=", ".join(f"{c['id']} {c['name']}" for c in forced)))
+            typer.echo(mask_text(_("No slate: {ids} forced in but ineligible (see the reasons above).",
+                                   ids=", ".join(f"{c['id']} {c['name']}" for c in forced))))
         else:
             tops = [a for a in inputs.ruleset.awards if a.parent is None]
             none = _(", ").join(label(a) for a in tops if not slates.has_slate(result, a))
