@@ -16,6 +16,7 @@ from selector.i18n import _, label
 from selector.interfaces import options as opt
 from selector.interfaces.options import command_inputs, explain_step, progress, written_to
 from selector.outputs import atomic, folders, slates, terminal
+from selector.outputs.bounds import bounded_notes
 from selector.outputs.clearance import format_missing
 from selector.outputs.form_layout import has_forms, load_templates
 from selector.outputs.forms import FORMS_DIR, format_written
@@ -31,7 +32,7 @@ def select(scenario: opt.ScenarioArg = None, rules: opt.RulesOpt = None, pool: o
            individuals: opt.IndividualsOpt = None, collectives: opt.CollectivesOpt = None,
            quotas: opt.QuotasOpt = None, out: opt.OutOpt = Path("out"), workers: opt.WorkersOpt = 1,
            time_limit: opt.TimeOpt = None, force: opt.ForceOpt = False, plots: opt.PlotsOpt = True,
-           reserve: opt.ReserveOpt = True, skip_hidden_rows: opt.SkipHiddenOpt = False) -> None:
+           reserve: opt.ReserveOpt = None, skip_hidden_rows: opt.SkipHiddenOpt = False) -> None:
     """Select the slate of greatest merit meeting every rule, verify it, and write it to --out (with composition,
     unit_fill and merit plots as PNG and SVG unless --no-plots)."""
     inputs = command_inputs(scenario, rules, pool, (individuals, collectives), quotas, skip_hidden_rows)
@@ -61,6 +62,8 @@ def select(scenario: opt.ScenarioArg = None, rules: opt.RulesOpt = None, pool: o
         typer.echo("\n" + format_explanation(explanation, inputs.ruleset))
     for written in forms_written:
         typer.echo("\n" + format_written(written, out / FORMS_DIR))
+    for note in bounded_notes(inputs, reserve, bool(forms_written)):  # a large pool: what was not written, and why
+        typer.echo("\n" + _("Note: {note}", note=note))
     written_to(f"{out}/")
     if not has_slate(result.status):
         forced = [c for e in (explanation or {}).values() for c in e.forced_ineligible]

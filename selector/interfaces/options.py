@@ -54,8 +54,9 @@ WorkersOpt = Annotated[int, typer.Option("--workers", callback=_check_workers,
 TimeOpt = Annotated[Optional[float], typer.Option("--time-limit", min=0.01, help=N_("Seconds per pool."))]
 ForceOpt = Annotated[bool, typer.Option("--force", help=N_("Replace an existing output folder."))]
 PlotsOpt = Annotated[bool, typer.Option("--plots/--no-plots", help=N_("Write the PNG and SVG plots."))]
-ReserveOpt = Annotated[bool, typer.Option("--reserve/--no-reserve", help=N_(
-    "Write reserve.xlsx (候补名单): each seat's replacement with the fewest changes, and per unit a ranked reserve."))]
+ReserveOpt = Annotated[Optional[bool], typer.Option("--reserve/--no-reserve", show_default=False, help=N_(
+    "Write reserve.xlsx (候补名单): each seat's replacement with the fewest changes, and per unit a ranked reserve. "
+    "Written by default up to 20,000 candidates; above that only with --reserve."))]
 StableOpt = Annotated[bool, typer.Option("--stable", help=N_("Prefer the fewest changes from the base slate (then "
                                           "merit, as `selector adjust`), not a fresh optimum."))]
 SkipHiddenOpt = Annotated[bool, typer.Option("--skip-hidden-rows", help=N_("Leave out rows hidden in XLSX pools "

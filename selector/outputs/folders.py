@@ -21,6 +21,7 @@ from selector.analysis.whatif import Comparison, comparison_frame, comparison_js
 from selector.domain import SelectionResult, has_slate
 from selector.engine.solve import SolverSettings
 from selector.outputs.atomic import atomic_output_dir
+from selector.outputs.bounds import large_pool, write_reserve_by_default
 from selector.outputs.budget import Budget, compute_budget, write_budget
 from selector.outputs.document import write_report
 from selector.outputs.form_layout import has_forms
@@ -56,17 +57,19 @@ def write_selection(out: Path, inputs: Inputs, result: SelectionResult, force: b
 
 def write_select_folder(out: Path, inputs: Inputs, screening: Screening, result: SelectionResult,
                         explanation=None, settings=None, plots: bool = True, force: bool = False,
-                        reserve: bool = True, forms: bool = True) -> list:
+                        reserve: bool | None = None, forms: bool = True) -> list:
     """The output folder of `selector select` (the web workbench writes the very same one): the slate
     tables and summary.json, screening.csv, reserve.xlsx (候补名单, `reserve`), explanation.json when no
     slate exists (`explanation`, from explain.explain_inputs), the plots, then the paperwork and audit.json;
     whole or not at all. `settings` (solve.SolverSettings) go into audit.json; their workers serve the reserve.
-    With `forms` and a rule set that declares forms, forms/ too (selector/outputs/forms.py); returns what it wrote."""
+    With `forms` and a rule set that declares forms, forms/ too (selector/outputs/forms.py); returns what it wrote.
+    `reserve=None`: written below bounds.LARGE_POOL candidates only; above it forms/ are the slate's only
+    (selector/outputs/bounds.py says what is bounded, bounded_notes what to tell the user)."""
     forms_written: list = []
 
     def extra(folder: Path) -> None:
         write_screening(folder, inputs, screening)
-        if reserve and has_slate(result.status):  # 候补名单 (issue 15)
+        if write_reserve_by_default(inputs, reserve) and has_slate(result.status):  # 候补名单 (issue 15)
             workers = settings.workers if settings is not None else 1
             write_reserve(folder, inputs, reserve_list(inputs, result, screening.masks,
                                                        SolverSettings(workers=workers)))
@@ -78,7 +81,7 @@ def write_select_folder(out: Path, inputs: Inputs, screening: Screening, result:
             write_selection_plots(folder, inputs, result, screening.masks)
         if forms:
             if has_forms(inputs.ruleset):  # issue 17: forms/ (附件2/3, bundles, tracker, 公示名单, 审批表, 承诺书)
-                forms_written.append(write_forms(folder / FORMS_DIR, inputs, result))
+                forms_written.append(write_forms(folder / FORMS_DIR, inputs, result, slate_only=large_pool(inputs)))
 
     write_selection(out, inputs, result, force=force, extra=extra, settings=settings)  # settings: audit.json
     return forms_written

@@ -28,6 +28,7 @@ from selector.analysis.adjust import load_published
 from selector.domain import SelectionResult
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import _
+from selector.outputs.bounds import large_pool
 from selector.outputs.clearance import (
     Clearance,
     Need,
@@ -292,7 +293,7 @@ def forms_differences(folder: Path, inputs: Inputs, result: SelectionResult | No
     folder = Path(folder)
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / FORMS_DIR
-        write_forms(fresh, inputs, result)
+        write_forms(fresh, inputs, result, slate_only=large_pool(inputs))  # as select wrote them (bounds.py)
         mine = {p.relative_to(fresh).as_posix(): p for p in fresh.rglob("*") if p.is_file()}
         theirs = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file()}
         differ = [_("{name} is missing", name=n) for n in sorted(set(mine) - set(theirs))]

@@ -22,6 +22,7 @@ from selector.domain import SelectionResult
 from selector.domain import has_slate as status_has_slate  # slates.has_slate(result, award) is the other
 from selector.errors import InputErrors
 from selector.i18n import _, language
+from selector.outputs.bounds import large_pool
 from selector.outputs.document import write_report
 from selector.outputs.folders import write_tables_and_budget
 from selector.outputs.forms import FORMS_DIR, forms_differences
@@ -399,7 +400,7 @@ def _regenerate_rest(tmp: Path, folder: Path, inputs: Inputs, result: SelectionR
         tables = slate_tables(inputs, result)
         if tables:
             write_xlsx(tmp / "slate.xlsx", slate_sheets(inputs, result, tables))  # as write_selection does
-            if screened:
+            if screened and not large_pool(inputs):  # as write_screening does (selector/outputs/bounds.py)
                 add_xlsx_sheet(tmp / "slate.xlsx", screening_sheet_name(), table)
         record = {k: v for k, v in audit.items() if k != "outputs"}
         write_report(folder, inputs, result, budget, record, sheets, into=tmp)

@@ -15,6 +15,7 @@ from selector.analysis.supply import Finding
 from selector.domain import SelectionResult
 from selector.domain import has_slate as status_has_slate  # this module has its own has_slate(result, award)
 from selector.i18n import N_, _, current_lang, label
+from selector.outputs.bounds import large_pool
 from selector.outputs.cells import cell_in_words, pool_label
 from selector.outputs.privacy import mask_frame, private_columns, public_id_map, public_ids
 from selector.outputs.sheets import add_xlsx_sheet, write_csv
@@ -159,7 +160,7 @@ def write_screening(folder: Path, inputs: Inputs, screening: Screening) -> None:
     if warnings is not None:
         write_csv(warnings, folder / "reading_warnings.csv")
     xlsx = folder / "slate.xlsx"
-    if xlsx.exists():
+    if xlsx.exists() and not large_pool(inputs):  # a row per candidate: screening.csv only on a large pool
         add_xlsx_sheet(xlsx, screening_sheet_name(), table)
 
 
