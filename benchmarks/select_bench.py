@@ -23,6 +23,7 @@ import contextlib
 import functools
 import os
 import queue
+import re
 import resource
 import shutil
 import subprocess
@@ -177,10 +178,9 @@ def _child(case: dict, out: Path, extra: list[str], budget: float, unbounded: bo
         if line is None:
             break
         print(line, end="", flush=True)
-        try:
-            steps.append((line[:35].strip(), float(line[35:45])))
-        except ValueError:
-            pass  # not a step line
+        step = re.match(r"  (\S.*?)\s+(\d+\.\d) s", line)
+        if step:  # a step line: label, seconds
+            steps.append((step.group(1), float(step.group(2))))
     proc.wait()
     return steps, timed_out
 
