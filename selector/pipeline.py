@@ -12,7 +12,9 @@ from decimal import Decimal
 
 from selector.analysis.supply import SupplyCheck, submission_findings, supply_findings
 from selector.domain import AwardResult, PoolResult, RuleResult, SelectionResult, UnitResult, has_slate
-from selector.engine.feasible import slate_exists
+from selector.engine.feasible import slate_exists, tied_slate_exists
+from selector.engine.joint import solve_tied
+from selector.engine.model import tied_pools
 from selector.engine.preferences import preference_report
 from selector.engine.prune import solve_pool
 from selector.engine.session import SolverSettings
@@ -44,6 +46,7 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
     solutions: dict[str, PoolSolution] = {}
     slate: dict[str, list[str]] = {}
     ineligible: set[str] = set()
+    tied = {k: group for group in tied_pools(rs, list(inputs.pools)) for k in group} if pool_solver is None else {}
     for kind, pool in inputs.pools.items():
         mask = eligible.get(kind) if eligible else None
         if mask is not None:
@@ -51,7 +54,14 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
         # the exact fast path (selector/engine/prune.py); SolverSettings(fast=False) solves the plain model
         if progress is not None:
             progress(kind)
-        sol = (pool_solver or solve_pool)(rs, pool, inputs.quotas, mask, settings, fixed=inputs.fixed or None)
+        if kind in tied:  # issue 14, 5: pools tied by a rule across awards, solved together (engine/joint.py)
+            if kind not in solutions:
+                solutions.update(solve_tied(rs, {k: inputs.pools[k] for k in tied[kind]}, inputs.quotas,
+                                            {k: eligible.get(k) if eligible else None for k in tied[kind]},
+                                            settings, fixed=inputs.fixed or None))
+            sol = solutions[kind]
+        else:
+            sol = (pool_solver or solve_pool)(rs, pool, inputs.quotas, mask, settings, fixed=inputs.fixed or None)
         solutions[kind] = sol
         slate.update(sol.selected)  # candidate ids, in pool order
         pool_results[kind] = PoolResult(
@@ -76,10 +86,11 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
     units_out = []
     if report is not None:
         by_id = {c.id: c for c in report.checks}
-        for r in rs.of_pools(solved).rules:
+        verified = rs.of_pools(solved)
+        for r in [*verified.rules, *verified.cross_rules]:  # a rule across awards (issue 14, 5): award a+b+c
             c = by_id[r.id]
-            b = kinds.bound(r, c.whole) if not r.scoped else None
-            rules_out.append(RuleResult(id=r.id, clause=r.clause, text=r.text, award=r.award, hard=r.hard,
+            b = kinds.bound(r, c.whole) if not getattr(r, "scoped", False) else None
+            rules_out.append(RuleResult(id=r.id, clause=r.clause, text=r.text, award=c.award, hard=c.hard,
                                         required=c.required, achieved=c.achieved, ok=c.ok, short=c.short,
                                         count=c.count, whole=c.whole, least=b.low if b else None,
                                         most=b.high if b else None))
@@ -126,5 +137,8 @@ def check(inputs: Inputs) -> SupplyCheck:
     rs, masks = inputs.ruleset, screening.masks
     exact = [slate_exists(rs, pool, inputs.quotas, masks.get(kind), inputs.fixed or None)
              for kind, pool in inputs.pools.items()]  # the exact test where rules interact (issue 14)
+    exact += [tied_slate_exists(rs, {k: inputs.pools[k] for k in group}, inputs.quotas,  # issue 14, 5: together
+                                {k: masks.get(k) for k in group}, inputs.fixed or None)
+              for group in tied_pools(rs, list(inputs.pools))]
     return SupplyCheck(screening, supply_findings(rs, inputs.pools, inputs.quotas, masks),
                        submission_findings(rs, inputs.pools, inputs.quotas, masks), exact)

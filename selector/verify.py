@@ -173,18 +173,51 @@ def verify_slate(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas, slate
         if rule.hard and not check.ok:
             report.violations.append(
                 f"{rule.id} ({rule.clause} {rule.text}): required {check.required}, slate has {check.achieved}")
+    declared = {a.id: a.pool for a in ruleset.awards}
+    for cross in ruleset.cross_rules:  # issue 14, 5: over the slates of all its awards together
+        if not all(declared.get(a) in rows for a in cross.awards):
+            continue  # a rule set cut down to some pools (a partial run, one pool's 候补): not counted here
+        check = _check_cross(ruleset, cross, rows, slate)
+        report.checks.append(check)
+        if not check.ok:
+            report.violations.append(
+                f"{cross.id} ({cross.clause} {cross.text}): required {check.required}, slate has {check.achieved}")
     return report
+
+
+def _check_cross(ruleset: RuleSet, rule, rows: dict[str, dict[str, dict]], slate: dict[str, list[str]]) -> RuleCheck:
+    """A rule across awards (issue 14, 5): its group counted in each award's slate with that award's pool's
+    group, summed over all its awards; a share's whole likewise."""
+    n_part = whole = 0
+    of_labels: list[str] = []
+    for award_id in rule.awards:
+        pool = ruleset.award(award_id).pool
+        group, of = (g if isinstance(g, str) else g[pool] for g in (rule.group, rule.of))
+        chosen = [rows[pool][c] for c in slate.get(award_id, []) if c in rows.get(pool, {})]
+        memos = [{} for _row in chosen]
+        n_part += sum(_in_group(ruleset, group, r, memo) for r, memo in zip(chosen, memos))
+        whole += sum(_in_group(ruleset, of, r, memo) for r, memo in zip(chosen, memos))
+        of_labels.append(ruleset.group_label(of))
+    of_label = "+".join(dict.fromkeys(of_labels)) + _(" of {awards}", awards="+".join(rule.awards))
+    return _judge(rule, "+".join(rule.awards), n_part, whole if rule.kind == "share" else None, of_label)
 
 
 def _check_rule(ruleset: RuleSet, rule, chosen: list[dict], unit: str | None = None) -> RuleCheck:
     """One rule counted on `chosen` (the rows of the award's slate, or of one unit's part of it)."""
     memos = [{} for _row in chosen]
     n_part = sum(_in_group(ruleset, rule.group, r, memo) for r, memo in zip(chosen, memos))
+    whole = sum(_in_group(ruleset, rule.of, r, memo) for r, memo in zip(chosen, memos)) if rule.kind == "share" \
+        else None
+    return _judge(rule, rule.award, n_part, whole, ruleset.group_label(rule.of) if rule.kind == "share" else "",
+                  unit)
+
+
+def _judge(rule, award: str, n_part: int, whole: int | None, of_label: str, unit: str | None = None) -> RuleCheck:
+    """A rule's verdict on counted numbers: `n_part` members of its group, `whole` of a share's whole."""
     if rule.kind == "share":
+        assert whole is not None
         f = rule.fraction
-        whole = sum(_in_group(ruleset, rule.of, r, memo) for r, memo in zip(chosen, memos))
         pct = f"{100 * n_part / whole:.1f}%" if whole else "-"
-        of_label = ruleset.group_label(rule.of)
         if rule.op == "=":  # issue 14, 9
             ok = Fraction(n_part) == f * whole
             exact = f * whole
@@ -215,4 +248,4 @@ def _check_rule(ruleset: RuleSet, rule, chosen: list[dict], unit: str | None = N
         achieved = str(n_part)
     if unit is not None:
         required, achieved = f"{unit}: {required}", f"{unit}: {achieved}"
-    return RuleCheck(rule.id, rule.award, rule.hard, n_part, whole, required, achieved, ok, short)
+    return RuleCheck(rule.id, award, getattr(rule, "hard", True), n_part, whole, required, achieved, ok, short)

@@ -13,7 +13,7 @@ PAGE = (Path(__file__).resolve().parents[1] / "models" / "README.md").read_text(
 SCHEMA = [rules.RuleSet, rules.PoolSpec, rules.Attribute, rules.Award, rules.Group, rules.Rule,
           rules.EligibilityRule, rules.SubmissionRule, rules.Preference, rules.TieBreak, rules.TieBreakKey,
           rules.Paperwork, rules.SummaryTable, rules.PaperworkColumn, rules.Forms, rules.ConsultationForm,
-          rules.FormRule]
+          rules.FormRule, rules.CrossRule]
 
 
 @pytest.mark.parametrize("cls", SCHEMA, ids=lambda c: c.__name__)

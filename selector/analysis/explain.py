@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from selector.analysis.conflicts import MAX_CONFLICTS, RuleText, clash_in_words, class_pool, find_conflicts, rule_texts
+from selector.analysis.cross_conflicts import tied_conflict
 from selector.analysis.next_steps import ACTORS, Action, leadership_actions, office_actions, unit_actions
 from selector.analysis.relaxations import (
     MAX_MENU,
@@ -27,6 +28,7 @@ from selector.analysis.relaxations import (
 )
 from selector.analysis.shortfalls import finding_sentence, shortfall_words
 from selector.analysis.supply import pool_findings
+from selector.engine.model import tied_pools
 from selector.i18n import _, label
 from selector.outputs.masked import mask_data, mask_text
 from selector.reading.kinds import rule_name
@@ -128,7 +130,29 @@ def explain_inputs(inputs, eligible: dict[str, list[bool]] | None = None, prices
                          for line in [_("conflict {i}:", i=i)]
                          + clash_in_words(inputs.ruleset, pool, inputs.quotas, mask, c)]
         out[kind] = exp
+    for group in tied_pools(inputs.ruleset, list(inputs.pools)):  # issue 14, 5: rules across awards
+        out["+".join(group)] = _tied(inputs, group, {k: (eligible or {}).get(k) if eligible else
+                                                     (screening.masks.get(k) if screening is not None else None)
+                                                     for k in group}, out)
     return out
+
+
+def _tied(inputs, group: list[str], masks, out: dict[str, PoolExplanation]) -> PoolExplanation:
+    """The pools tied by rules across awards, together: a minimal conflict when each has a slate alone but not
+    together (analysis/cross_conflicts.py); else a note that the per-pool explanations leave those rules out."""
+    rs = inputs.ruleset
+    ids = [c.id for c in rs.cross_rules if {rs.award(a).pool for a in c.awards} <= set(group)]
+    left_out = _("Rules across awards ({rules}) are not part of the per-pool explanations, prices and next steps "
+                 "above; they are counted only in the joint test of these pools.", rules=", ".join(ids))
+    name = "+".join(group)
+    if not all(out[k].feasible for k in group):
+        return PoolExplanation(name, True, notes=[left_out])
+    conflict = tied_conflict(rs, {k: inputs.pools[k] for k in group}, inputs.quotas, masks, inputs.fixed or None)
+    if conflict is None:
+        return PoolExplanation(name, True, notes=[left_out])
+    notes = [_("conflict {i}:", i=1), _("each of these pools has a slate alone, but not together:")]
+    notes += [rule_name(rs, r) for r in conflict] + [left_out]
+    return PoolExplanation(name, False, [conflict], notes=notes)
 
 
 def explanation_json(explanations: dict[str, PoolExplanation]) -> dict:
@@ -175,6 +199,7 @@ def format_explanation(explanations: dict[str, PoolExplanation], ruleset: RuleSe
     for kind, e in explanations.items():
         who = label(ruleset.pools[kind], kind) if ruleset is not None and kind in ruleset.pools else kind
         if e.feasible:
+            out += [f"{who}: {line}" for line in e.notes if not e.prices]  # pools tied by a rule across awards
             if e.prices:
                 out.append(_("{pool}: a slate exists. What each rule costs in merit (optimum without it - with it):",
                              pool=who))

@@ -7,6 +7,8 @@ candidates with the same unit and the same membership in every group a rule read
 `class_limit` of each class keeps a slate if one exists). The model is model.build_model's, so it is
 the very set of rules `select` solves. A small pool answers in well under a second; when the time
 limit runs out the answer is None and `check` says it tested necessary conditions only.
+Pools tied by a rule across awards (issue 14, 5) are tested once more together (tied_slate_exists), on the
+plain model of engine/joint.py with every cross rule: the classes of one pool cannot see the others' counts.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from selector.engine.classes import build_pruned, prune
+from selector.engine.joint import build_joint
 from selector.engine.model import build_model
 from selector.engine.session import Session, SolverSettings
+from selector.i18n import _
 from selector.reading.pool import Pool
 from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet
@@ -29,6 +33,7 @@ class Feasibility:
     exists: bool | None  # True: a slate meets every hard rule; False: none can; None: not decided in time
     candidates: int  # in the class model
     wall_time: float
+    classes: bool = True  # tested on the model of interchangeable classes; False: the plain model (tied pools)
 
 
 def slate_exists(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None = None,
@@ -46,3 +51,16 @@ def slate_exists(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bo
     got = Session(SolverSettings(time_limit=time_limit)).solve(sm.model)
     exists = True if got.found else False if got.status == "infeasible" else None
     return Feasibility(pool.kind, exists, kept, got.solver.wall_time)
+
+
+def tied_slate_exists(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas,
+                      eligible: dict[str, list[bool] | None] | None = None, fixed: dict[str, bool] | None = None,
+                      time_limit: float = TIME_LIMIT) -> Feasibility:
+    """Whether slates of all these pools exist together that meet every hard rule of each and every rule
+    across awards over them (issue 14, 5): one CP-SAT model, plain (per candidate)."""
+    m, _sms, _lits = build_joint(ruleset, pools, quotas, eligible, fixed or None)
+    got = Session(SolverSettings(time_limit=time_limit)).solve(m)
+    ids = [c.id for c in ruleset.cross_rules if {ruleset.award(a).pool for a in c.awards} <= set(pools)]
+    exists = True if got.found else False if got.status == "infeasible" else None
+    name = _("{pools} together, with {rules}", pools="+".join(pools), rules=", ".join(ids))
+    return Feasibility(name, exists, sum(len(p) for p in pools.values()), got.solver.wall_time, classes=False)

@@ -1,6 +1,8 @@
 """Model building: the ONLY place where rules become CP-SAT constraints.
 
-One model per pool (individuals: the labour models and the special-class subset; collectives).
+One model per pool (individuals: the labour models and the special-class subset; collectives), except
+that pools tied by a rule across awards (issue 14, 5: `cross_rules`) share one CP-SAT model: each pool's
+part built by build_model into it, the cross rules posted over their counts by post_cross_rules.
 Each rule — structural rules (R1..., C1...), seat totals (`seats:<award>`) and unit quotas
 (`quota:<unit>`) — is posted exactly once here, optionally behind an enforcement literal so that the
 explainer can switch rules off, and soft rules get a slack variable counted in people.
@@ -117,7 +119,7 @@ class Reduction:
 def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None = None,
                 with_literals: bool = False, relax: set[str] | frozenset[str] = frozenset(),
                 fixed: dict[str, bool] | None = None, reduction: Reduction | None = None,
-                multiplicity: list[int] | None = None) -> SelectionModel:
+                multiplicity: list[int] | None = None, model: cp_model.CpModel | None = None) -> SelectionModel:
     """Post every rule of the pool's awards. With `with_literals`, each hard rule is enforced only
     when its literal is true (the explainer assumes the literals); otherwise rules are plain.
     Rules named in `relax` get a slack variable counted in people (`relaxed`), for relaxations.
@@ -128,8 +130,9 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
     `multiplicity` (feasibility questions, selector/analysis/explain.py): candidate i stands for that many
     interchangeable candidates (selector/engine/prune.py's classes), its decision an integer count 0..k; every rule
     counts candidates through their unit and groups only, so which slates exist is exactly as in the pool
-    the classes came from. Merit and tie-break then mean nothing: not for optimising."""
-    m = cp_model.CpModel()
+    the classes came from. Merit and tie-break then mean nothing: not for optimising.
+    `model`: build into this CP-SAT model (pools tied by a rule across awards share one: post_cross_rules)."""
+    m = model if model is not None else cp_model.CpModel()
     n = len(pool)
     chains, allowed, tie_break_weight = (reduction.chains, reduction.allowed, reduction.tie_break_weight) \
         if reduction is not None else ([], None, None)
@@ -290,6 +293,63 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
     return SelectionModel(m, pool, awards, x, counts, scale, scaled, merit,
                           sum(penalty_terms) if penalty_terms else cp_model.LinearExpr.constant(0),
                           weight, literals, slacks, relaxed, count, preferred, can_hold, free)
+
+
+def tied_pools(ruleset: RuleSet, kinds: list[str]) -> list[list[str]]:
+    """The pools rules across awards tie together (issue 14, 5), each group in the order of `kinds`: pools
+    linked through any chain of such rules are one group; a pool one such rule names alone is a group of one.
+    Pools no such rule names are in no group (they keep their own model and the fast path)."""
+    group: dict[str, str] = {}
+
+    def root(k: str) -> str:
+        while group[k] != k:
+            k = group[k]
+        return k
+
+    for c in ruleset.cross_rules:
+        pools = [ruleset.award(a).pool for a in c.awards]
+        if not set(pools) <= set(kinds):
+            continue
+        for p in pools:
+            group.setdefault(p, p)
+        for p in pools[1:]:
+            group[root(p)] = root(pools[0])
+    out: dict[str, list[str]] = {}
+    for k in kinds:
+        if k in group:
+            out.setdefault(root(k), []).append(k)
+    return list(out.values())
+
+
+def post_cross_rules(m: cp_model.CpModel, ruleset: RuleSet, sms: dict[str, SelectionModel],
+                     with_literals: bool = False) -> dict[str, cp_model.IntVar]:
+    """Issue 14, 5: every rule across awards whose pools all have a model in `sms` (built into the one CP-SAT
+    model `m`), over the sum of its awards' counts: share den*part op num*whole, count min <= part <= max.
+    With `with_literals`, each is enforced only when its literal (returned, by rule id) is true."""
+    literals: dict[str, cp_model.IntVar] = {}
+    for c in ruleset.cross_rules:
+        pools = [ruleset.award(a).pool for a in c.awards]
+        if not set(pools) <= set(sms):
+            continue
+        part = sum(sms[p].count_of(a, c.counted(p)) for a, p in zip(c.awards, pools))  # type: ignore[misc]
+        cts = []
+        if c.kind == "share":
+            whole = sum(sms[p].count_of(a, c.counted(p, of=True)) for a, p in zip(c.awards, pools))  # type: ignore[misc]
+            num, den = c.fraction.numerator, c.fraction.denominator
+            if c.op in (">=", "="):
+                cts.append(m.add(den * part >= num * whole))
+            if c.op in ("<=", "="):
+                cts.append(m.add(den * part <= num * whole))
+        else:
+            if c.min is not None:
+                cts.append(m.add(part >= c.min))
+            if c.max is not None:
+                cts.append(m.add(part <= c.max))
+        if with_literals:
+            lit = literals[c.id] = m.new_bool_var(f"rule[{c.id}]")
+            for ct in cts:
+                ct.only_enforce_if(lit)
+    return literals
 
 
 def _rule_constraints(m: cp_model.CpModel, r: Rule, count, slack, unit: str | None = None

@@ -84,6 +84,13 @@ def solve_model(sm: SelectionModel, settings: SolverSettings = SolverSettings(),
     return _after_stage1(sm, session, times, stage1, best, bound, values, narrow)
 
 
+def solve_after_stage1(sm: SelectionModel, session: Session, times: list[float], stage1, best: int,
+                       values: dict[str, list[int]]) -> PoolSolution:
+    """The stages after merit on `sm.model`, its stage 1 (`stage1`) proven optimal at `best` by `values` some
+    other way (engine/joint.py: pools tied by a rule across awards, whose merit is settled together)."""
+    return _after_stage1(sm, session, times, stage1, best, best, values)
+
+
 def _maximise(sm: SelectionModel, session: Session, times: list[float], objective, values):
     """One stage: `objective` maximised from the slate `values`; the solve (its time recorded)."""
     sm.set_hint(values)

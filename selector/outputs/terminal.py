@@ -203,7 +203,10 @@ def format_exact(check: SupplyCheck) -> str:
     """What the exact test said, and plainly whether `check` only tested necessary conditions."""
     out = []
     for e in check.exact:
-        if e.exists is True:
+        if e.exists is True and not getattr(e, "classes", True):  # pools tied by a rule across awards
+            out.append(_("{pool}: exact test (CP-SAT, one model of these pools): slates meet every hard rule",
+                         pool=e.pool))
+        elif e.exists is True:
             out.append(_("{pool}: exact test (CP-SAT over interchangeable classes): a slate meets every hard rule",
                          pool=e.pool))
         elif e.exists is False:

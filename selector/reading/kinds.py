@@ -451,5 +451,5 @@ def rule_name(ruleset: RuleSet, rule_id: str) -> str:
         return _("the quota of {unit}", unit=rule_id.split(":", 1)[1].rsplit(":", 1)[-1])
     if rule_id.startswith("fixed:"):
         return _("{id} forced in or out (what-if)", id=rule_id.split(":", 1)[1])
-    r = next((x for x in ruleset.rules if x.id == rule_id), None)
+    r = next((x for x in [*ruleset.rules, *ruleset.cross_rules] if x.id == rule_id), None)  # issue 14, 5
     return rule_id if r is None else f"{r.id} {r.clause} {r.text}"

@@ -347,9 +347,50 @@ def _forms_consistency(rs: RuleSet, problems: ProblemCollector) -> None:
                          rule="paperwork.forms")
 
 
+def _cross_consistency(rs: RuleSet, problems: ProblemCollector) -> None:
+    """Rules across awards (issue 14, 5): every award declared; in each pool of its awards, a declared group of
+    that pool for `group` (and `of`); no group named for a pool none of its awards selects from; ids unique;
+    a preference with a merit tolerance is not on an award such a rule ties (engine/joint.py holds merit)."""
+    seen = {x.id for x in [*rs.rules, *rs.submissions, *rs.preferences]}
+    award_ids = {a.id for a in rs.awards}
+    for c in rs.cross_rules:
+        if c.id in seen:
+            problems.add(_("id repeated across rules, submissions and preferences"), rule=c.id)
+        seen.add(c.id)
+        missing = [a for a in c.awards if a not in award_ids]
+        for a in missing:
+            problems.add(_("rule across awards {rule}: award '{award}' does not exist", rule=c.id, award=a), rule=c.id)
+        if missing:
+            continue
+        pools = list(dict.fromkeys(rs.award(a).pool for a in c.awards))
+        for which, named in (("group", c.group), ("of", c.of)):
+            if isinstance(named, dict):
+                for p in named:
+                    if p not in pools:
+                        problems.add(_("rule across awards {rule}: {key} names pool '{pool}', which none of its "
+                                       "awards selects from", rule=c.id, key=which, pool=p), rule=c.id)
+            for a in c.awards:
+                pool = rs.award(a).pool
+                g = c.counted(pool, of=which == "of")
+                if g is None:
+                    problems.add(_("rule across awards {rule}: {key} defines no group for pool '{pool}' of award "
+                                   "'{award}'", rule=c.id, key=which, pool=pool, award=a), rule=c.id)
+                elif g != "all" and (g not in rs.groups or rs.groups[g].pool != pool):
+                    problems.add(_("rule across awards {rule}: group '{group}' is not a group of pool '{pool}' of "
+                                   "award '{award}'", rule=c.id, group=g, pool=pool, award=a), rule=c.id)
+        if c.kind == "count" and c.min is not None and c.min > sum(rs.award(a).seats for a in c.awards):
+            problems.add(_("rule across awards {rule}: minimum {n} is more than the seats of its awards",
+                           rule=c.id, n=c.min), rule=c.id)
+        tied = set(pools)
+        for pr in rs.preferences:
+            if pr.tolerance_value and pr.award in award_ids and rs.award(pr.award).pool in tied:
+                problems.add(_("preference with a merit tolerance on award '{award}', which rule across awards "
+                               "{rule} ties to other awards: not supported", award=pr.award, rule=c.id), rule=pr.id)
+
+
 def _loc_to_rule(data: dict, loc: tuple) -> str:
     """Name the rule, award or key a pydantic error points at: rules[3] -> the rule's id."""
-    if len(loc) >= 2 and loc[0] in ("rules", "awards", "eligibility") and isinstance(loc[1], int):
+    if len(loc) >= 2 and loc[0] in ("rules", "awards", "eligibility", "cross_rules") and isinstance(loc[1], int):
         try:
             item = data[loc[0]][loc[1]]
             rid = item.get("id") if isinstance(item, dict) else None
@@ -367,6 +408,7 @@ def load_ruleset(path: Path | str) -> RuleSet:
     problems = ProblemCollector.for_path(path)
     rs, _data = load_toml_model(path, RuleSet, where=_loc_to_rule)
     _consistency(rs, problems)
+    _cross_consistency(rs, problems)
     _eligibility_consistency(rs, problems)
     _paperwork_consistency(rs, problems)
     problems.raise_if_any()
@@ -378,5 +420,6 @@ def check_ruleset(rs: RuleSet, file: str) -> ProblemCollector:
     scenarios: selector/reading/scenario.py); the problems found, each named against `file`."""
     problems = ProblemCollector(file)
     _consistency(rs, problems)
+    _cross_consistency(rs, problems)
     _eligibility_consistency(rs, problems)
     return problems

@@ -183,14 +183,7 @@ class Rule(_Strict):
     @model_validator(mode="after")
     def _check(self) -> Rule:
         if self.kind == "share":
-            if self.op is None or self.share is None:
-                raise ValueError("a share rule needs 'op' and 'share'")
-            try:
-                f = parse_fraction(self.share)
-            except (ValueError, ZeroDivisionError):
-                raise ValueError(f"share '{self.share}' is not a fraction like 55% or 1/3") from None
-            if not 0 <= f <= 1:
-                raise ValueError(f"share '{self.share}' is outside 0..100%")
+            _check_share(self.op, self.share)
         else:
             if self.min is None and self.max is None and not self.min_by_unit and not self.max_by_unit:
                 raise ValueError("a count rule needs 'min' or 'max'")
@@ -211,6 +204,51 @@ class Rule(_Strict):
     def fraction(self) -> Fraction:
         assert self.share is not None
         return parse_fraction(self.share)
+
+
+def _check_share(op: str | None, share: str | None) -> None:
+    if op is None or share is None:
+        raise ValueError("a share rule needs 'op' and 'share'")
+    try:
+        f = parse_fraction(share)
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"share '{share}' is not a fraction like 55% or 1/3") from None
+    if not 0 <= f <= 1:
+        raise ValueError(f"share '{share}' is outside 0..100%")
+
+
+class CrossRule(_Strict):
+    """A hard rule over the slates of several awards together, of one pool or several (issue 14, 5): 非公 or 重点产业
+    at least 35% of 奖状 + 奖章 + 先锋号. `group` / `of`: the group counted in each pool of the awards (a table
+    pool -> group id; one id when they share a pool). engine/joint.py solves the pools it ties together."""
+
+    id: str
+    clause: str
+    text: str
+    text_en: str = ""
+    kind: Literal["share", "count"]
+    awards: list[str] = Field(min_length=1)
+    group: str | dict[str, str]
+    of: str | dict[str, str] = "all"
+    op: Literal[">=", "<=", "="] | None = None
+    share: str | None = None
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+    explicit: bool = True
+
+    def counted(self, pool: str, of: bool = False) -> str | None:
+        g = self.of if of else self.group  # the group counted in `pool` (with of: the share's whole), or None
+        return g if isinstance(g, str) else g.get(pool)
+
+    fraction = Rule.fraction
+
+    @model_validator(mode="after")
+    def _check(self) -> CrossRule:
+        if self.kind == "share":
+            _check_share(self.op, self.share)
+        elif self.min is None and self.max is None:
+            raise ValueError("a count rule needs 'min' or 'max'")
+        return self
 
 
 class TieBreakKey(_Strict):
@@ -486,6 +524,7 @@ class RuleSet(_Strict):
     paperwork: Paperwork = Field(default_factory=Paperwork)  # summary tables and budget (T3, W1)
     submissions: list[SubmissionRule] = Field(default_factory=list)  # checked before selection (issue 14, 6)
     preferences: list[Preference] = Field(default_factory=list)  # after merit, in order (issue 14, 1)
+    cross_rules: list[CrossRule] = Field(default_factory=list)  # over several awards/pools (issue 14, 5)
 
     @field_validator("awards")
     @classmethod
@@ -596,6 +635,7 @@ class RuleSet(_Strict):
         awards = [a for a in self.awards if a.pool in kinds]
         ids = {a.id for a in awards}
         return self.model_copy(update={"awards": awards, "rules": [r for r in self.rules if r.award in ids],
+                                       "cross_rules": [c for c in self.cross_rules if set(c.awards) <= ids],
                                        "submissions": [x for x in self.submissions if x.award in ids],
                                        "preferences": [x for x in self.preferences if x.award in ids]})
 
