@@ -235,3 +235,40 @@ def test_fast_path_gives_the_plain_models_slate_on_every_world(world, seed, cand
         assert {a: sorted(p) for a, p in fast.selected.items()} == \
             {a: sorted(p) for a, p in plain.selected.items()}  # special class included
         assert fast.unique == plain.unique
+
+
+@pytest.mark.parametrize("world", ["base", "big-special"])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(1, 10**6), candidates=st.integers(24, 70), seats=st.integers(8, 16),
+       units=st.integers(2, 5))
+def test_a_round_undecided_in_its_short_time_is_retried_and_gives_the_plain_models_slate(world, seed, candidates,
+                                                                                         seats, units):
+    """The LP rounds (prune.py): a round whose short solve decides nothing is solved once more with four times
+    the work, from the best slate seen, before a larger model; here the first short solve is made to decide
+    nothing. The free special class's stage-2 start is chosen without a solve (the best of the slate)."""
+    seats = min(seats, candidates // 2)
+    with tempfile.TemporaryDirectory() as folder:
+        rs, pool, quotas, mask = _world_case(world, seed, candidates, seats, units, folder)
+        plain = solve_model(build_model(rs, pool, quotas, eligible=mask), SolverSettings(fast=False))
+        small, stage1 = prune_module.SMALL_POOL, prune_module._stage1
+        undecided: list[float] = []
+
+        def first_undecided(sm, session, first, start, work=None, hint=None):
+            if work is not None and not undecided:
+                undecided.append(work)
+                return "unknown", None, None
+            return stage1(sm, session, first, start, work, hint)
+
+        prune_module.SMALL_POOL, prune_module._stage1 = 0, first_undecided
+        try:
+            fast = solve_pool(rs, pool, quotas, mask, SolverSettings())
+        finally:
+            prune_module.SMALL_POOL, prune_module._stage1 = small, stage1
+        event(f"{world}: {plain.status}, retried: {fast.timings.get('retries')}, "
+              f"free subset start: {fast.timings.get('free_subset_start')}")
+        assert fast.status == plain.status
+        if plain.status != "optimal":
+            return
+        assert Decimal(fast.objective) / fast.scale == Decimal(plain.objective) / plain.scale
+        assert {a: sorted(p) for a, p in fast.selected.items()} == {a: sorted(p) for a, p in plain.selected.items()}
+        assert fast.unique == plain.unique
