@@ -301,28 +301,29 @@ def adjust(folder: Path | str, remove: list[str], add: list[str] = (), settings:
                     ch.full_changes = len(set(pub.slate.get(a, [])) ^ new)
     elif explain and result.status == "infeasible":
         t = time.perf_counter()
-        adj.explanation, adj.clash = _explain(inputs, screening)
+        adj.explanation, adj.clash = _explain(inputs, screening, settings)
         times["explain"] = round(time.perf_counter() - t, 4)
     times["total"] = round(time.perf_counter() - t0, 4)
     return adj
 
 
-def _explain(inputs: Inputs, screening: Screening) -> tuple[dict, dict[str, list[str]]]:
+def _explain(inputs: Inputs, screening: Screening, settings: SolverSettings) -> tuple[dict, dict[str, list[str]]]:
     """Why no slate exists with the removals (and additions): a minimal conflict naming the forced
     candidates (`fixed:<id>`), and the explainer's relaxations on the pool without the removed."""
-    from selector.analysis.explain import clash_in_words, explain_pool, find_conflicts
+    from selector.analysis.explain import Asking, clash_in_words, explain_pool, find_conflicts
 
     out, clash = {}, {}
     for kind, pool in inputs.pools.items():
         mask = list(screening.masks.get(kind) or [True] * len(pool))
         mine = {c: v for c, v in inputs.fixed.items() if c in set(pool.ids)}
-        found = find_conflicts(inputs.ruleset, pool, inputs.quotas, mask, limit=1, fixed=mine or None)
+        ask = Asking(settings, mine or None)
+        found = find_conflicts(inputs.ruleset, pool, inputs.quotas, mask, limit=1, ask=ask)
         if not found:
             continue
         removed = [i for i, c in enumerate(pool.ids) if mine.get(c) is False]
         for i in removed:
             mask[i] = False  # out of the pool: the relaxations are those of the pool without them
-        out[kind] = explain_pool(inputs.ruleset, pool, inputs.quotas, mask, prices=False)
+        out[kind] = explain_pool(inputs.ruleset, pool, inputs.quotas, mask, prices=False, ask=ask)
         rules = [r for r in found[0] if not r.startswith("fixed:")]
         lines = [(_("{rule}: the adjustment brings {id} in", rule=r, id=r.split(":", 1)[1])
                   if mine.get(r.split(":", 1)[1]) else

@@ -9,7 +9,7 @@ small), and every conflict is confirmed by re-solving it before it is shown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
@@ -23,6 +23,43 @@ from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet
 
 MAX_CONFLICTS = 5
+QUESTION_SECONDS = 20.0  # each question's own limit; a run's --time-limit, if lower, caps it
+
+
+@dataclass(frozen=True)
+class Asking:
+    """What every question of the explainer is asked under (issue 18): the run's solver settings (workers,
+    seed, time limit: selector/engine/session.py) and a what-if's forced candidates (`fixed`: id -> in or
+    out), so that explain asks about the very slates select searches.
+
+    Workers: a question whose answer is a proven value (a least slack, a loosest share, is there a slate)
+    runs on the run's workers; one whose answer shows a solution (a draft slate, which seats move, a core
+    of rules) runs on one worker, because with several the solution found depends on the threads' race
+    and the explanation would change with --workers (measured: a rule price's who-enters list did)."""
+
+    settings: SolverSettings = SolverSettings()
+    fixed: dict[str, bool] | None = None
+
+    def seconds(self, limit: float = QUESTION_SECONDS) -> float:
+        run = self.settings.time_limit
+        return limit if run is None else min(limit, run)
+
+    def solver(self, limit: float = QUESTION_SECONDS, shown: bool = False) -> cp_model.CpSolver:
+        """For a proven value; `shown`: the solution itself is shown (or a core read), so one worker."""
+        return Session(self.solve_settings(limit, shown)).solver()
+
+    def solve_settings(self, limit: float = QUESTION_SECONDS, shown: bool = True) -> SolverSettings:
+        """The settings of one question (a relaxation's draft slate, by default: shown, one worker)."""
+        workers = 1 if shown else self.settings.workers
+        return replace(self.settings, workers=workers, time_limit=self.seconds(limit))
+
+    def without(self, ids) -> Asking:
+        """The same questions with these forced candidates set free (what undoing a forcing would give)."""
+        rest = {c: v for c, v in (self.fixed or {}).items() if c not in set(ids)}
+        return replace(self, fixed=rest or None)
+
+
+ASK = Asking()  # the defaults: one worker, seed 0, nothing forced
 
 
 @dataclass(frozen=True)
@@ -72,13 +109,13 @@ class _Feasibility:
     slates exist is asked, so the model is that of the classes (class_pool), exact and small."""
 
     def __init__(self, ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None,
-                 time_limit: float = 20.0, fixed: dict[str, bool] | None = None):
-        reps, sizes, ok = class_pool(ruleset, pool, eligible, fixed)
-        self.sm = build_model(ruleset, reps, quotas, ok, with_literals=True, fixed=fixed, multiplicity=sizes)
+                 ask: Asking = ASK):
+        reps, sizes, ok = class_pool(ruleset, pool, eligible, ask.fixed)
+        self.sm = build_model(ruleset, reps, quotas, ok, with_literals=True, fixed=ask.fixed, multiplicity=sizes)
         self.ids = [r for r in rule_ids_of_pool(ruleset, pool.kind, quotas) if r in self.sm.literals]
         self.ids += [r for r in self.sm.literals if r.startswith("fixed:")]  # what-if: forced candidates
         self.by_index = {self.sm.literals[r].index: r for r in self.ids}
-        self.time_limit = time_limit
+        self.ask = ask
         self.solves = 0
 
     def check(self, rules: list[str]) -> tuple[bool | None, list[str]]:
@@ -86,7 +123,7 @@ class _Feasibility:
         m = self.sm.model
         m.clear_assumptions()
         m.add_assumptions([self.sm.literals[r] for r in rules])
-        solver = question_solver(self.time_limit)
+        solver = self.ask.solver(shown=True)  # a core: one worker
         status = solver.solve(m)
         self.solves += 1
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -117,10 +154,10 @@ class _Feasibility:
 
 
 def find_conflicts(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None = None,
-                   limit: int = MAX_CONFLICTS, fixed: dict[str, bool] | None = None) -> list[list[str]]:
+                   limit: int = MAX_CONFLICTS, ask: Asking = ASK) -> list[list[str]]:
     """Up to `limit` different minimal conflicts: the first, then one avoiding each rule of those found.
-    With `fixed` (what-if forced candidates), a conflict may name `fixed:<id>`."""
-    probe = _Feasibility(ruleset, pool, quotas, eligible, fixed=fixed)
+    With forced candidates (`ask.fixed`, a what-if's), a conflict may name `fixed:<id>`."""
+    probe = _Feasibility(ruleset, pool, quotas, eligible, ask)
     first = probe.minimal_conflict(probe.ids)
     if first is None:
         return []
@@ -134,10 +171,6 @@ def find_conflicts(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[
             found.append(conflict)
             queue += [dropped + [r] for r in conflict]
     return found
-
-
-def question_solver(time_limit: float) -> cp_model.CpSolver:
-    return Session(SolverSettings(time_limit=time_limit)).solver()  # workers, seed: session.SolverSettings
 
 
 def eligible_mask(pool: Pool, eligible) -> list[bool]:

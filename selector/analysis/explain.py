@@ -14,9 +14,25 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from selector.analysis.conflicts import MAX_CONFLICTS, RuleText, clash_in_words, class_pool, find_conflicts, rule_texts
+from selector.analysis.conflicts import (
+    ASK,
+    MAX_CONFLICTS,
+    Asking,
+    RuleText,
+    clash_in_words,
+    class_pool,
+    find_conflicts,
+    rule_texts,
+)
 from selector.analysis.cross_conflicts import tied_conflict
-from selector.analysis.next_steps import ACTORS, Action, leadership_actions, office_actions, unit_actions
+from selector.analysis.next_steps import (
+    ACTORS,
+    Action,
+    forcing_actions,
+    leadership_actions,
+    office_actions,
+    unit_actions,
+)
 from selector.analysis.relaxations import (
     MAX_MENU,
     Price,
@@ -29,6 +45,7 @@ from selector.analysis.relaxations import (
 from selector.analysis.shortfalls import finding_sentence, shortfall_words
 from selector.analysis.supply import pool_findings
 from selector.engine.model import tied_pools
+from selector.engine.session import SolverSettings
 from selector.i18n import _, label
 from selector.outputs.masked import mask_data, mask_text
 from selector.reading.kinds import rule_name
@@ -37,7 +54,8 @@ from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet
 
 __all__ = [  # the explainer's parts, importable from here as before the split
-    "ACTORS", "MAX_CONFLICTS", "MAX_MENU", "Action", "PoolExplanation", "Price", "Relaxation", "RuleText",
+    "ACTORS", "ASK", "MAX_CONFLICTS", "MAX_MENU", "Action", "Asking", "PoolExplanation", "Price", "Relaxation",
+    "RuleText",
     "cheapest_relaxations", "clash_in_words", "class_pool", "explain_inputs", "explain_pool", "explanation_json",
     "find_conflicts", "finding_sentence", "format_explanation", "leadership_actions", "loosest_rule_values",
     "next_steps", "office_actions", "pool_additions", "rule_name", "rule_prices", "rule_texts", "shortfall_words",
@@ -58,42 +76,45 @@ class PoolExplanation:
     shortfalls: list[str] = field(default_factory=list)  # each failed finding in words, with who was screened out
 
 
-def next_steps(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, exp: PoolExplanation, screening=None
-               ) -> list[Action]:
-    """The actions, ranked by who can act: units (补报), the office (调剂), the leadership group."""
-    actions = unit_actions(ruleset, pool, quotas, eligible, exp.conflicts, exp.arithmetic, screening)
-    actions += office_actions(ruleset, pool, quotas, eligible, exp.conflicts)
-    actions += leadership_actions(ruleset, pool, quotas, eligible, exp.conflicts, exp.relaxations)
+def next_steps(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, exp: PoolExplanation, screening=None,
+               ask: Asking = ASK) -> list[Action]:
+    """The actions, ranked by who can act: units (补报), the office (调剂; undoing a what-if's forcing), the
+    leadership group."""
+    actions = unit_actions(ruleset, pool, quotas, eligible, exp.conflicts, exp.arithmetic, screening, ask)
+    actions += office_actions(ruleset, pool, quotas, eligible, exp.conflicts, ask)
+    actions += forcing_actions(ruleset, pool, quotas, eligible, exp.conflicts, ask)
+    actions += leadership_actions(ruleset, pool, quotas, eligible, exp.conflicts, exp.relaxations, ask)
     return sorted(actions, key=lambda a: ACTORS.index(a.actor))  # stable: each actor's own order kept
 
 
 def explain_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None = None,
-                 prices: bool = True, screening=None, progress=None) -> PoolExplanation:
+                 prices: bool = True, screening=None, progress=None, ask: Asking = ASK) -> PoolExplanation:
     """The whole explanation for one pool: conflicts, relaxations and next steps (units, then the office,
     then the leadership group) if infeasible, else prices. `screening` (eligibility.Screening) lets a
-    shortfall name the candidates screened out; `progress(step)` is told each step as it starts."""
+    shortfall name the candidates screened out; `progress(step)` is told each step as it starts; `ask`: the
+    run's solver settings and a what-if's forced candidates, held in every question."""
     step = progress or (lambda _name: None)
     texts = rule_texts(ruleset, pool, quotas)
     step(_("minimal conflicts"))
-    conflicts = find_conflicts(ruleset, pool, quotas, eligible)
+    conflicts = find_conflicts(ruleset, pool, quotas, eligible, ask=ask)
     if not conflicts:
         exp = PoolExplanation(pool.kind, True, rules=texts)
         if prices:
             step(_("what each rule costs"))
-            exp.prices = rule_prices(ruleset, pool, quotas, eligible)
+            exp.prices = rule_prices(ruleset, pool, quotas, eligible, ask)
         return exp
     exp = PoolExplanation(pool.kind, False, conflicts, texts)
     exp.arithmetic = [f for f in pool_findings(ruleset, pool, quotas, eligible) if not f.ok]
     exp.shortfalls = shortfall_words(ruleset, pool, exp.arithmetic, screening)
     in_conflicts = list(dict.fromkeys(r for c in conflicts for r in c))
     step(_("loosest rule values"))
-    exp.relaxations = loosest_rule_values(ruleset, pool, quotas, eligible, in_conflicts)
+    exp.relaxations = loosest_rule_values(ruleset, pool, quotas, eligible, in_conflicts, ask)
     step(_("candidates to add"))
-    exp.relaxations += pool_additions(ruleset, pool, quotas, eligible, conflicts)
+    exp.relaxations += pool_additions(ruleset, pool, quotas, eligible, conflicts, ask)
     step(_("cheapest combined relaxation"))
-    exp.relaxations += cheapest_relaxations(ruleset, pool, quotas, eligible)
+    exp.relaxations += cheapest_relaxations(ruleset, pool, quotas, eligible, ask=ask)
     step(_("next steps for units, the office and the leadership group"))
-    exp.actions = next_steps(ruleset, pool, quotas, eligible, exp, screening)
+    exp.actions = next_steps(ruleset, pool, quotas, eligible, exp, screening, ask)
     return exp
 
 
@@ -109,8 +130,9 @@ def forced_ineligible(inputs, screening) -> dict[str, list[dict]]:
 
 
 def explain_inputs(inputs, eligible: dict[str, list[bool]] | None = None, prices: bool = True, screening=None,
-                   progress=None) -> dict[str, PoolExplanation]:
-    """explain_pool for every pool of a run (Inputs from selector.pipeline). With the run's `screening`, a
+                   progress=None, settings: SolverSettings | None = None) -> dict[str, PoolExplanation]:
+    """explain_pool for every pool of a run (Inputs from selector.pipeline), with the run's forced candidates
+    (`inputs.fixed`) held and its solver `settings` (workers, seed, time limit). With the run's `screening`, a
     pool where a forced-in candidate is ineligible is explained by that candidate and its reasons, and a
     shortfall names the candidates screened out; `progress(pool, step)` is told each step."""
     out = {}
@@ -120,8 +142,10 @@ def explain_inputs(inputs, eligible: dict[str, list[bool]] | None = None, prices
         if mask is None and screening is not None:
             mask = screening.masks.get(kind)
         told = (lambda name, kind=kind: progress(kind, name)) if progress is not None else None
+        mine = {c: v for c, v in inputs.fixed.items() if c in set(pool.ids)}
+        ask = Asking(settings or SolverSettings(), mine or None)
         exp = explain_pool(inputs.ruleset, pool, inputs.quotas, mask, prices=prices, screening=screening,
-                           progress=told)
+                           progress=told, ask=ask)
         if forced.get(kind):
             exp.feasible = False
             exp.forced_ineligible = forced[kind]

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from ortools.sat.python import cp_model
 
-from selector.analysis.conflicts import eligible_mask, question_solver
+from selector.analysis.conflicts import ASK, Asking, eligible_mask
 from selector.analysis.relaxations import (
     MAX_MENU,
     Relaxation,
@@ -45,22 +45,22 @@ class Action:
 
 
 def _fewest_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, copies: list[tuple[int, str]],
-                      time_limit: float = 20.0) -> tuple[dict[str, int], str] | None:
+                      ask: Asking) -> tuple[dict[str, int], str] | None:
     """The fewest of `copies` a slate needs, with every rule of the notice kept, by solving once (the copies
     are candidates; an added candidate who is not selected is not needed), then the best merit among those.
     (unit -> how many, merit) or None when no number of these copies makes a slate exist."""
     grown, elig = grown_pool(pool, eligible, copies)
-    sm = build_model(ruleset, grown, quotas, elig)
+    sm = build_model(ruleset, grown, quotas, elig, fixed=ask.fixed)
     first = len(pool)
     added = sum(sm.x[sm.top.id][first:])
     sm.model.minimize(added)
-    solver = question_solver(time_limit)
+    solver = ask.solver()
     if solver.solve(sm.model) != cp_model.OPTIMAL:
         return None
     fewest = int(solver.value(added))
     sm.model.add(added == fewest)
     sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
-    solver = question_solver(time_limit)
+    solver = ask.solver(shown=True)
     if solver.solve(sm.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     spread: dict[str, int] = {}
@@ -72,7 +72,7 @@ def _fewest_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, co
 
 
 def unit_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflicts: list[list[str]],
-                 arithmetic: list, screening=None) -> list[Action]:
+                 arithmetic: list, screening=None, ask: Asking = ASK) -> list[Action]:
     """补报: what units can do. Each unit short of its quota submits the missing eligible candidates; each
     category a minimum in a conflict asks for is submitted by the units that can, with the fewest people
     that let a slate exist together with every other rule (solved, not counted from one rule)."""
@@ -90,7 +90,7 @@ def unit_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflic
         for u, q, have in short:
             inside = [i for i in range(len(pool)) if units[i] == u] or list(range(len(pool)))
             copies += [(best_template(pool, ok, inside, helps), u)] * (q - have)
-        found = _fewest_additions(ruleset, pool, quotas, eligible, copies)
+        found = _fewest_additions(ruleset, pool, quotas, eligible, copies, ask)
         if found is not None:
             spread, merit = found
             for u, q, have in short:
@@ -120,7 +120,7 @@ def unit_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflic
                 copies += [(best_template(pool, ok, inside, helps), u)] * min(room, award.seats)
         if not copies:
             continue
-        found = _fewest_additions(ruleset, pool, quotas, eligible, copies)
+        found = _fewest_additions(ruleset, pool, quotas, eligible, copies, ask)
         if found is None:
             continue
         spread, merit = found
@@ -143,8 +143,8 @@ def unit_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflic
     return out
 
 
-def office_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflicts: list[list[str]]
-                   ) -> list[Action]:
+def office_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflicts: list[list[str]],
+                   ask: Asking = ASK) -> list[Action]:
     """调剂: what the office can do within the notice: move seats between units, the total kept (every
     structural rule and the seats as they are), the fewest seats moved, then the best merit; checked by
     solving with the new quota table."""
@@ -153,15 +153,15 @@ def office_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
     if not by_unit or not any(r.startswith(("quota:", "seats:")) for c in conflicts for r in c):
         return []
     relax = {quota_rule_id(ruleset, award, u) for u in quotas.units}
-    sm = build_model(ruleset, pool, quotas, eligible, relax=relax)
+    sm = build_model(ruleset, pool, quotas, eligible, relax=relax, fixed=ask.fixed)
     moved = sum(sm.relaxed.values())
     sm.model.minimize(moved)
-    solver = question_solver(20.0)
+    solver = ask.solver()
     if solver.solve(sm.model) != cp_model.OPTIMAL or int(solver.value(moved)) == 0:
         return []
     sm.model.add(moved == int(solver.value(moved)))
     sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
-    solver = question_solver(20.0)
+    solver = ask.solver(shown=True)
     if solver.solve(sm.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return []
     units = list(pool.table["unit"])
@@ -184,7 +184,7 @@ def office_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
     table = dict(by_unit) | {u: by_unit.get(u, 0) + g for u, g in gain.items()} | {
         u: by_unit.get(u, 0) - g for u, g in give.items()}
     new_quotas = with_quotas(quotas, award.id, table)
-    best = best_slate(ruleset, pool, new_quotas, eligible)
+    best = best_slate(ruleset, pool, new_quotas, eligible, ask)
     if best is None:
         return []
     seats_total = sum(by_unit.values())
@@ -203,8 +203,27 @@ def office_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
                     if u in give or u in gain])]
 
 
+def forcing_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflicts: list[list[str]],
+                    ask: Asking = ASK) -> list[Action]:
+    """A what-if's forcing in a conflict (`fixed:<id>`) is the office's own choice: setting those candidates
+    free again is an office step, checked by solving with every rule and the other forcings kept."""
+    forced = list(dict.fromkeys(r.split(":", 1)[1] for c in conflicts for r in c if r.startswith("fixed:")))
+    if not forced or ask.fixed is None:
+        return []
+    best = best_slate(ruleset, pool, quotas, eligible, ask.without(forced))
+    if best is None:
+        return []
+    names = dict(zip(pool.table["id"], pool.table["name"]))
+    who = _(", ").join(f"{c} {names.get(c, '')}".strip() for c in forced)
+    what = (_("forced in") if all(ask.fixed.get(c) for c in forced) else
+            _("forced out") if not any(ask.fixed.get(c) for c in forced) else _("forced in or out"))
+    return [Action("office", _("Undo the what-if's forcing: {ids} ({what})", ids=who, what=what),
+                   _("the forcing is part of the conflict; with it undone, every rule kept, a slate exists"),
+                   best[0], [{"unfix": c, "was": "in" if ask.fixed.get(c) else "out"} for c in forced])]
+
+
 def leadership_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflicts: list[list[str]],
-                       relaxations: list[Relaxation]) -> list[Action]:
+                       relaxations: list[Relaxation], ask: Asking = ASK) -> list[Action]:
     """What only the leadership group can decide: a percentage or count of the notice, or the seats."""
     out: list[Action] = []
     rules = {r.id: r for r in ruleset.rules}
@@ -226,15 +245,15 @@ def leadership_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, c
                                           old=c["from"], new=c["to"]), why, rx.merit, [c]))
     award = ruleset.top_award(pool.kind)
     if any(r == f"seats:{award.id}" for cf in conflicts for r in cf):
-        sm = build_model(ruleset, pool, quotas, eligible, relax={f"seats:{award.id}"})
+        sm = build_model(ruleset, pool, quotas, eligible, relax={f"seats:{award.id}"}, fixed=ask.fixed)
         fewer = sm.relaxed[f"seats:{award.id}"]
         sm.model.minimize(fewer)
-        solver = question_solver(20.0)
+        solver = ask.solver()
         if solver.solve(sm.model) == cp_model.OPTIMAL and solver.value(fewer) > 0:
             k = int(solver.value(fewer))
             smaller = ruleset.model_copy(update={"awards": [
                 a.model_copy(update={"seats": a.seats - k}) if a.id == award.id else a for a in ruleset.awards]})
-            best = best_slate(smaller, pool, quotas, eligible)
+            best = best_slate(smaller, pool, quotas, eligible, ask)
             if best is not None:
                 out.append(Action("leadership", _("Reduce the seats of {award} from {old} to {new}", award=label(award),
                                                   old=award.seats, new=award.seats - k),

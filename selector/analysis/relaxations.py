@@ -15,12 +15,11 @@ from fractions import Fraction
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from selector.analysis.conflicts import class_pool, eligible_mask, question_solver, rule_texts
+from selector.analysis.conflicts import ASK, Asking, class_pool, eligible_mask, rule_texts
 from selector.domain import has_slate
 from selector.engine.classes import rule_groups
 from selector.engine.model import SelectionModel, build_model, members, rule_ids_of_pool
 from selector.engine.prune import solve_pool
-from selector.engine.session import SolverSettings
 from selector.i18n import label
 from selector.reading import kinds
 from selector.reading.pool import Pool
@@ -67,11 +66,11 @@ def with_quotas(quotas: Quotas, award_id: str, table: dict[str, int]) -> Quotas:
     return Quotas(quotas.source, quotas.units, seats)
 
 
-def best_slate(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, time_limit: float = 20.0):
+def best_slate(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, ask: Asking = ASK):
     """(merit as text, top-award ids) of the best slate under these rules, or None if none exists: the
     exact fast path (selector/engine/prune.py), stopped once the merit is proven (a slate reaching it)."""
 
-    sol = solve_pool(ruleset, pool, quotas, eligible, SolverSettings(time_limit=time_limit), merit_only=True)
+    sol = solve_pool(ruleset, pool, quotas, eligible, ask.solve_settings(), fixed=ask.fixed, merit_only=True)
     if not has_slate(sol.status):
         return None
     scores = dict(zip(pool.table["id"], pool.table["score"]))
@@ -81,19 +80,19 @@ def best_slate(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, time_limi
     return str(merit), list(sol.selected[top])  # candidate ids, in pool order
 
 
-def _class_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, relax: set[str] | frozenset = frozenset(),
-                 classes_of: RuleSet | None = None) -> SelectionModel:
+def _class_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, ask: Asking,
+                 relax: set[str] | frozenset = frozenset(), classes_of: RuleSet | None = None) -> SelectionModel:
     """The model of the pool's classes (class_pool): for questions of which slates exist, not of merit.
     `classes_of`: the rule set whose groups make the classes, when a question counts a group that no rule of
     `ruleset` reads (a rule left out to find its loosest value)."""
-    reps, sizes, ok = class_pool(classes_of or ruleset, pool, eligible)
-    return build_model(ruleset, reps, quotas, ok, relax=relax, multiplicity=sizes)
+    reps, sizes, ok = class_pool(classes_of or ruleset, pool, eligible, ask.fixed)
+    return build_model(ruleset, reps, quotas, ok, relax=relax, fixed=ask.fixed, multiplicity=sizes)
 
 
-def _extreme_ratio(sm: SelectionModel, part, whole, maximise: bool) -> Fraction | None:
+def _extreme_ratio(sm: SelectionModel, part, whole, maximise: bool, ask: Asking) -> Fraction | None:
     """The largest (or smallest) part/whole any slate reaches, exactly, by Dinkelbach's iterations."""
     m = sm.model
-    solver = question_solver(20.0)
+    solver = ask.solver()
     m.add(whole >= 1)
     m.maximize(part if maximise else -part)
     if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -109,36 +108,36 @@ def _extreme_ratio(sm: SelectionModel, part, whole, maximise: bool) -> Fraction 
     return lam
 
 
-def loosest_rule_values(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rule_ids: list[str]
-                        ) -> list[Relaxation]:
+def loosest_rule_values(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rule_ids: list[str],
+                        ask: Asking = ASK) -> list[Relaxation]:
     """For each rule, the loosest value that lets a slate exist with every other rule kept, checked."""
     out: list[Relaxation] = []
     texts = rule_texts(ruleset, pool, quotas)
     for rid in rule_ids:
-        change = _loosest_one(ruleset, pool, quotas, eligible, rid, texts)
+        change = _loosest_one(ruleset, pool, quotas, eligible, rid, texts, ask)
         if change is None:
             continue
         new_rules, new_quotas, entry = change
-        best = best_slate(new_rules, pool, new_quotas, eligible)
+        best = best_slate(new_rules, pool, new_quotas, eligible, ask)
         if best is None:  # other conflicts remain: this change alone is not enough
             continue
         out.append(Relaxation([entry], best[0], best[1], "rule"))
     return out
 
 
-def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: str, texts):
+def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: str, texts, ask: Asking):
     """(rule set, quotas, change) with `rid` moved to the loosest value that works, or None."""
-    if rid.startswith("seats:"):
-        return None  # seat totals are the notice's, not relaxed here
+    if rid.startswith(("seats:", "fixed:")):
+        return None  # seat totals are the notice's, a what-if's forcing the office's (next_steps.forcing_actions)
     if rid.startswith("quota:"):
         award = ruleset.top_award(pool.kind)
         unit = rid.split(":", 1)[1]
         if unit.startswith(tuple(f"{a.id}:" for a in ruleset.awards)):
             return None  # subset-award quotas: not relaxed here
-        sm = _class_model(ruleset, pool, quotas, eligible, relax={rid})
+        sm = _class_model(ruleset, pool, quotas, eligible, ask, relax={rid})
         slack = sm.relaxed[rid]
         sm.model.minimize(slack)
-        solver = question_solver(20.0)
+        solver = ask.solver()
         if solver.solve(sm.model) != cp_model.OPTIMAL:
             return None
         s = int(solver.value(slack))
@@ -152,11 +151,11 @@ def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: st
     if rule.scoped or question is None:
         return None  # per-unit rules and exact shares: the cheapest relaxations below cover them
     others_rs = ruleset.model_copy(update={"rules": [r for r in ruleset.rules if r.id != rid]})
-    sm = _class_model(others_rs, pool, quotas, eligible, classes_of=ruleset)
+    sm = _class_model(others_rs, pool, quotas, eligible, ask, classes_of=ruleset)
     assert sm.count_of is not None
     part = sm.count_of(rule.award, rule.group)
     if question.whole is None:  # a count of people: the most (or fewest) any slate holds
-        solver = question_solver(20.0)
+        solver = ask.solver()
         sm.model.maximize(part if question.maximise else -part)
         if solver.solve(sm.model) != cp_model.OPTIMAL:
             return None
@@ -166,7 +165,7 @@ def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: st
             "rule": rid, "from": old, "to": v, "people": abs((old or 0) - v),
             "text": f"{rid}: {key} {old} -> {v} ({rule.text})"}
     whole = sm.count_of(rule.award, question.whole)
-    lam = _extreme_ratio(sm, part, whole, maximise=question.maximise)
+    lam = _extreme_ratio(sm, part, whole, question.maximise, ask)
     if lam is None:
         return None
     new = kinds.ShareKind.written(lam, question.maximise)  # whole percents when the notice used them
@@ -184,13 +183,13 @@ def _unit_overfull(ruleset, pool, quotas, eligible, award_id, unit) -> bool:
     return supply > by_unit.get(unit, 0) or ruleset.award(award_id).quota != "exact"
 
 
-def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, menu: int = MAX_MENU
-                         ) -> list[Relaxation]:
+def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, menu: int = MAX_MENU,
+                         ask: Asking = ASK) -> list[Relaxation]:
     """The fewest people of rule slack that makes a slate exist, over every rule at once (seats kept),
     then alternatives found by forbidding each answer's set of relaxed rules in turn."""
     texts = rule_texts(ruleset, pool, quotas)
     relaxable = {r for r in rule_ids_of_pool(ruleset, pool.kind, quotas) if not r.startswith("seats:")}
-    sm = build_model(ruleset, pool, quotas, eligible, relax=relaxable)
+    sm = build_model(ruleset, pool, quotas, eligible, relax=relaxable, fixed=ask.fixed)
     m = sm.model
     used = {rid: m.new_bool_var(f"used[{rid}]") for rid in sm.relaxed}
     for rid, s in sm.relaxed.items():
@@ -201,7 +200,7 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
     for _round in range(menu):
         m.clear_hints()
         m.minimize(cost)
-        solver = question_solver(20.0)
+        solver = ask.solver(shown=True)
         if solver.solve(m) != cp_model.OPTIMAL:
             break
         people = int(solver.value(cost))
@@ -212,7 +211,7 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
         best = m.clone()
         best.add(cost == people)
         best.maximize(sm.merit[sm.top.id] - sm.penalty)
-        solver2 = question_solver(20.0)
+        solver2 = ask.solver(shown=True)
         if solver2.solve(best) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             solver = solver2  # variables keep their indices in the copy
             support = [rid for rid, s in sm.relaxed.items() if solver.value(s) > 0]
@@ -246,10 +245,11 @@ def _with_copies(pool: Pool, eligible, templates: list[int], k: int) -> tuple[Po
     return grown, (None if eligible is None else elig)
 
 
-def _feasible_with(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, templates: list[int], k: int) -> bool:
+def _feasible_with(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, templates: list[int], k: int,
+                   ask: Asking) -> bool:
     grown, elig = _with_copies(pool, eligible, templates, k)
-    sm = _class_model(ruleset, grown, quotas, elig)
-    return question_solver(20.0).solve(sm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    sm = _class_model(ruleset, grown, quotas, elig, ask)
+    return ask.solver().solve(sm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
 def best_template(pool: Pool, ok: list[bool], inside: list[int], helps: list[int]) -> int:
@@ -269,8 +269,8 @@ def help_scores(ruleset: RuleSet, pool: Pool) -> list[int]:
     return helps
 
 
-def pool_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflicts: list[list[str]]
-                   ) -> list[Relaxation]:
+def pool_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflicts: list[list[str]],
+                   ask: Asking = ASK) -> list[Relaxation]:
     """Candidates to add: for each group a minimum in a conflict asks for, and each unit whose eligible
     candidates are fewer than its quota, the fewest eligible copies of its best candidates (one per
     unit, taken in turn) that let a slate exist — monotone in the number added: doubling, then bisection."""
@@ -309,16 +309,16 @@ def pool_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
             inside = [i for i in range(len(pool)) if mask[i] and units[i] == u]
             if inside:
                 templates.append(best_template(pool, ok, inside, helps))
-        if not templates or not _feasible_with(ruleset, pool, quotas, eligible, templates, award.seats):
+        if not templates or not _feasible_with(ruleset, pool, quotas, eligible, templates, award.seats, ask):
             continue  # adding such candidates alone does not help
         lo, hi = 0, 1  # infeasible at lo, feasible at hi
-        while not _feasible_with(ruleset, pool, quotas, eligible, templates, hi):
+        while not _feasible_with(ruleset, pool, quotas, eligible, templates, hi, ask):
             lo, hi = hi, min(2 * hi, award.seats)
         while hi - lo > 1:
             mid = (lo + hi) // 2
-            lo, hi = (lo, mid) if _feasible_with(ruleset, pool, quotas, eligible, templates, mid) else (mid, hi)
-        best = best_slate(ruleset, *_with_copies(pool, eligible, templates, hi)[:1], quotas,
-                           _with_copies(pool, eligible, templates, hi)[1])
+            lo, hi = (lo, mid) if _feasible_with(ruleset, pool, quotas, eligible, templates, mid, ask) else (mid, hi)
+        grown, grown_ok = _with_copies(pool, eligible, templates, hi)
+        best = best_slate(ruleset, grown, quotas, grown_ok, ask)
         spread: dict[str, int] = {}
         for j in range(hi):
             u = units[templates[j % len(templates)]]
@@ -358,9 +358,9 @@ def _described(ruleset: RuleSet, pool: Pool, rows: list[int]) -> str:
     return ", ".join(parts)
 
 
-def rule_prices(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible) -> list[Price]:
+def rule_prices(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, ask: Asking = ASK) -> list[Price]:
     """For a feasible pool: the merit each structural rule costs (optimum without it minus with it)."""
-    base = best_slate(ruleset, pool, quotas, eligible)
+    base = best_slate(ruleset, pool, quotas, eligible, ask)
     if base is None:
         return []
     out = []
@@ -368,7 +368,7 @@ def rule_prices(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible) -> list[
         if not r.hard:
             continue
         without = ruleset.model_copy(update={"rules": [x for x in ruleset.rules if x.id != r.id]})
-        alt = best_slate(without, pool, quotas, eligible)
+        alt = best_slate(without, pool, quotas, eligible, ask)
         if alt is None:
             continue
         cost = Decimal(alt[0]) - Decimal(base[0])

@@ -30,7 +30,7 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
-from selector.analysis.explain import clash_in_words, find_conflicts
+from selector.analysis.explain import Asking, clash_in_words, find_conflicts
 from selector.domain import Status, has_slate
 from selector.engine.model import SelectionModel, build_model, members, quota_rule_id
 from selector.engine.session import Session, SolverSettings
@@ -298,7 +298,7 @@ def sweep_rule(inputs: Inputs, rule_id: str, values: Iterable[Fraction | int | s
     if first is not None:
         v = vals[points.index(first)]
         changed = rs.model_copy(update={"rules": [_rule_variant(r, v) if r.id == rule.id else r for r in rs.rules]})
-        _explain(sweep, changed, inputs, pool, inputs.quotas, mask, fixed, masks)
+        _explain(sweep, changed, inputs, pool, inputs.quotas, mask, Asking(settings, fixed), masks)
     return sweep
 
 
@@ -403,13 +403,13 @@ def sweep_quota(inputs: Inputs, unit: str, values: Iterable[int | Fraction | str
                   1.0, points, strategy, round(time.perf_counter() - start, 4), balance)
     first = sweep.first_infeasible
     if first is not None:
-        _explain(sweep, rs, inputs, pool, table(int(first.value)), mask, fixed, masks)
+        _explain(sweep, rs, inputs, pool, table(int(first.value)), mask, Asking(settings, fixed), masks)
     return sweep
 
 
-def _explain(sweep: Sweep, ruleset, inputs: Inputs, pool, quotas: Quotas, mask, fixed, masks) -> None:
+def _explain(sweep: Sweep, ruleset, inputs: Inputs, pool, quotas: Quotas, mask, ask: Asking, masks) -> None:
     """A minimal conflict at the first point with no slate, in the notice's words."""
-    found = find_conflicts(ruleset, pool, quotas, mask, limit=1, fixed=fixed)
+    found = find_conflicts(ruleset, pool, quotas, mask, limit=1, ask=ask)
     if found:
         sweep.conflict = found[0]
         rules = [r for r in found[0] if not r.startswith("fixed:")]

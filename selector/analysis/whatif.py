@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from selector.analysis.explain import clash_in_words, find_conflicts
+from selector.analysis.explain import Asking, clash_in_words, find_conflicts
 from selector.domain import RuleResult, SelectionResult, has_slate
 from selector.engine.session import SolverSettings
 from selector.engine.stable import StableSolver
@@ -64,7 +64,8 @@ def run_scenario(sc: LoadedScenario, settings: SolverSettings = SolverSettings()
         if p.status != "infeasible":
             continue
         pool, mask = inputs.pools[kind], screening.masks.get(kind)
-        found = find_conflicts(inputs.ruleset, pool, inputs.quotas, mask, limit=1, fixed=inputs.fixed or None)
+        found = find_conflicts(inputs.ruleset, pool, inputs.quotas, mask, limit=1,
+                               ask=Asking(settings, inputs.fixed or None))
         if found:
             out.conflicts[kind] = found[0]
             out.clash[kind] = conflict_in_words(sc, screening, kind, found[0])

@@ -39,9 +39,9 @@ def select(scenario: opt.ScenarioArg = None, rules: opt.RulesOpt = None, pool: o
     atomic.check_output_dir(out, force, inputs.all_files())  # refuse before solving, not after
     if has_forms(inputs.ruleset):
         load_templates(inputs)  # a broken form template is bad input: said before solving
+    settings = SolverSettings(workers=workers, time_limit=time_limit)
     with progress() as step:
-        screening, result = select_screened(inputs, SolverSettings(workers=workers, time_limit=time_limit),
-                                            progress=step)
+        screening, result = select_screened(inputs, settings, progress=step)
         if any(has_slate(p.status) for p in result.pools.values()) and not result.verified:
             typer.echo(_("Internal error: the solver's slate failed independent verification; nothing written."),
                        err=True)
@@ -51,11 +51,10 @@ def select(scenario: opt.ScenarioArg = None, rules: opt.RulesOpt = None, pool: o
         explanation = None
         if result.status == "infeasible":  # say why, in the notice's words, and what would work
             explanation = explain_inputs(inputs, eligible=screening.masks, prices=False, screening=screening,
-                                         progress=explain_step(inputs, step))
+                                         progress=explain_step(inputs, step), settings=settings)
         step(_("writing the output folder"))
         forms_written = folders.write_select_folder(out, inputs, screening, result, explanation, plots=plots,
-                                            force=force, reserve=reserve,
-                                            settings=SolverSettings(workers=workers, time_limit=time_limit))
+                                                    force=force, reserve=reserve, settings=settings)
     typer.echo(terminal.format_screening(inputs, screening) + "\n")
     typer.echo(terminal.format_result(inputs, result))
     if explanation is not None:
@@ -85,17 +84,20 @@ def select(scenario: opt.ScenarioArg = None, rules: opt.RulesOpt = None, pool: o
 @commands.command()
 def explain(scenario: opt.ScenarioArg = None, rules: opt.RulesOpt = None, pool: opt.PoolOpt = None,
             individuals: opt.IndividualsOpt = None, collectives: opt.CollectivesOpt = None,
-            quotas: opt.QuotasOpt = None, out: opt.OutOpt = Path("out/explain"), force: opt.ForceOpt = False,
-            skip_hidden_rows: opt.SkipHiddenOpt = False) -> None:
+            quotas: opt.QuotasOpt = None, out: opt.OutOpt = Path("out/explain"), workers: opt.WorkersOpt = 1,
+            time_limit: opt.TimeOpt = None, force: opt.ForceOpt = False, skip_hidden_rows: opt.SkipHiddenOpt = False
+            ) -> None:
     """Why no slate exists (minimal conflicts, relaxations that work) or, when one does, what each rule costs in merit.
-    Writes explanation.json to --out. Exit 0 when every pool has a slate, 1 otherwise."""
+    A scenario's forced candidates are held, as in select. Writes explanation.json to --out. Exit 0 when every
+    pool has a slate, 1 otherwise."""
     inputs = command_inputs(scenario, rules, pool, (individuals, collectives), quotas, skip_hidden_rows)
     atomic.check_output_dir(out, force, inputs.all_files())  # refuse before solving, not after
     with progress() as step:
         step(_("screening eligibility"))
         screening = screen_inputs(inputs)
         explanation = explain_inputs(inputs, eligible=screening.masks, prices=True, screening=screening,
-                                     progress=explain_step(inputs, step))
+                                     progress=explain_step(inputs, step),
+                                     settings=SolverSettings(workers=workers, time_limit=time_limit))
         with atomic.atomic_output_dir(out, force) as tmp:
             write_explanation(tmp, explanation)
     typer.echo(format_explanation(explanation, inputs.ruleset))

@@ -78,7 +78,8 @@ def run_base(folder: Path, cwd: Path, rules: Path, pools: dict[str, Path], quota
         explanation = None
         if result.status == "infeasible":
             _note(folder, _("No slate exists: finding why and what would work"))
-            explanation = explain_inputs(inputs, eligible=screening.masks, prices=False, screening=screening)
+            explanation = explain_inputs(inputs, eligible=screening.masks, prices=False, screening=screening,
+                                         settings=settings)
         _note(folder, _("Writing the paperwork"))
         write_select_folder(folder / "out", inputs, screening, result, explanation, settings=settings)
         _finish(folder, {"screening": screening, "result": result, "explanation": explanation})
