@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_case
+from ortools.sat.python import cp_model
 
 from selector.analysis.conflicts import Asking
 from selector.analysis.explain import explain_pool
@@ -80,14 +81,19 @@ def test_prices_are_counted_with_the_forcing_held(case_dir):
 
 def test_the_runs_settings_reach_every_question():
     ask = Asking(SolverSettings(workers=3, seed=7, time_limit=5.0), None)
-    s = ask.solver()
-    assert (s.parameters.num_workers, s.parameters.random_seed) == (3, 7)
-    assert s.parameters.max_time_in_seconds == pytest.approx(5.0, abs=0.1)  # the run's limit caps the question's 20 s
-    shown = ask.solver(shown=True)  # a core or a slate that is shown: one worker, whatever the run's
-    assert shown.parameters.num_workers == 1 and shown.parameters.random_seed == 7
-    assert Asking().solver().parameters.max_time_in_seconds == pytest.approx(20.0, abs=0.1)
-    assert ask.solve_settings().workers == 1 and ask.solve_settings(shown=False).workers == 3
-    assert ask.solve_settings().time_limit == pytest.approx(5.0, abs=0.1)
+    value = ask.solve_settings(shown=False)  # a proven value: the run's workers
+    assert (value.workers, value.seed) == (3, 7)
+    assert value.time_limit == pytest.approx(5.0)  # the run's limit caps the question's 20 s
+    shown = ask.solve_settings()  # a core or a slate that is shown: one worker, whatever the run's
+    assert (shown.workers, shown.seed) == (1, 7)
+    assert Asking().solve_settings().time_limit == pytest.approx(20.0)
+    m = cp_model.CpModel()
+    x = m.new_int_var(0, 3, "x")
+    m.maximize(x)
+    got = ask.solve(m)
+    assert got.status == "optimal" and got.value(x) == 3  # the product's Status, not CP-SAT's codes
+    m.add(x >= 4)
+    assert ask.solve(m, shown=True).status == "infeasible"
     assert Asking(fixed={"a": True, "b": False}).without(["a"]).fixed == {"b": False}
     assert Asking(fixed={"a": True}).without(["a"]).fixed is None
 

@@ -15,7 +15,7 @@ from ortools.sat.python import cp_model
 
 from selector.engine.classes import interchangeable_classes, subpool
 from selector.engine.model import build_model, members, quota_rule_id, rule_ids_of_pool
-from selector.engine.session import Session, SolverSettings  # one place configures CP-SAT (issue 18)
+from selector.engine.session import Session, Solved, SolverSettings  # one place configures CP-SAT (issue 18)
 from selector.i18n import _
 from selector.reading import kinds
 from selector.reading.pool import Pool
@@ -44,9 +44,9 @@ class Asking:
         run = self.settings.time_limit
         return limit if run is None else min(limit, run)
 
-    def solver(self, limit: float = QUESTION_SECONDS, shown: bool = False) -> cp_model.CpSolver:
-        """For a proven value; `shown`: the solution itself is shown (or a core read), so one worker."""
-        return Session(self.solve_settings(limit, shown)).solver()
+    def solve(self, model: cp_model.CpModel, limit: float = QUESTION_SECONDS, shown: bool = False) -> Solved:
+        """One question, read as a Status; `shown`: its solution is shown (or a core read), so one worker."""
+        return Session(self.solve_settings(limit, shown)).solve(model)
 
     def solve_settings(self, limit: float = QUESTION_SECONDS, shown: bool = True) -> SolverSettings:
         """The settings of one question (a relaxation's draft slate, by default: shown, one worker)."""
@@ -123,13 +123,13 @@ class _Feasibility:
         m = self.sm.model
         m.clear_assumptions()
         m.add_assumptions([self.sm.literals[r] for r in rules])
-        solver = self.ask.solver(shown=True)  # a core: one worker
-        status = solver.solve(m)
+        got = self.ask.solve(m, shown=True)  # a core: one worker
         self.solves += 1
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if got.found:
             return True, []
-        if status == cp_model.INFEASIBLE:
-            core = [self.by_index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in self.by_index]
+        if got.status == "infeasible":
+            core = [self.by_index[i] for i in got.solver.sufficient_assumptions_for_infeasibility()
+                    if i in self.by_index]
             return False, [r for r in rules if r in set(core)]
         return None, []
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ortools.sat.python import cp_model
-
 from selector.analysis.conflicts import ASK, Asking, eligible_mask
 from selector.analysis.relaxations import (
     MAX_MENU,
@@ -54,20 +52,21 @@ def _fewest_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, co
     first = len(pool)
     added = sum(sm.x[sm.top.id][first:])
     sm.model.minimize(added)
-    solver = ask.solver()
-    if solver.solve(sm.model) != cp_model.OPTIMAL:
+    got = ask.solve(sm.model)
+    if not got.optimal:
         return None
-    fewest = int(solver.value(added))
+    fewest = got.value(added)
     sm.model.add(added == fewest)
     sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
-    solver = ask.solver(shown=True)
-    if solver.solve(sm.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    got = ask.solve(sm.model, shown=True)
+    if not got.found:
         return None
+    chosen = got.decisions(sm)[sm.top.id]
     spread: dict[str, int] = {}
     for j, (_t, u) in enumerate(copies):
-        if solver.boolean_value(sm.x[sm.top.id][first + j]):
+        if chosen[first + j]:
             spread[u] = spread.get(u, 0) + 1
-    merit = Decimal(sum(sm.scaled_scores[i] for i, v in enumerate(sm.x[sm.top.id]) if solver.boolean_value(v)))
+    merit = Decimal(sum(sm.scaled_scores[i] for i, v in enumerate(chosen) if v))
     return {u: spread[u] for u in quotas.units if u in spread}, str(merit / sm.scale)
 
 
@@ -156,20 +155,20 @@ def office_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
     sm = build_model(ruleset, pool, quotas, eligible, relax=relax, fixed=ask.fixed)
     moved = sum(sm.relaxed.values())
     sm.model.minimize(moved)
-    solver = ask.solver()
-    if solver.solve(sm.model) != cp_model.OPTIMAL or int(solver.value(moved)) == 0:
+    got = ask.solve(sm.model)
+    if not got.optimal or got.value(moved) == 0:
         return []
-    sm.model.add(moved == int(solver.value(moved)))
+    sm.model.add(moved == got.value(moved))
     sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
-    solver = ask.solver(shown=True)
-    if solver.solve(sm.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    got = ask.solve(sm.model, shown=True)
+    if not got.found:
         return []
     units = list(pool.table["unit"])
     filled = {u: 0 for u in quotas.units}
-    for i, v in enumerate(sm.x[sm.top.id]):
-        if solver.boolean_value(v) and units[i] in filled:
+    for i, v in enumerate(got.decisions(sm)[sm.top.id]):
+        if v and units[i] in filled:
             filled[units[i]] += 1
-    gain = {u: int(solver.value(sm.relaxed[quota_rule_id(ruleset, award, u)])) for u in quotas.units}
+    gain = {u: got.value(sm.relaxed[quota_rule_id(ruleset, award, u)]) for u in quotas.units}
     gain = {u: g for u, g in gain.items() if g}
     total = sum(gain.values())
     give: dict[str, int] = {}
@@ -248,9 +247,9 @@ def leadership_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, c
         sm = build_model(ruleset, pool, quotas, eligible, relax={f"seats:{award.id}"}, fixed=ask.fixed)
         fewer = sm.relaxed[f"seats:{award.id}"]
         sm.model.minimize(fewer)
-        solver = ask.solver()
-        if solver.solve(sm.model) == cp_model.OPTIMAL and solver.value(fewer) > 0:
-            k = int(solver.value(fewer))
+        got = ask.solve(sm.model)
+        if got.optimal and got.value(fewer) > 0:
+            k = got.value(fewer)
             smaller = ruleset.model_copy(update={"awards": [
                 a.model_copy(update={"seats": a.seats - k}) if a.id == award.id else a for a in ruleset.awards]})
             best = best_slate(smaller, pool, quotas, eligible, ask)

@@ -13,7 +13,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pandas as pd
-from ortools.sat.python import cp_model
 
 from selector.analysis.conflicts import ASK, Asking, class_pool, eligible_mask, rule_texts
 from selector.domain import has_slate
@@ -92,19 +91,20 @@ def _class_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, ask: As
 def _extreme_ratio(sm: SelectionModel, part, whole, maximise: bool, ask: Asking) -> Fraction | None:
     """The largest (or smallest) part/whole any slate reaches, exactly, by Dinkelbach's iterations."""
     m = sm.model
-    solver = ask.solver()
     m.add(whole >= 1)
     m.maximize(part if maximise else -part)
-    if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    got = ask.solve(m)
+    if not got.found:
         return None
-    lam = Fraction(int(solver.value(part)), int(solver.value(whole)))
+    lam = Fraction(got.value(part), got.value(whole))
     for _round in range(50):
         num, den = lam.numerator, lam.denominator
         gain = den * part - num * whole if maximise else num * whole - den * part
         m.maximize(gain)
-        if solver.solve(m) != cp_model.OPTIMAL or solver.value(gain) <= 0:  # exact, not the float objective
+        got = ask.solve(m)
+        if not got.optimal or got.value(gain) <= 0:  # exact, not the float objective
             return lam
-        lam = Fraction(int(solver.value(part)), int(solver.value(whole)))
+        lam = Fraction(got.value(part), got.value(whole))
     return lam
 
 
@@ -137,10 +137,10 @@ def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: st
         sm = _class_model(ruleset, pool, quotas, eligible, ask, relax={rid})
         slack = sm.relaxed[rid]
         sm.model.minimize(slack)
-        solver = ask.solver()
-        if solver.solve(sm.model) != cp_model.OPTIMAL:
+        got = ask.solve(sm.model)
+        if not got.optimal:
             return None
-        s = int(solver.value(slack))
+        s = got.value(slack)
         q = quotas.of(award.id)[unit]  # type: ignore[index]
         new = q + s if _unit_overfull(ruleset, pool, quotas, eligible, award.id, unit) else q - s
         return ruleset, with_quotas(quotas, award.id, {**(quotas.of(award.id) or {}), unit: new}), {
@@ -155,11 +155,11 @@ def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: st
     assert sm.count_of is not None
     part = sm.count_of(rule.award, rule.group)
     if question.whole is None:  # a count of people: the most (or fewest) any slate holds
-        solver = ask.solver()
         sm.model.maximize(part if question.maximise else -part)
-        if solver.solve(sm.model) != cp_model.OPTIMAL:
+        got = ask.solve(sm.model)
+        if not got.optimal:
             return None
-        v = int(solver.value(part))
+        v = got.value(part)
         key, old = question.field, getattr(rule, question.field)
         return _with_rule(ruleset, rid, **{key: v}), quotas, {
             "rule": rid, "from": old, "to": v, "people": abs((old or 0) - v),
@@ -200,27 +200,25 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
     for _round in range(menu):
         m.clear_hints()
         m.minimize(cost)
-        solver = ask.solver(shown=True)
-        if solver.solve(m) != cp_model.OPTIMAL:
+        got = ask.solve(m, shown=True)
+        if not got.optimal:
             break
-        people = int(solver.value(cost))
+        people = got.value(cost)
         if people == 0:
             break  # feasible as it is
-        support = [rid for rid, s in sm.relaxed.items() if solver.value(s) > 0]
         # the best merit among relaxations this cheap (on a copy: the next round searches every cost)
         best = m.clone()
         best.add(cost == people)
         best.maximize(sm.merit[sm.top.id] - sm.penalty)
-        solver2 = ask.solver(shown=True)
-        if solver2.solve(best) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            solver = solver2  # variables keep their indices in the copy
-            support = [rid for rid, s in sm.relaxed.items() if solver.value(s) > 0]
-        changes = [{"rule": rid, "people": int(solver.value(sm.relaxed[rid])),
-                    "text": f"{rid}: allow {int(solver.value(sm.relaxed[rid]))} "
+        better = ask.solve(best, shown=True)
+        got = better if better.found else got  # variables keep their indices in the copy
+        support = [rid for rid, s in sm.relaxed.items() if got.value(s) > 0]
+        changes = [{"rule": rid, "people": got.value(sm.relaxed[rid]),
+                    "text": f"{rid}: allow {got.value(sm.relaxed[rid])} "
                             f"{'seat' if rid.startswith('quota:') else 'person'}(s) past it ({texts[rid].reading})"}
                    for rid in support]
-        merit = Decimal(int(solver.value(sm.merit[sm.top.id])))  # every disjoint title (issue 14)
-        chosen = [ids[i] for i, v in enumerate(sm.x[sm.top.id]) if solver.boolean_value(v)]
+        merit = Decimal(got.value(sm.merit[sm.top.id]))  # every disjoint title (issue 14)
+        chosen = [ids[i] for i, v in enumerate(got.decisions(sm)[sm.top.id]) if v]
         out.append(Relaxation(changes, str(merit / sm.scale), chosen, "combination"))
         m.add_bool_or([used[rid].Not() for rid in support])  # block this set of relaxed rules
     return out
@@ -249,7 +247,7 @@ def _feasible_with(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, templ
                    ask: Asking) -> bool:
     grown, elig = _with_copies(pool, eligible, templates, k)
     sm = _class_model(ruleset, grown, quotas, elig, ask)
-    return ask.solver().solve(sm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return ask.solve(sm.model).found
 
 
 def best_template(pool: Pool, ok: list[bool], inside: list[int], helps: list[int]) -> int:

@@ -253,25 +253,14 @@ def create_app(root: Path | None = None, max_upload: int = MAX_UPLOAD, hosts: li
         yield
         wb.close()
 
-    routes = [
-        Route("/", page(index)),
-        Route("/lang/{lang}", page(set_lang)),
-        Route("/round", page(round_), methods=["POST"]),
-        Route("/sample", page(sample_), methods=["POST"]),
-        Route("/template/{name}", page(template)),
-        Route("/pools", page(pools)),
-        Route("/solve", page(solve), methods=["POST"]),
-        Route("/job/{job}", page(job_status)),
-        Route("/job/{job}/cancel", page(job_cancel), methods=["POST"]),
-        Route("/paperwork.zip", page(paperwork)),
-        Route("/plot/{name}", page(plot)),
-        Route("/whatif", page(whatif), methods=["POST"]),
-        Route("/whatif/load", page(whatif_load), methods=["POST"]),
-        Route("/whatif/{job}.toml", page(whatif_file)),
-        Route("/round.zip", page(round_zip)),
-        Route("/font/cjk.otf", page(font)),
-        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-    ]
+    reads = {"/": index, "/lang/{lang}": set_lang, "/template/{name}": template, "/pools": pools,
+             "/job/{job}": job_status, "/paperwork.zip": paperwork, "/plot/{name}": plot,
+             "/whatif/{job}.toml": whatif_file, "/round.zip": round_zip, "/font/cjk.otf": font}
+    posts = {"/round": round_, "/sample": sample_, "/solve": solve, "/job/{job}/cancel": job_cancel,
+             "/whatif": whatif, "/whatif/load": whatif_load}  # what changes the workbench: POST only
+    routes = [Route(path, page(f)) for path, f in reads.items()]
+    routes += [Route(path, page(f), methods=["POST"]) for path, f in posts.items()]
+    routes.append(Mount("/static", StaticFiles(directory=HERE / "static"), name="static"))
     allowed = list(hosts) if hosts is not None else ["127.0.0.1", "localhost"]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[
         Middleware(TrustedHostMiddleware, allowed_hosts=allowed), Middleware(LimitUpload, limit=max_upload)])
