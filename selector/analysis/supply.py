@@ -136,7 +136,6 @@ def pool_findings(ruleset: RuleSet, pool: Pool, quotas: Quotas | None, eligible:
     awards = sorted(ruleset.awards_of_pool(pool.kind), key=lambda a: a.parent is not None)
     if not awards:
         return []
-    top = awards[0]
     everyone = [True] * len(rows)
     out: list[Finding] = []
     supplies: dict[str, _Supply] = {}
@@ -156,7 +155,7 @@ def pool_findings(ruleset: RuleSet, pool: Pool, quotas: Quotas | None, eligible:
             for u in quotas.units:  # type: ignore[union-attr]
                 q = award_quota.get(u, 0)
                 short = per[u] < q
-                rid = f"quota:{u}" if award is top else f"quota:{award.id}:{u}"
+                rid = kinds.quota_rule_id(ruleset, award, u)
                 out.append(Finding(
                     rid, award.clause, award.text, award.id, u, q, per[u], not short,
                     short and (award.quota == "exact" or not seats_ok),

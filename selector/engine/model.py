@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from ortools.sat.python import cp_model
 
+from selector.reading.kinds import quota_rule_id
 from selector.reading.pool import Pool
 from selector.reading.quotas import Quotas
 from selector.reading.rules import Award, Rule, RuleSet
@@ -57,11 +58,6 @@ def rule_ids_of_pool(ruleset: RuleSet, pool_kind: str, quotas: Quotas) -> list[s
             ids += [quota_rule_id(ruleset, a, u) for u in quotas.units]
     ids += [r.id for r in ruleset.rules_of_pool(pool_kind)]
     return ids
-
-
-def quota_rule_id(ruleset: RuleSet, award: Award, unit: str) -> str:
-    first = award.parent is None and ruleset.top_awards(award.pool)[0].id == award.id  # not a 2nd disjoint title
-    return f"quota:{unit}" if first else f"quota:{award.id}:{unit}"
 
 
 @dataclass

@@ -434,6 +434,13 @@ def seats_reading(award: Award) -> str:
     return _("exactly {n} {award}", n=award.seats, award=label(award))
 
 
+def quota_rule_id(ruleset: RuleSet, award: Award, unit: str) -> str:
+    """The id of a unit's quota for an award, everywhere a quota is named (model, supply, explanations):
+    'quota:<unit>' for the pool's first title, 'quota:<award>:<unit>' for a subset award or another title."""
+    first = award.parent is None and ruleset.top_awards(award.pool)[0].id == award.id  # not a 2nd disjoint title
+    return f"quota:{unit}" if first else f"quota:{award.id}:{unit}"
+
+
 def quota_reading(award: Award, unit: str, seats: int) -> str:
     """A unit's quota as the explainer reads it: a cap, or seats to fill exactly."""
     if award.quota == "exact":
