@@ -46,7 +46,8 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
     solutions: dict[str, PoolSolution] = {}
     slate: dict[str, list[str]] = {}
     ineligible: set[str] = set()
-    tied = {k: group for group in tied_pools(rs, list(inputs.pools)) for k in group} if pool_solver is None else {}
+    joint = solve_tied if pool_solver is None else getattr(pool_solver, "tied", None)  # issue 14, 5
+    tied = {k: group for group in tied_pools(rs, list(inputs.pools)) for k in group} if joint else {}
     for kind, pool in inputs.pools.items():
         mask = eligible.get(kind) if eligible else None
         if mask is not None:
@@ -56,9 +57,9 @@ def select(inputs: Inputs, settings: SolverSettings = SolverSettings(),
             progress(kind)
         if kind in tied:  # issue 14, 5: pools tied by a rule across awards, solved together (engine/joint.py)
             if kind not in solutions:
-                solutions.update(solve_tied(rs, {k: inputs.pools[k] for k in tied[kind]}, inputs.quotas,
-                                            {k: eligible.get(k) if eligible else None for k in tied[kind]},
-                                            settings, fixed=inputs.fixed or None))
+                solutions.update(joint(rs, {k: inputs.pools[k] for k in tied[kind]}, inputs.quotas,
+                                       {k: eligible.get(k) if eligible else None for k in tied[kind]},
+                                       settings, fixed=inputs.fixed or None))
             sol = solutions[kind]
         else:
             sol = (pool_solver or solve_pool)(rs, pool, inputs.quotas, mask, settings, fixed=inputs.fixed or None)

@@ -17,13 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from selector.analysis.reserve import reserve_list
 from selector.engine.joint import solve_tied
 from selector.engine.model import tied_pools
 from selector.engine.session import SolverSettings
 from selector.errors import InputErrors
 from selector.interfaces.cli import app
-from selector.pipeline import load_inputs, select
+from selector.pipeline import load_inputs, select, select_screened
 from selector.reading.rule_checks import load_ruleset
+from selector.reading.scenario import load_scenario_inputs
 from selector.verify import verify_slate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,3 +166,36 @@ def test_national_mayday_end_to_end(tmp_path):
     assert res.exit_code == 1 and "Q1" in res.output and "跨奖项规则" in res.output, res.output
     data = json.loads((tmp_path / "e" / "explanation.json").read_text(encoding="utf-8"))
     assert any("Q1" in c for c in data["conflicts"]), data["conflicts"]
+
+
+def test_adjust_reserve_and_sweep_hold_or_refuse_the_cross_rule(tmp_path):
+    """After the notice, removing C29 (民营, one of the 8 Q1 needs) takes C30 (外资) from 河北, not C31 (国有, the
+    better score): adjust solves the tied pools together. Every 候补 replacement, with what else it moves in the
+    other pools, meets Q1 by the verifier. A sweep of a tied pool's rule is refused, naming Q1."""
+    out = tmp_path / "s"
+    assert runner.invoke(app, ["select", str(MAYDAY / "scenario.toml"), "--out", str(out), "--no-plots"]).exit_code == 0
+    res = runner.invoke(app, ["adjust", str(out), "--remove", "C29", "--out", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["verified"] and "C30" in summary["awards"]["certificate"]["selected"]
+
+    inputs = load_scenario_inputs(MAYDAY / "scenario.toml").inputs
+    screening, result = select_screened(inputs)
+    reserve = reserve_list(inputs, result, screening.masks)
+    slate = {a: list(r.selected) for a, r in result.awards.items()}
+    moved_elsewhere = 0
+    for r in reserve.replacements:
+        assert r.replacement is not None
+        trial = {a: [c for c in ids if c != r.seat and c not in r.also_leave] for a, ids in slate.items()}
+        for c in [r.replacement, *r.also_enter]:
+            award = next(a.id for a in inputs.ruleset.awards if a.parent is None and c in inputs.pools[a.pool].ids)
+            trial[award].append(c)
+        for a, c in r.subset_entrant.items():
+            trial[a].append(c)
+        moved_elsewhere += any(c[0] != r.seat[0] for c in r.also_leave)
+        assert verify_slate(inputs.ruleset, inputs.pools, inputs.quotas, trial).ok, r
+    assert moved_elsewhere  # e.g. M05 (重点产业) leaves: a team of 非公 or 重点产业 comes in for Q1
+
+    res = runner.invoke(app, ["sweep", str(MAYDAY / "scenario.toml"), "--rule", "Z1", "--from", "20%", "--to", "60%",
+                              "--out", str(tmp_path / "w")])
+    assert res.exit_code == 2 and "Q1" in res.output, res.output

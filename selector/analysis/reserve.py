@@ -27,7 +27,7 @@ import pandas as pd
 
 from selector.domain import SelectionResult, has_slate
 from selector.engine.classes import rule_groups, subpool, tie_break_weights
-from selector.engine.model import members
+from selector.engine.model import members, tied_pools
 from selector.engine.session import SolverSettings
 from selector.engine.stable import StableSolver
 from selector.i18n import _
@@ -73,6 +73,8 @@ class Reserve:
 
 
 def _cheap_ok(rs: RuleSet, kind: str, quotas) -> bool:
+    if any(kind in group for group in tied_pools(rs, list(rs.pools))):
+        return False  # issue 14, 5: a rule across awards counts other pools too: every seat solved, jointly
     top = rs.top_award(kind)
     subs = [a for a in rs.awards if a.parent == top.id]
     if any(not r.hard for r in rs.rules_of_pool(kind)):
@@ -118,6 +120,7 @@ def reserve_list(inputs: Inputs, result: SelectionResult, masks: dict[str, list[
         unit_order = list(inputs.quotas.units) + [u for u in by_unit if u not in inputs.quotas.units]
         out.ranked[kind] = [(u, r + 1, ids[i]) for u in unit_order for r, i in enumerate(by_unit.get(u, []))]
         use_cheap = cheap and _cheap_ok(rs, kind, inputs.quotas)
+        mirror = cheap and not any(kind in g for g in tied_pools(rs, list(inputs.pools)))  # one pool's classes
         rows = sorted({pos[c] for c in slate.get(top.id, [])} | set(heads))
         swaps = _Swaps(rs, kind, subpool(pool, rows), inputs.quotas, slate, ineligible, ids, groups, bits,
                        units)
@@ -156,7 +159,7 @@ def reserve_list(inputs: Inputs, result: SelectionResult, masks: dict[str, list[
             positions.sort(key=lambda ks: (-scores[pos[ks[1]]], -weight[pos[ks[1]]]))
             done: Replacement | None = None
             for k, seat in positions:
-                if cheap and done is not None and done.unique and seat not in done.also_leave:
+                if mirror and done is not None and done.unique and seat not in done.also_leave:
                     out.replacements[k] = _mirror(done, seat, scores[pos[done.seat]] - scores[pos[seat]])
                     continue
                 done = out.replacements[k] = _solved(inputs, kind, seat, result, masks, settings)
@@ -242,7 +245,19 @@ def _solved(inputs: Inputs, kind: str, seat: str, result: SelectionResult, masks
     base = {a: set(r.selected) for a, r in result.awards.items()}
     solver = StableSolver(base)
     fixed = dict(inputs.fixed) | {seat: False}
-    sol = solver(rs, pool, inputs.quotas, masks.get(kind), dataclasses.replace(settings), fixed=fixed)
+    group = next((g for g in tied_pools(rs, list(inputs.pools)) if kind in g), None)
+    moved: tuple[list[str], list[str]] = ([], [])  # other tied pools' top awards: who leaves, who enters
+    if group is not None:  # issue 14, 5: with the pools a rule across awards ties it to, in one model
+        sols = solver.tied(rs, {k: inputs.pools[k] for k in group}, inputs.quotas, {k: masks.get(k) for k in group},
+                           dataclasses.replace(settings), fixed=fixed)
+        sol = sols[kind]
+        for k in group:
+            t = rs.top_award(k).id
+            if k != kind and has_slate(sols[k].status):
+                moved[0].extend(sorted(base.get(t, set()) - set(sols[k].selected.get(t, []))))
+                moved[1].extend(sorted(set(sols[k].selected.get(t, [])) - base.get(t, set())))
+    else:
+        sol = solver(rs, pool, inputs.quotas, masks.get(kind), dataclasses.replace(settings), fixed=fixed)
     held = [a.id for a in subs if seat in base.get(a.id, set())]
     if not has_slate(sol.status):
         return Replacement(kind, top.id, seat, held, None, {}, [], [], "solve", None, sol.status != "unknown")
@@ -258,7 +273,8 @@ def _solved(inputs: Inputs, kind: str, seat: str, result: SelectionResult, masks
     best = sorted(enter, key=lambda c: (unit[c] != unit[seat], -Decimal(str(scores[c]))))
     first = best[0] if best else None
     entrant = {a: sorted(new[a] - base[a])[0] for a in held if new[a] - base[a]}
-    return Replacement(kind, top.id, seat, held, first, entrant, leave, [c for c in enter if c != first], "solve",
+    return Replacement(kind, top.id, seat, held, first, entrant, leave + moved[0],
+                       [c for c in enter if c != first] + moved[1], "solve",
                        str(merit[top.id] - old), sol.status == "optimal"
                        and all(r.get("proven") for r in solver.record.values()), bool(sol.unique))
 

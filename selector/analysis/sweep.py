@@ -32,7 +32,7 @@ from ortools.sat.python import cp_model
 
 from selector.analysis.explain import Asking, clash_in_words, find_conflicts
 from selector.domain import Status, has_slate
-from selector.engine.model import SelectionModel, build_model, members, quota_rule_id
+from selector.engine.model import SelectionModel, build_model, members, quota_rule_id, tied_pools
 from selector.engine.session import Session, SolverSettings
 from selector.errors import InputErrors, InputProblem
 from selector.i18n import _
@@ -199,6 +199,18 @@ def _stable_base(inputs: Inputs, kind: str, masks: dict[str, list[bool]], settin
     return set(result.awards[award].selected)
 
 
+def _refuse_tied(inputs: Inputs, kind: str, option: str) -> None:
+    """A sweep solves one pool's model per step: a pool a rule across awards ties to others (issue 14, 5) is
+    refused rather than swept without that rule."""
+    rs = inputs.ruleset
+    group = next((g for g in tied_pools(rs, list(inputs.pools)) if kind in g), None)
+    if group is not None:
+        ids = [c.id for c in rs.cross_rules if kind in {rs.award(x).pool for x in c.awards}]
+        raise InputErrors([InputProblem(option, _(
+            "pool '{pool}' is tied to other pools by rules across awards ({rules}); sweeps solve one pool at a "
+            "time and cannot hold them yet", pool=kind, rules=", ".join(ids)))])
+
+
 def _show(rule: Rule, v: Fraction) -> str:
     return kinds.kind_of(rule).show(v)
 
@@ -226,6 +238,7 @@ def sweep_rule(inputs: Inputs, rule_id: str, values: Iterable[Fraction | int | s
         _rule_variant(rule, v)  # a share outside 0..100%, a count not a whole number: an error before any solving
     award = rs.award(rule.award)
     kind = award.pool
+    _refuse_tied(inputs, kind, "--rule")
     pool = inputs.pools[kind]
     masks = eligible if eligible is not None else screen_inputs(inputs).masks
     mask = masks.get(kind)
@@ -326,6 +339,7 @@ def sweep_quota(inputs: Inputs, unit: str, values: Iterable[int | Fraction | str
     if problems:
         raise InputErrors(problems)
     assert a is not None
+    _refuse_tied(inputs, a.pool, "--quota")
     by_unit = quotas.of(a.id) or {}
     vals = [parse_fraction(str(v)) if not isinstance(v, Fraction) else v for v in values]
     q_u, q_b = by_unit.get(unit, 0), (by_unit.get(balance, 0) if balance else 0)

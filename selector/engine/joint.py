@@ -45,10 +45,26 @@ def build_joint(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas,
 
 def solve_tied(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas,
                eligible: dict[str, list[bool] | None] | None = None, settings: SolverSettings = SolverSettings(),
-               fixed: dict[str, bool] | None = None) -> dict[str, PoolSolution]:
-    """The canonical slates of pools tied by rules across awards (module docstring), per pool kind."""
+               fixed: dict[str, bool] | None = None, before=None, record: dict | None = None
+               ) -> dict[str, PoolSolution]:
+    """The canonical slates of pools tied by rules across awards (module docstring), per pool kind.
+    `before(sms)` (engine/stable.py: fewest changes first): (name, expression) stages minimised in order, each
+    held, before the merit stages; `record[name]` gets each one's optimum, `record["proven"]` whether all were."""
     session = Session(replace(settings, fast=False))
     m, sms, _lits = build_joint(ruleset, pools, quotas, eligible, fixed)
+    record = {} if record is None else record
+    record["proven"] = True
+    for name, expr in before(sms) if before is not None else []:
+        m.minimize(expr)
+        got = session.solve(m)
+        if not got.found:
+            return {k: PoolSolution(got.status, scale=sms[k].scale, wall_time=session.elapsed()) for k in pools}
+        record[name] = got.value(expr)
+        if not got.optimal:  # out of time: the slates found, labelled feasible
+            record["proven"] = False
+            return {k: PoolSolution("feasible", slate_ids(sm, got.decisions(sm)), got.value(sm.merit[sm.top.id]
+                                    - sm.penalty), None, sm.scale, None, session.elapsed()) for k, sm in sms.items()}
+        m.add(expr == record[name])
     kinds = list(pools)
     stage1 = {k: sm.merit[sm.top.id] - sm.penalty for k, sm in sms.items()}
     scale = max(sm.scale for sm in sms.values())  # powers of ten: each pool's merit brought to the finest

@@ -8,6 +8,8 @@ stopped by the time limit is labelled `feasible`, never `optimal`):
   B. with A fixed, fewest changes in the subset awards (the special class);
   C. then, as `selector select` does (solve.py): most merit less soft penalties, most special-class merit,
      the tie-break, the uniqueness proof.
+Pools tied by a rule across awards (issue 14, 5) are solved together (StableSolver.tied): A and B summed over
+them, then engine/joint.py's merit stages.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 
 from selector.domain import has_slate
 from selector.engine.classes import interchangeable_classes, subpool
+from selector.engine.joint import solve_tied
 from selector.engine.model import Reduction, build_model, changes_from
 from selector.engine.session import Session, SolverSettings
 from selector.engine.solve import PoolSolution, slate_ids, solve_model
@@ -45,6 +48,26 @@ class StableSolver:
         if len(pool) <= REDUCE_ABOVE:
             return self._solve(ruleset, pool, quotas, eligible, settings, fixed)
         return self._reduced(ruleset, pool, quotas, eligible, settings, fixed)
+
+    def tied(self, ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas, eligible=None,
+             settings: SolverSettings = SolverSettings(), fixed: dict[str, bool] | None = None
+             ) -> dict[str, PoolSolution]:
+        """Pools tied by a rule across awards (issue 14, 5), together in one model (engine/joint.py): A and B
+        summed over the tied pools, then the joint merit stages; the plain model, never reduced."""
+        rec: dict = {}
+
+        def before(sms) -> list:
+            ch = {k: changes_from(sm, self.base) for k, sm in sms.items()}
+            stages = [("changes", sum(ch[k][sm.top.id] for k, sm in sms.items()))]
+            subsets = [ch[k][a.id] for k, sm in sms.items() for a in sm.awards[1:]]
+            return stages + ([("subset_changes", sum(subsets))] if subsets else [])
+
+        start = time.perf_counter()
+        sols = solve_tied(ruleset, pools, quotas, eligible, settings, fixed, before=before, record=rec)
+        rec["time"] = round(time.perf_counter() - start, 4)
+        for k in pools:
+            self.record[k] = rec
+        return sols
 
     def _reduced(self, ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, settings, fixed) -> PoolSolution:
         """The same slate from a smaller pool (exact): every candidate of the base slate, every forced one,
