@@ -354,7 +354,9 @@ def format_adjustment(adj: Adjustment) -> str:
                 lines.append(_("Smallest changes that let a slate exist ({pool}, each checked by solving):",
                                pool=kind))
                 for r in e.relaxations:
-                    lines.append(f"  [{r.kind}] {r.describe()}")
+                    kind_word = {"rule": _("a rule's value"), "combination": _("rules together"),
+                                 "pool": _("candidates to add")}.get(r.kind, r.kind)
+                    lines.append(f"  [{kind_word}] {r.describe()}")
         return mask_text("\n".join(lines))
     status = _("proven optimal at every stage") if adj.proven else _(
         "NOT proven optimal (a time limit stopped a stage): the slate meets every rule, fewer changes may exist")

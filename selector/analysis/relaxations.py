@@ -19,7 +19,7 @@ from selector.domain import has_slate
 from selector.engine.classes import rule_groups
 from selector.engine.model import SelectionModel, build_model, members, rule_ids_of_pool
 from selector.engine.prune import solve_pool
-from selector.i18n import label
+from selector.i18n import _, current_lang, label
 from selector.reading import kinds
 from selector.reading.pool import Pool
 from selector.reading.quotas import Quotas
@@ -38,7 +38,7 @@ class Relaxation:
     kind: str = "rule"  # rule | combination | pool
 
     def describe(self) -> str:
-        return "; ".join(c["text"] for c in self.changes)
+        return _("; ").join(c["text"] for c in self.changes)
 
 
 @dataclass
@@ -51,6 +51,12 @@ class Price:
     cost: str
     enter: list[str]  # ids that would enter without the rule
     leave: list[str]
+
+
+def _named(ruleset: RuleSet, rid: str) -> str:
+    """A rule as a relaxation names it: by its id in English (how the English reader and the rule file
+    refer to it), in the notice's words in Chinese ('新邱区的名额', 'R8 四(二)1 …')."""
+    return rid if current_lang() == "en" else kinds.rule_name(ruleset, rid)
 
 
 def _with_rule(ruleset: RuleSet, rule_id: str, **changes) -> RuleSet:
@@ -145,7 +151,8 @@ def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: st
         new = q + s if _unit_overfull(ruleset, pool, quotas, eligible, award.id, unit) else q - s
         return ruleset, with_quotas(quotas, award.id, {**(quotas.of(award.id) or {}), unit: new}), {
             "rule": rid, "from": q, "to": new, "people": s,
-            "text": f"{rid}: {q} -> {new} seats ({texts[rid].reading})"}
+            "text": _("{rule}: {old} -> {new} seats ({reading})", rule=_named(ruleset, rid), old=q,
+                      new=new, reading=texts[rid].reading)}
     rule = next(r for r in ruleset.rules if r.id == rid)
     question = kinds.loosest(rule)
     if rule.scoped or question is None:
@@ -163,7 +170,8 @@ def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: st
         key, old = question.field, getattr(rule, question.field)
         return _with_rule(ruleset, rid, **{key: v}), quotas, {
             "rule": rid, "from": old, "to": v, "people": abs((old or 0) - v),
-            "text": f"{rid}: {key} {old} -> {v} ({rule.text})"}
+            "text": _("{rule}: {bound} {old} -> {new} ({text})", rule=_named(ruleset, rid),
+                      bound=_("min") if key == "min" else _("max"), old=old, new=v, text=rule.text)}
     whole = sm.count_of(rule.award, question.whole)
     lam = _extreme_ratio(sm, part, whole, question.maximise, ask)
     if lam is None:
@@ -171,9 +179,11 @@ def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: st
     new = kinds.ShareKind.written(lam, question.maximise)  # whole percents when the notice used them
     return _with_rule(ruleset, rid, **{question.field: format_fraction(new)}), quotas, {
         "rule": rid, "from": getattr(rule, question.field), "to": format_fraction(new), "exact": format_fraction(lam),
-        "text": f"{rid}: {'lower' if question.maximise else 'raise'} {rule.share} to {format_fraction(new)} "
-                f"({rule.text}; the {'highest' if question.maximise else 'lowest'} share any slate reaches "
-                f"is {float(lam):.2%})"}
+        "text": _("{rule}: lower {share} to {new} ({text}; the highest share any slate reaches is {reached})"
+                  if question.maximise else
+                  _("{rule}: raise {share} to {new} ({text}; the lowest share any slate reaches is {reached})"),
+                  rule=_named(ruleset, rid), share=rule.share, new=format_fraction(new),
+                  text=rule.text, reached=f"{float(lam):.2%}")}
 
 
 def _unit_overfull(ruleset, pool, quotas, eligible, award_id, unit) -> bool:
@@ -214,8 +224,10 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
         got = better if better.found else got  # variables keep their indices in the copy
         support = [rid for rid, s in sm.relaxed.items() if got.value(s) > 0]
         changes = [{"rule": rid, "people": got.value(sm.relaxed[rid]),
-                    "text": f"{rid}: allow {got.value(sm.relaxed[rid])} "
-                            f"{'seat' if rid.startswith('quota:') else 'person'}(s) past it ({texts[rid].reading})"}
+                    "text": (_("{rule}: allow {n} seat(s) past it ({reading})") if rid.startswith("quota:") else
+                             _("{rule}: allow {n} person(s) past it ({reading})")).format(
+                                 rule=_named(ruleset, rid), n=got.value(sm.relaxed[rid]),
+                                 reading=texts[rid].reading)}
                    for rid in support]
         merit = Decimal(got.value(sm.merit[sm.top.id]))  # every disjoint title (issue 14)
         chosen = [ids[i] for i, v in enumerate(got.decisions(sm)[sm.top.id]) if v]
@@ -292,7 +304,7 @@ def pool_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
     by_unit = quotas.of(award.id) or {}
     if any(r.startswith("quota:") for c in conflicts for r in c):
         if award.open_group is not None:  # issue 14, 3: only its members may take the carve-out seats
-            targets.append((f"{ruleset.group_label(award.open_group)} (open seats)",
+            targets.append((_("{group} (open seats)", group=ruleset.group_label(award.open_group)),
                             members(ruleset, pool, award.open_group)))
         for u in quotas.units:
             mask = [units[i] == u for i in range(len(pool))]
@@ -321,10 +333,11 @@ def pool_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
         for j in range(hi):
             u = units[templates[j % len(templates)]]
             spread[u] = spread.get(u, 0) + 1
-        where = ", ".join(f"{u} {n}" for u, n in spread.items())
+        where = _(", ").join(f"{u} {n}" for u, n in spread.items())
         used = list(dict.fromkeys(templates[j % len(templates)] for j in range(hi)))
         alike = _described(ruleset, pool, used)
-        text = f"add at least {hi} eligible candidate(s) of {target} ({where})" + (f", each: {alike}" if alike else "")
+        text = _("add at least {n} eligible candidate(s) of {target} ({where})", n=hi, target=target, where=where) + (
+            _(", each: {alike}", alike=alike) if alike else "")
         out.append(Relaxation([{"pool": target, "add": hi, "units": spread, "text": text, "each": alike}],
                               best[0] if best else None, best[1] if best else [], "pool"))
     return out
@@ -353,7 +366,7 @@ def _described(ruleset: RuleSet, pool: Pool, rows: list[int]) -> str:
         values = list(dict.fromkeys(str(pool.table.at[i, col]) for i in rows))
         names = [next((a for a, c in attr.value_aliases.items() if c == v), v) if attr else v for v in values]
         parts.append(f"{label(attr, col) if attr else col} {'/'.join(names)}")
-    return ", ".join(parts)
+    return _(", ").join(parts)
 
 
 def rule_prices(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, ask: Asking = ASK) -> list[Price]:
