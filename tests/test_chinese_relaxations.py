@@ -43,3 +43,16 @@ def test_relaxations_in_english_name_the_rule_ids(tmp_path):
     texts = [r["text"] for r in found]
     assert any(t.startswith("add at least") for t in texts), texts
     assert any(re.match(r"T1: allow \d+ person\(s\) past it", t) for t in texts), texts
+
+
+def test_a_pool_the_rule_set_does_not_declare_is_refused_in_chinese():
+    from selector.errors import InputErrors
+    from selector.reading.inputs import load_inputs
+
+    sample = ROOT / "scenarios" / "fuxin-2021"
+    with pytest.raises(InputErrors) as e:
+        load_inputs(ROOT / "models" / "fuxin-2021.toml", {"individuals": sample / "individuals.csv",
+                                                         "collectives": sample / "collectives.csv",
+                                                         "teams": sample / "collectives.csv"})
+    said = [str(p) for p in e.value.problems]
+    assert any("规则集中没有名为“teams”的人选库" in s and "individuals, collectives" in s for s in said), said

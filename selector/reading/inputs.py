@@ -70,7 +70,8 @@ def load_inputs(rules: Path | str, pools: dict[str, Path | str], quotas: Path | 
             problems += e.problems
     for kind in pools:
         if kind not in ruleset.pools:
-            problems.append(InputProblem(str(pools[kind]), f"the rule set has no pool '{kind}'"))
+            problems.append(InputProblem(str(pools[kind]), _("the rule set has no pool '{pool}' (pools: {pools})",
+                                                             pool=kind, pools=", ".join(ruleset.pools))))
     if problems:
         raise InputErrors(problems)
     assert quota_table is not None

@@ -41,6 +41,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from selector.errors import InputErrors, InputProblem, read_text_file, toml_problem
+from selector.i18n import _
 from selector.reading import kinds
 from selector.reading.inputs import Inputs, load_inputs
 from selector.reading.pool import Pool, read_pool
@@ -246,7 +247,8 @@ def apply_overrides(inputs: Inputs, sc: Scenario, path: Path | str, changes: lis
     for kind, file in sc.extra.items():
         key = f"extra_{kind}"
         if kind not in rs.pools:
-            problems.append(_problem(path, key, f"the rule set has no pool '{kind}' (pools: {', '.join(rs.pools)})"))
+            problems.append(_problem(path, key, _("the rule set has no pool '{pool}' (pools: {pools})", pool=kind,
+                                                                  pools=", ".join(rs.pools))))
             continue
         read.append(_resolve(path, file))
         try:
