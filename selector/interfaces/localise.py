@@ -26,6 +26,8 @@ _TYPER_WORDS = {  # typer's own words in its help and error panels
     "RICH_HELP": N_("Try [blue]'{command_path} {help_option}'[/] for help."),
 }
 _HELP_OPTION = N_("Show this message and exit.")
+# typer's type labels in help (`<path>`, `<int>`), word by word (typer 0.29 has no hook: display_type_rich)
+_TYPE_WORDS = {w: N_(w) for w in ("path", "file", "directory", "int", "float", "str", "bool", "range")}
 # fields a help text may name, filled in when it is shown (the CLI sets them: the pools of the rule sets)
 HELP_FIELDS: dict[str, Callable[[], str]] = {}
 # the base of every usage error, whichever click typer runs on (its own copy, or click itself)
@@ -38,6 +40,14 @@ def localise_typer() -> None:
 
     for name, msgid in _TYPER_WORDS.items():
         setattr(rich_utils, name, _(msgid))
+
+
+def _type_label(label: str | None) -> str | None:
+    """'<path>' -> '<路径>', '<int range>' -> '<整数 范围>': typer's type label in the current language."""
+    if not label or not (label.startswith("<") and label.endswith(">")):
+        return label  # a metavar of ours ('NAME=FILE') is the syntax typed, as '--pool' is
+    words = label[1:-1].split(" ")
+    return "<" + " ".join(_(_TYPE_WORDS[w]) if w in _TYPE_WORDS else w for w in words) + ">"
 
 
 def _translate(text: str | None) -> str | None:
@@ -61,16 +71,24 @@ class _LocalisedHelp:
         root = ctx.find_root().command
         objects = [root, *getattr(root, "commands", {}).values()]
         saved = []
+        typed = []
         for cmd in objects:
             for obj in [cmd, *cmd.params, cmd.get_help_option(ctx)]:
                 if obj is not None and getattr(obj, "help", None):
                     saved.append((obj, obj.help))
                     obj.help = _translate(obj.help)
+            for param in [*cmd.params, cmd.get_help_option(ctx)]:
+                if param is not None and hasattr(param, "display_type_rich"):  # on the instance, for this help only
+                    shown = param.display_type_rich
+                    param.display_type_rich = lambda ctx, shown=shown: _type_label(shown(ctx))
+                    typed.append(param)
         try:
             return super().format_help(ctx, formatter)  # type: ignore[misc]
         finally:
             for obj, text in saved:
                 obj.help = text
+            for param in typed:
+                del param.display_type_rich
 
     def format_usage(self, ctx, formatter):
         formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)),  # type: ignore[attr-defined]
