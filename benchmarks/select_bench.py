@@ -57,6 +57,10 @@ STEPS = [
     (("selector.outputs.record", "selector.outputs.audit"), "write_audit", "audit.json (hashes)"),
     (("selector.outputs.terminal", "selector.outputs.report"), "format_screening", "terminal: screening"),
     (("selector.outputs.terminal", "selector.outputs.report"), "format_result", "terminal: result"),
+    # the steps only `selector verify` takes (it also regenerates the tables, report and forms/ above)
+    (("selector.outputs.recheck",), "_check_outputs", "verify: output hashes"),
+    (("selector.outputs.recheck",), "_check_slate", "verify: slate, screening, rules"),
+    (("selector.outputs.recheck_numbers",), "check_numbers", "verify: objective, bound, swaps"),
 ]
 
 RUN = """
@@ -102,9 +106,14 @@ def _timed(times: list, label: str, fn):
         finally:
             took = time.perf_counter() - start
             times.append((label, took))
-            print(f"  {label:<32} {took:8.1f} s", file=_OUT, flush=True)
+            print(f"  {label:<32} {took:8.1f} s   peak RSS so far {_peak_mb():.0f} MB", file=_OUT, flush=True)
 
     return timed
+
+
+def _peak_mb() -> float:
+    """This process's peak resident memory so far (the step where it rises is the one that holds it)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def timed_select(case: dict, out: str, extra: list[str], unbounded: bool = False) -> None:
@@ -129,12 +138,12 @@ def timed_select(case: dict, out: str, extra: list[str], unbounded: bool = False
     with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
         code = _run(cli, args)
     whole = time.perf_counter() - start
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"  {'select (whole command)':<32} {whole:8.1f} s   exit {code}, peak RSS {rss:.0f} MB", flush=True)
+    print(f"  {'select (whole command)':<32} {whole:8.1f} s   exit {code}, peak RSS {_peak_mb():.0f} MB", flush=True)
     start = time.perf_counter()
     with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
         vcode = _run(cli, ["verify", out])
-    print(f"  {'verify (whole command)':<32} {time.perf_counter() - start:8.1f} s   exit {vcode}", flush=True)
+    print(f"  {'verify (whole command)':<32} {time.perf_counter() - start:8.1f} s   exit {vcode}, peak RSS of "
+          f"select and verify {_peak_mb():.0f} MB", flush=True)
     files = sorted(p for p in Path(out).rglob("*") if p.is_file())
     print(f"  output: {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB", flush=True)
 

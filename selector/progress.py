@@ -1,6 +1,6 @@
-"""Progress of long steps (reading a 200,000-row pool), told to whoever listens.
+"""Progress of long steps (reading a 200,000-row pool, writing its result), told to whoever listens.
 
-Library code calls `report(task, done, total)`; it prints nothing. The CLI listens with
+Library code calls `report(task, done, total)` and `step(description)`; it prints nothing. The CLI listens with
 `terminal_progress()`, a rich progress bar on stderr when stderr is a terminal and silence otherwise
 (pipes, CI, tests), so output that a script reads never carries a bar.
 """
@@ -13,12 +13,30 @@ from contextlib import contextmanager
 
 Listener = Callable[[str, int, "int | None"], None]
 _listeners: list[Listener] = []
+_steps: list[Callable[[str], None]] = []
 
 
 def report(task: str, done: int, total: int | None = None) -> None:
     """`task` has done `done` of `total` steps (rows, columns); cheap when nobody listens."""
     for listener in _listeners:
         listener(task, done, total)
+
+
+def step(description: str) -> None:
+    """A new step of a long command begins (screening.csv, the plots, forms/, the audit record: the
+    steps of writing a 200,000-row result); told to whoever follows, nothing when nobody does."""
+    for listener in _steps:
+        listener(description)
+
+
+@contextmanager
+def following(listener: Callable[[str], None]) -> Iterator[None]:
+    """Call `listener(description)` for every step begun inside the block."""
+    _steps.append(listener)
+    try:
+        yield
+    finally:
+        _steps.remove(listener)
 
 
 @contextmanager

@@ -63,6 +63,19 @@ def _in_group(ruleset: RuleSet, group: str, row: dict, memo: dict) -> bool:
     return inside
 
 
+def _slate_rows(pools: dict[str, Pool], wanted: set[str]) -> dict[str, dict[str, dict]]:
+    """Each pool's rows by id, as `table.to_dict('records')` gives them, for the `wanted` ids it holds
+    (the slate's and the forced ones: every id the checks look up). A 200,000-row pool converted whole
+    on every call took most of `selector verify`."""
+    out = {}
+    for kind, pool in pools.items():
+        ids = [str(i) for i in pool.table["id"]]
+        last = {cid: k for k, cid in enumerate(ids)}  # a repeated id: its last row, as a dict of all rows kept
+        at = sorted(last[c] for c in wanted if c in last)
+        out[kind] = dict(zip((ids[k] for k in at), pool.table.iloc[at].to_dict("records")))
+    return out
+
+
 def _ceil(f: Fraction) -> int:
     return -((-f.numerator) // f.denominator)
 
@@ -78,8 +91,7 @@ def verify_slate(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas, slate
     (what-if) that every candidate `fixed` forces in is in its pool's top award and every one forced out
     is not (issue 14)."""
     report = VerificationReport()
-    rows: dict[str, dict[str, dict]] = {
-        kind: {str(r["id"]): r for r in pool.table.to_dict("records")} for kind, pool in pools.items()}
+    rows = _slate_rows(pools, {c for ids in slate.values() for c in ids} | set(fixed or {}))
     for cid, forced in (fixed or {}).items():
         kind = next((k for k, rs_ in rows.items() if cid in rs_), None)
         tops = [a for a in ruleset.awards if a.pool == kind and a.parent is None]

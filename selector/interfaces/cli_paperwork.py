@@ -54,7 +54,8 @@ def verify(folder: Annotated[Path, typer.Argument(help=N_("A result folder writt
     """Re-check a result folder against its audit.json without solving: the input files have their recorded hashes,
     every rule holds on the recorded slate (independent verifier), the merit is as recorded and the tables
     regenerate byte for byte. Exit 0 pass, 1 fail (saying what differs), 2 not a result folder."""
-    report = verify_folder(folder, resolve=resolve)
+    with opt.progress():  # on a terminal: the step under way, and each step's time
+        report = verify_folder(folder, resolve=resolve)
     typer.echo(format_verify(report))
     if not report.ok:
         raise typer.Exit(opt.EXIT_NO_SLATE)

@@ -52,7 +52,6 @@ def select(scenario: opt.ScenarioArg = None, rules: opt.RulesOpt = None, pool: o
         if result.status == "infeasible":  # say why, in the notice's words, and what would work
             explanation = explain_inputs(inputs, eligible=screening.masks, prices=False, screening=screening,
                                          progress=explain_step(inputs, step), settings=settings)
-        step(_("writing the output folder"))
         forms_written = folders.write_select_folder(out, inputs, screening, result, explanation, plots=plots,
                                                     force=force, reserve=reserve, settings=settings)
     typer.echo(terminal.format_screening(inputs, screening) + "\n")

@@ -18,7 +18,7 @@ from selector.errors import InputErrors, Terminated
 from selector.i18n import N_, _, label, ngettext
 from selector.interfaces.pools import check_pool_names, given_pools
 from selector.outputs.privacy import mask_text
-from selector.progress import terminal_progress
+from selector.progress import following, listening, terminal_progress
 from selector.reading.inputs import Inputs, load_inputs
 from selector.reading.rule_checks import load_ruleset
 from selector.reading.scenario import load_scenario, load_scenario_inputs
@@ -81,24 +81,47 @@ def interrupted(e: BaseException) -> NoReturn:
     raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
+def _stderr():
+    return sys.stderr
+
+
 @contextlib.contextmanager
-def progress():
-    """A spinner on stderr naming the step under way, with the time spent; quiet when stderr is not a
-    terminal (a log, a pipe, a test). Yields step(description)."""
-    if not sys.stderr.isatty():
+def progress(stream=None):
+    """The steps of a command on stderr when it is a terminal (quiet for a log, a pipe, a test): a spinner
+    naming the step under way with its time (and its count: rows, documents), and a line for each step
+    done with the seconds it took, so a 200,000-row run shows where it is and where the time went.
+    Yields step(description); the library's own steps (selector.progress.step: screening.csv, plots,
+    forms/, the audit record) and counts (selector.progress.report) show the same way."""
+    stream = _stderr() if stream is None else stream
+    if not getattr(stream, "isatty", lambda: False)():
         yield lambda _description: None
         return
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+                  console=Console(file=stream), transient=True) as bar:
         task = bar.add_task("", total=None)
+        under_way: list[tuple[str, float]] = []
+
+        def done() -> None:
+            if under_way:
+                description, began = under_way.pop()
+                bar.console.print(_("  done: {step} ({seconds} s)", step=description,
+                                    seconds=f"{time.perf_counter() - began:.1f}"), markup=False, highlight=False)
 
         def step(description: str) -> None:
+            done()
+            under_way.append((description, time.perf_counter()))
             bar.update(task, description=description)
 
-        yield step
+        def count(what: str, n: int, total: int | None) -> None:
+            if under_way:
+                bar.update(task, description=f"{under_way[0][0]}: {what} {n:,}" + (f"/{total:,}" if total else ""))
+
+        with listening(count), following(step):
+            yield step
+        done()
 
 
 def explain_step(inputs: Inputs, step):
@@ -124,12 +147,17 @@ def command_inputs(scenario: Path | None, rules: Path | None, pool: list[str] | 
     if given:  # a pool the rule set does not declare is refused before any pool is read
         rules_path = rules if rules is not None else load_scenario(scenario)[1]  # type: ignore[arg-type]
         check_pool_names(load_ruleset(rules_path), rules_path, given)
-    with terminal_progress():  # a bar while a large pool is read, on a terminal only
+    began = time.perf_counter()
+    with terminal_progress(_stderr()):  # a bar while a large pool is read, on a terminal only
         if scenario is not None:
             inputs = load_scenario_inputs(scenario, rules=rules, pools=given, quotas=quotas,
                                           skip_hidden_rows=skip_hidden_rows).inputs
         else:
             inputs = load_inputs(rules, given, quotas, skip_hidden_rows)  # type: ignore[arg-type]
+    if getattr(_stderr(), "isatty", lambda: False)():  # the first step's line, as progress() prints the others
+        n = sum(len(p) for p in inputs.pools.values())
+        print(_("  done: {step} ({seconds} s)", step=_("reading the pools: {n} candidates", n=f"{n:,}"),
+                seconds=f"{time.perf_counter() - began:.1f}"), file=_stderr(), flush=True)
     for w in inputs.warnings:  # hidden rows, merged cells: read, but said (and written to reading_warnings.csv)
         typer.echo(_("Warning: {warning}", warning=str(w)), err=True)
     return inputs

@@ -3,16 +3,21 @@ set's clearances attribute), where each clearance stands, and the clearance trac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from selector.i18n import _
 from selector.outputs.cells import value_zh
 from selector.outputs.form_layout import Templates
-from selector.outputs.sheets import col_letter, column_width, put, save_workbook, styles
-from selector.reading.eligibility import _applies
+from selector.outputs.sheets import col_letter, column_width, put, restyle, save_workbook, styles
+from selector.reading.eligibility import _applies, _distinct, _group_columns, _row
 from selector.reading.inputs import Inputs
 from selector.reading.rules import ConsultationForm, RuleSet
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,37 @@ def form_departments(ruleset: RuleSet, form: ConsultationForm, kind: str, row: d
     return tuple(departments), tuple(dict.fromkeys(rules))
 
 
+def _when_columns(ruleset: RuleSet, when) -> list[str]:
+    """The columns a `when` (a named group, or column -> values) reads."""
+    return _group_columns(ruleset, when) if isinstance(when, str) else list(when or {})
+
+
+def _form_columns(ruleset: RuleSet, form: ConsultationForm) -> list[str]:
+    """Every column form_departments reads for `form`: the `when` of each of its rules."""
+    by_id = {e.id: e for e in ruleset.eligibility}
+    return [c for fr in form.rules for c in _when_columns(ruleset, by_id[fr.rule].when if fr.pool is None else fr.when)]
+
+
+def per_group(table, cols: list[str], fn: Callable[[dict], T]) -> list[T]:
+    """`fn(row)` for every row of a pool's table, `row` holding the columns `cols` only, as to_dict('records')
+    gives them: computed once per distinct combination of their values, as the screening does (a 200,000-row
+    pool has a few hundred), not once per row."""
+    code, first = _distinct(table, list(dict.fromkeys(cols)))
+    values = [fn(_row(table, cols, i)) for i in first]
+    return [values[c] for c in code]
+
+
+def rows_at(table, positions) -> dict[int, dict]:
+    """The rows at `positions` of a pool's table, as to_dict('records') gives them, by position: the rows a
+    document prints, without converting a 200,000-row pool whole."""
+    at = sorted(positions)
+    return dict(zip(at, table.iloc[at].to_dict("records")))
+
+
+def _texts(table, column: str) -> list[str]:
+    return [str(v) for v in table[column]]
+
+
 def consultation_needs(inputs: Inputs, only: set[str] | None = None) -> list[Need]:
     """Every consultation form the candidates need (only those in `only` when given), by form, unit
     (quota-table order), pool and file order."""
@@ -66,12 +102,12 @@ def consultation_needs(inputs: Inputs, only: set[str] | None = None) -> list[Nee
     needs = []
     for i, form in enumerate(rs.paperwork.forms.consultation):
         for kind, pool in inputs.pools.items():
-            for pos, row in enumerate(pool.table.to_dict("records")):
-                if only is not None and str(row["id"]) not in only:
-                    continue
-                deps, rules = form_departments(rs, form, kind, row)
-                if deps:
-                    needs.append(Need(i, kind, pos, str(row["id"]), str(row["name"]), str(row["unit"]), deps, rules))
+            table = pool.table
+            asked = per_group(table, _form_columns(rs, form), partial(form_departments, rs, form, kind))
+            ids, names, units = (_texts(table, c) for c in ("id", "name", "unit"))
+            for pos, (deps, rules) in enumerate(asked):
+                if deps and (only is None or ids[pos] in only):
+                    needs.append(Need(i, kind, pos, ids[pos], names[pos], units[pos], deps, rules))
     kinds = list(inputs.pools)
     needs.sort(key=lambda n: (n.form, order.get(n.unit, len(order)), kinds.index(n.pool), n.position))
     return needs
@@ -97,7 +133,8 @@ class Clearance:
 
 def clearance_status(inputs: Inputs, templates: Templates | None = None) -> list[Clearance]:
     """One entry per candidate some clearance rule applies to: the screening's requires_all rules on the
-    clearances attribute (E7, E8), and the consultation forms' rules."""
+    clearances attribute (E7, E8), and the consultation forms' rules (worked out once per distinct values
+    of the columns they read: per_group)."""
     rs = inputs.ruleset
     col = rs.paperwork.forms.clearances
     screening = [e for e in rs.eligibility if e.check == "requires_all" and e.attribute == col]
@@ -106,24 +143,37 @@ def clearance_status(inputs: Inputs, templates: Templates | None = None) -> list
     out = []
     for kind, pool in inputs.pools.items():
         tracked = rs.pools[kind].attribute(col) is not None
-        for row in pool.table.to_dict("records"):
-            required: list[str] = []
-            forms: list[str] = []
-            for e in screening:
-                if kind in e.pools and _applies(rs, e, row):
-                    required += [d for d in e.values if d not in required]
-            for i, form in enumerate(rs.paperwork.forms.consultation):
-                deps, _rules = form_departments(rs, form, kind, row)
-                if deps:
-                    required += [d for d in deps if d not in required]
-                    forms.append(titles[i] if i < len(titles) else str(i + 1))
+        mine = [e for e in screening if kind in e.pools]
+        forms = rs.paperwork.forms.consultation
+        table = pool.table
+        cols = [c for e in mine for c in _when_columns(rs, e.when)] + [c for f in forms for c in _form_columns(rs, f)]
+        asked = per_group(table, cols, partial(_required, rs, mine, titles, kind))
+        ids, names, units = (_texts(table, c) for c in ("id", "name", "unit"))
+        have = list(table[col]) if tracked and col in table.columns else [None] * len(table)
+        for pos, (required, titled) in enumerate(asked):
             if required:
-                out.append(Clearance(kind, str(row["id"]), str(row["name"]), str(row["unit"]), tuple(forms),
-                                     tuple(required), frozenset(row.get(col) or ()) if tracked else frozenset(),
-                                     tracked))
+                out.append(Clearance(kind, ids[pos], names[pos], units[pos], titled, required,
+                                     frozenset(have[pos] or ()) if tracked else frozenset(), tracked))
     kinds = list(inputs.pools)
     out.sort(key=lambda c: (kinds.index(c.pool), order.get(c.unit, len(order))))
     return out
+
+
+def _required(rs: RuleSet, screening: list, titles: list[str], kind: str, row: dict
+              ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The departments one candidate needs (the `screening` rules that apply, then each consultation form's)
+    and the forms' titles."""
+    required: list[str] = []
+    titled: list[str] = []
+    for e in screening:
+        if _applies(rs, e, row):
+            required += [d for d in e.values if d not in required]
+    for i, form in enumerate(rs.paperwork.forms.consultation):
+        deps, _rules = form_departments(rs, form, kind, row)
+        if deps:
+            required += [d for d in deps if d not in required]
+            titled.append(titles[i] if i < len(titles) else str(i + 1))
+    return tuple(required), tuple(titled)
 
 
 def department_order(inputs: Inputs, status: list[Clearance]) -> list[str]:
@@ -203,15 +253,21 @@ def write_tracker(path: Path, inputs: Inputs, status: list[Clearance]) -> None:
         c = put(ws, 2, j, h)
         c.font, c.fill, c.border, c.alignment = st["bold"], st["fill"], st["border"], st["center"]
         ws.column_dimensions[col_letter(j)].width = max(8.0, min(24.0, column_width(h)))
+    looks: dict = {}  # sheets.restyle: one style record per look, copied to every cell that has it
+    body = {"font": st["body"], "border": st["border"], "alignment": st["center"]}
+    lacking = body | {"fill": missing_fill}
+    names_of = dict(zip(deps, names))
     for i, c in enumerate(tracked, start=1):
         cells: list[object] = [i, c.id, c.name, c.unit, rs.pools[c.pool].label_zh or c.pool, "、".join(c.forms)]
         cells += ["已同意" if d in c.required and d in c.have else ("缺" if d in c.required else None) for d in deps]
-        cells += [len(c.missing), "、".join(department_name(inputs, d) for d in c.missing) or None]
+        missing = c.missing
+        cells += [len(missing), "、".join(names_of.get(d) or department_name(inputs, d) for d in missing) or None]
         for j, v in enumerate(cells, start=1):
             cell = put(ws, i + 2, j, v)
-            cell.font, cell.border, cell.alignment = st["body"], st["border"], st["center"]
             if v == "缺":
-                cell.fill = missing_fill
+                restyle(cell, looks, "missing", **lacking)
+            else:
+                restyle(cell, looks, "body", **body)
     for j, w in ((3, 16), (4, 14), (6, 24), (len(head), 40)):
         ws.column_dimensions[col_letter(j)].width = w
     ws.freeze_panes = "C3"

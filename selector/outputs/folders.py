@@ -12,6 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
+from selector import progress
 from selector.analysis.adjust import ADJUSTMENT_FILE, Adjustment, adjustment_json, audit_link, format_adjustment
 from selector.analysis.explain import explanation_json, write_explanation
 from selector.analysis.reserve import reserve_list, write_reserve
@@ -20,6 +21,7 @@ from selector.analysis.sweep import Sweep, sweep_json, sweep_rows
 from selector.analysis.whatif import Comparison, comparison_frame, comparison_json, long_frames
 from selector.domain import SelectionResult, has_slate
 from selector.engine.solve import SolverSettings
+from selector.i18n import _
 from selector.outputs.atomic import atomic_output_dir
 from selector.outputs.bounds import large_pool, write_reserve_by_default
 from selector.outputs.budget import Budget, compute_budget, write_budget
@@ -42,6 +44,7 @@ def write_selection(out: Path, inputs: Inputs, result: SelectionResult, force: b
     `settings` (solve.SolverSettings) go into the audit record, and so do the entries of `audit_extra`
     (an adjusted slate's link to the published one, selector/analysis/adjust.py)."""
     with atomic_output_dir(out, force) as tmp:
+        progress.step(_("writing the slate tables"))
         tables = slate_tables(inputs, result)  # every award whose pool has a slate, even if another has none
         for award_id, frame in tables.items():
             write_csv(frame, tmp / f"{award_id}.csv")
@@ -68,8 +71,10 @@ def write_select_folder(out: Path, inputs: Inputs, screening: Screening, result:
     forms_written: list = []
 
     def extra(folder: Path) -> None:
+        progress.step(_("writing screening.csv"))
         write_screening(folder, inputs, screening)
         if write_reserve_by_default(inputs, reserve) and has_slate(result.status):  # 候补名单 (issue 15)
+            progress.step(_("computing the reserve list"))
             workers = settings.workers if settings is not None else 1
             write_reserve(folder, inputs, reserve_list(inputs, result, screening.masks,
                                                        SolverSettings(workers=workers)))
@@ -78,9 +83,11 @@ def write_select_folder(out: Path, inputs: Inputs, screening: Screening, result:
         if plots:
             from selector.outputs.plots import write_selection_plots  # start-up speed: matplotlib loads only to plot
 
+            progress.step(_("drawing the plots"))
             write_selection_plots(folder, inputs, result, screening.masks)
         if forms:
             if has_forms(inputs.ruleset):  # issue 17: forms/ (附件2/3, bundles, tracker, 公示名单, 审批表, 承诺书)
+                progress.step(_("writing forms/"))
                 forms_written.append(write_forms(folder / FORMS_DIR, inputs, result, slate_only=large_pool(inputs)))
 
     write_selection(out, inputs, result, force=force, extra=extra, settings=settings)  # settings: audit.json
@@ -121,9 +128,12 @@ def write_paperwork(folder: Path, inputs: Inputs, result: SelectionResult, setti
     """Summary tables, budget, report and audit.json into a result folder, after everything else is in it
     (the report reads screening.csv, explanation.json and *.png; the audit hashes every file)."""
     folder = Path(folder)
+    progress.step(_("writing the summary tables and budget"))
     sheets, budget = write_tables_and_budget(folder, inputs, result)
     audit = build_audit(inputs, result, settings) | (audit_extra or {})
+    progress.step(_("writing the report"))
     write_report(folder, inputs, result, budget, audit, sheets)
+    progress.step(_("writing audit.json (hashing every file)"))
     write_audit(folder, audit)
 
 

@@ -24,6 +24,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from selector import progress
 from selector.analysis.adjust import load_published
 from selector.domain import SelectionResult
 from selector.errors import InputErrors, InputProblem
@@ -38,6 +39,7 @@ from selector.outputs.clearance import (
     department_order,
     department_short,
     missing_by_department,
+    rows_at,
     unit_order,
     write_tracker,
 )
@@ -130,10 +132,10 @@ def _slate_ids(result: SelectionResult | None) -> dict[str, list[str]]:
     return {a: list(r.selected) for a, r in result.awards.items()}
 
 
-def _held(inputs: Inputs, slate: dict[str, list[str]], kind: str, cid: str) -> list[str]:
+def _held(inputs: Inputs, slate: dict[str, set[str]], kind: str, cid: str) -> list[str]:
     """The awards a selected candidate holds, the subset award (特等) instead of its parent."""
     rs = inputs.ruleset
-    held = [a.id for a in rs.awards if a.pool == kind and cid in set(slate.get(a.id, []))]
+    held = [a.id for a in rs.awards if a.pool == kind and cid in slate.get(a.id, ())]
     subs = [a for a in held if rs.award(a).parent is not None]
     return subs or held
 
@@ -151,7 +153,7 @@ def write_forms(folder: Path, inputs: Inputs, result: SelectionResult | None = N
     written = FormsWritten()
     slate = _slate_ids(result)
     selected = {c for ids in slate.values() for c in ids}
-    records = {kind: pool.table.to_dict("records") for kind, pool in inputs.pools.items()}
+    holds = {a: set(ids) for a, ids in slate.items()}
 
     def save(writer: DocxWriter, kind: str, sub: str, name: str, row_meta: list[str], full: bool = False) -> None:
         path, rel = out.path(sub, name)
@@ -160,9 +162,14 @@ def write_forms(folder: Path, inputs: Inputs, result: SelectionResult | None = N
         out.index.append([kind, rel, *row_meta])
         if full:
             written.full_numbers.append(rel)
+        progress.report(_("documents"), len(out.index))
 
     # ---------------------------------------------------------------- consultation forms and bundles
     needs = consultation_needs(inputs, selected if slate_only else None) if templates.consultation else []
+    pledged = {kind: [i for i, c in enumerate(pool.table["id"]) if not slate_only or str(c) in selected]
+               for kind, pool in inputs.pools.items()} if templates.pledge is not None else {}
+    records = {kind: rows_at(pool.table, {n.position for n in needs if n.pool == kind} | set(pledged.get(kind, [])))
+               for kind, pool in inputs.pools.items()}  # the rows the documents print, not a large pool whole
     contents: list[tuple[Need, str]] = []  # each form's XML, reused in the bundles
     forms_row: dict[Need, dict[str, str]] = {}
     for need in needs:
@@ -215,13 +222,17 @@ def write_forms(folder: Path, inputs: Inputs, result: SelectionResult | None = N
     if templates.pledge is not None:
         layout = templates.pledge
         units = list(inputs.quotas.units)
-        for kind in inputs.pools:
-            units += [str(r["unit"]) for r in records[kind] if str(r["unit"]) not in units]
+        by_unit: dict[str, dict[str, list[dict]]] = {}  # pool -> unit -> its rows (slate_only: the selected)
+        for kind, pool in inputs.pools.items():
+            known = set(units)
+            units += [str(u) for u in pool.table["unit"] if str(u) not in known]
+            for pos in pledged[kind]:
+                r = records[kind][pos]
+                by_unit.setdefault(kind, {}).setdefault(str(r["unit"]), []).append(r)
         for unit in units:
             rows = []
             for kind in inputs.pools:
-                rows += [candidate_fields(inputs, layout, kind, r) for r in records[kind] if str(r["unit"]) == unit
-                         and (not slate_only or str(r["id"]) in selected)]
+                rows += [candidate_fields(inputs, layout, kind, r) for r in by_unit.get(kind, {}).get(unit, [])]
             if not rows:
                 continue
             rows = [r | {"seq": str(i)} for i, r in enumerate(rows, start=1)]
@@ -246,7 +257,7 @@ def write_forms(folder: Path, inputs: Inputs, result: SelectionResult | None = N
             entries.sort(key=lambda e: (order.get(str(e[1]["unit"]), len(order)), e[0]))
             groups: dict[str, list[dict[str, str]]] = {}
             for seq, (rank, row) in enumerate(entries, start=1):
-                f = candidate_fields(inputs, layout, award.pool, row, _held(inputs, slate, award.pool, str(row["id"])))
+                f = candidate_fields(inputs, layout, award.pool, row, _held(inputs, holds, award.pool, str(row["id"])))
                 groups.setdefault(str(row["unit"]), []).append(f | {"seq": str(seq), "rank": str(rank)})
             slates[award.id] = list(groups.items())
         w = DocxWriter(layout, fields["title"])
@@ -260,7 +271,7 @@ def write_forms(folder: Path, inputs: Inputs, result: SelectionResult | None = N
             if layout is None or award.parent is not None or award.id not in slate:
                 continue
             for rank, row in ranked(inputs, _result_of(result), award):
-                held = _held(inputs, slate, award.pool, str(row["id"]))
+                held = _held(inputs, holds, award.pool, str(row["id"]))
                 f = candidate_fields(inputs, layout, award.pool, row, held) | {"rank": str(rank)}
                 w = DocxWriter(layout, f["title"])
                 w.render(layout, Content(f, award.pool))

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 OK, BAD, PASSED, MUTED, BOUND = "#2e7d32", "#c62828", "#90a4ae", "#cfd8dc", "#212121"
 _font_family: str | None = None
+RASTER_POINTS = 20_000  # more points than this in one scatter: drawn as an image in the SVG (plot_merit)
 
 
 
@@ -185,7 +186,10 @@ def plot_merit(inputs: Inputs, result: SelectionResult, folder: Path,
                 groups[kind][1].append(float(Decimal(score)))
             for kind, (xs, ys) in groups.items():
                 color, marker, label = style[kind]
-                ax.scatter(xs, ys, s=16, c=color, marker=marker, label=label, alpha=0.85, linewidths=1)
+                # a large pool's points as an image inside the SVG (the same picture; the PNG is unchanged):
+                # 200,000 markers written one by one made the SVG tens of MB and took most of the plots' time
+                ax.scatter(xs, ys, s=16, c=color, marker=marker, label=label, alpha=0.85, linewidths=1,
+                           rasterized=len(xs) > RASTER_POINTS)
             ax.set_xticks(range(len(units)), units, fontsize=9, rotation=30, ha="right")
             ax.set_ylabel("得分 score")
             counts = " · ".join(f"{style[k][2].split()[0]} {len(v[0])}" for k, v in groups.items())

@@ -18,6 +18,7 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
+from selector import progress
 from selector.domain import SelectionResult
 from selector.domain import has_slate as status_has_slate  # slates.has_slate(result, award) is the other
 from selector.errors import InputErrors
@@ -149,6 +150,7 @@ def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
     folder = Path(folder)
     audit = read_audit(folder)
     report = VerifyReport(folder)
+    progress.step(_("checking the output files' hashes"))
     _check_outputs(report, folder, audit)
     paths = check_inputs(report, folder, audit)
 
@@ -176,6 +178,7 @@ def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
     rules, quotas = roles.pop("rules", None), roles.pop("quotas", None)
     scenario = roles.pop("scenario", None)
     skip_hidden = bool((audit.get("reading") or {}).get("skip_hidden_rows", False))
+    progress.step(_("reading the inputs back"))
     if rules is None:
         report.add(_("inputs"), False, _("the record names no rule set"))
         return report
@@ -195,16 +198,20 @@ def verify_folder(folder: Path | str, resolve: bool = False) -> VerifyReport:
         report.add(_("recorded slate"), True, _("no slate recorded (status {status}); nothing more to re-check",
                                        status=result.status))
         if resolve:
+            progress.step(_("solving again (--resolve)"))
             check_resolved(report, inputs, result, audit)
         return report
     _check_expected_files(report, folder, inputs, result, audit)
     tables_in = audit.get("lang", "en")  # the tables were written in this language (English before it was kept)
+    progress.step(_("re-checking the slate: screening, every rule, the merit"))
     _check_slate(report, folder, inputs, result, audit, tables_in)  # the messages: in the reader's language
     _check_regenerated(report, folder, inputs, result, audit, tables_in)
+    progress.step(_("re-checking the objective, the bound and single swaps"))
     check_numbers(report, inputs, result, audit)
     if "adjustment" in audit:  # a folder of `selector adjust`: its link to the published one (issue 15)
         check_adjustment(report, folder, audit, result)
     if resolve:
+        progress.step(_("solving again (--resolve)"))
         check_resolved(report, inputs, result, audit)
     return report
 
@@ -301,6 +308,7 @@ def _check_regenerated(report: VerifyReport, folder: Path, inputs: Inputs, resul
                        _csv_diff(path.name, _read_csv_rows(path), list(csv.reader(io.StringIO(new)))))
         else:
             report.add(_("{name} regenerates", name=f"{award_id}.csv"), True, _("byte for byte"))
+    progress.step(_("regenerating the tables and the report"))
     with tempfile.TemporaryDirectory() as tmp:
         with language(tables_in):
             sheets, budget = write_tables_and_budget(Path(tmp), inputs, result)
@@ -320,6 +328,7 @@ def _check_regenerated(report: VerifyReport, folder: Path, inputs: Inputs, resul
                 report.add(_("{name} regenerates", name=name), True, _("byte for byte"))
 
     if (folder / FORMS_DIR).is_dir():  # issue 17: the forms, regenerated from the inputs and the recorded slate
+        progress.step(_("regenerating forms/"))
         with language(tables_in):
             differ, n = forms_differences(folder / FORMS_DIR, inputs, result)
         report.add(_("{folder}/ regenerates", folder=FORMS_DIR), not differ, _("; ").join(differ[:5]) + (

@@ -88,7 +88,8 @@ def _check_no_better_swap(report: VerifyReport, inputs: Inputs, result: Selectio
         groups = [g for g, spec in rs.groups.items() if spec.pool == kind]
         masks = [rs.group_mask(g, table) for g in groups]
         ids = [str(i) for i in table["id"]]
-        sign = {ids[i]: (str(table["unit"].iloc[i]), *(m[i] for m in masks)) for i in range(len(ids))}
+        columns = [[str(u) for u in table["unit"]], *(list(m) for m in masks)]  # by column: a row at a time was slow
+        sign = dict(zip(ids, zip(*columns)))
         score = dict(zip(ids, table["score"]))
         chosen = {c for a in rs.top_awards(kind) for c in slate.get(a.id, [])}  # every title of the pool
         fixed = inputs.fixed or {}

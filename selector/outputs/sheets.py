@@ -15,6 +15,7 @@ Other modules write tables only through these functions (tests/test_sheets.py ch
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import math
@@ -130,6 +131,22 @@ def put(ws, row: int, column: int, value: object, number_format: str | None = No
     if number_format:
         cell.number_format = number_format
     return cell
+
+
+def restyle(cell, looks: dict, look: str, **style) -> None:
+    """Style `cell` as `look` (font=, fill=, border=, alignment=). The first cell of each look (and each
+    style the cell had from `put`) is styled through openpyxl's attributes, registering fonts, borders and
+    fills in the workbook in the order they always were; every later one copies that cell's style record.
+    The same bytes, without hashing each style object per cell: that hashing took most of the time of a
+    36,000-row clearance tracker. `looks` is the cache, one per workbook."""
+    key = (look, tuple(cell._style or ()))  # None: a cell not styled yet
+    done = looks.get(key)
+    if done is None:
+        for name, value in style.items():
+            setattr(cell, name, value)
+        looks[key] = copy.copy(cell._style)
+    else:
+        cell._style = copy.copy(done)
 
 
 def fit_widths(ws, minimum: float = 6.0, maximum: float = 60.0, first_row: int = 1) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from selector.domain import SelectionResult
 from selector.outputs.cells import xlsx_cell
-from selector.outputs.sheets import col_letter, column_width, put, save_workbook, sheet_title, styles
+from selector.outputs.sheets import col_letter, column_width, put, restyle, save_workbook, sheet_title, styles
 from selector.outputs.slates import has_slate
 from selector.outputs.templates import base_header
 from selector.reading.inputs import Inputs
@@ -55,7 +55,8 @@ def ranked(inputs: Inputs, result: SelectionResult, award: Award) -> list[tuple[
     """The award's slate as (rank, pool row), rank by descending score then id, as in the slate CSVs."""
     pool = inputs.pools[award.pool]
     chosen = set(result.awards[award.id].selected)
-    rows = [r for r in pool.table.to_dict("records") if r["id"] in chosen]
+    table = pool.table
+    rows = table[[i in chosen for i in table["id"]]].to_dict("records")  # the slate's rows only: not the pool's
     rows.sort(key=lambda r: (-r["score"], str(r["id"])))
     return list(enumerate(rows, start=1))
 
@@ -123,10 +124,12 @@ def write_summary_table(path: Path, sheet: SummarySheet) -> None:
         c.font, c.fill, c.border, c.alignment = st["bold"], st["fill"], st["border"], st["center"]
         w = sheet.widths[j - 1]
         ws.column_dimensions[col_letter(j)].width = w if w else max(8.0, column_width(h))
+    looks: dict = {}  # sheets.restyle: the body cells share one style record
+    body = {"font": st["body"], "border": st["border"], "alignment": st["center"]}
     for i, cells in enumerate(sheet.rows, start=SUMMARY_HEADER_ROW + 1):
         for j, (v, fmt) in enumerate(cells, start=1):
             c = put(ws, i, j, v)
-            c.font, c.border, c.alignment = st["body"], st["border"], st["center"]
+            restyle(c, looks, "body", **body)
             if fmt:
                 c.number_format = fmt
     foot = SUMMARY_HEADER_ROW + len(sheet.rows) + 1
