@@ -15,7 +15,8 @@ from selector.outputs.form_layout import Templates
 from selector.outputs.sheets import col_letter, column_width, put, restyle, save_workbook, styles
 from selector.reading.eligibility import _applies, _distinct, _group_columns, _row
 from selector.reading.inputs import Inputs
-from selector.reading.rules import ConsultationForm, RuleSet
+from selector.reading.paperwork_schema import ConsultationForm
+from selector.reading.rules import RuleSet
 
 T = TypeVar("T")
 

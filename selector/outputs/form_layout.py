@@ -10,17 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from selector.errors import InputErrors, InputProblem, ProblemCollector, load_toml_model
 from selector.i18n import _
 from selector.outputs.cells import text_cell, xlsx_cell
 from selector.reading.inputs import Inputs
 from selector.reading.rules import BASE_COLUMNS, RuleSet, ruleset_dir_path
+from selector.reading.strict import Strict
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Strict = Strict  # unknown keys refused, frozen: as every rule-set class
 
 
 Align = Literal["left", "center", "right", "justify"]

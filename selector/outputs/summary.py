@@ -13,7 +13,8 @@ from selector.outputs.sheets import col_letter, column_width, put, restyle, save
 from selector.outputs.slates import has_slate
 from selector.outputs.templates import base_header
 from selector.reading.inputs import Inputs
-from selector.reading.rules import BASE_COLUMNS, Award, PaperworkColumn, RuleSet, SummaryTable
+from selector.reading.paperwork_schema import PaperworkColumn, SummaryTable
+from selector.reading.rules import BASE_COLUMNS, Award, RuleSet
 
 
 @dataclass(frozen=True)
