@@ -155,6 +155,8 @@ def test_national_mayday_end_to_end(tmp_path):
     assert summary["verified"] and summary["status"] == "optimal"
     assert q1["ok"] and q1["whole"] == 22 and q1["least"] == 8 and q1["count"] >= 8
     assert runner.invoke(app, ["verify", str(tmp_path / "s")]).exit_code == 0
+    report = (tmp_path / "s" / "report.md").read_text(encoding="utf-8")
+    assert "| Q1 | 三(一) |" in report and "合计 22 的 35%，至少 8" in report  # the rules table, in Chinese
 
     bad = MAYDAY / "infeasible-cross.toml"
     res = runner.invoke(app, ["check", str(bad), "--out", str(tmp_path / "c2")])

@@ -65,6 +65,12 @@ def rules_table(inputs: Inputs, result: SelectionResult) -> tuple[list[str], lis
         if not r.explicit:
             kind += "，办公室设定"
         rows.append([r.id, r.clause, r.text, rs.award(r.award).name_zh, bound, achieved, kind, verdict])
+    for x in rs.cross_rules:  # issue 14, 5: over several awards together
+        c = checks[x.id]
+        bound, achieved = kinds.cross_bound_zh(rs, x, c.count, c.whole)
+        kind = "硬性（跨奖项合计）" + ("" if x.explicit else "，办公室设定")
+        rows.append([x.id, x.clause, x.text, "、".join(rs.award(a).name_zh for a in x.awards), bound, achieved, kind,
+                     "达标" if c.ok else f"未达标（差 {c.short}）"])
     return ["规则", "条款", "通知原文", "奖项", "要求", "实际", "性质", "结果"], rows
 
 

@@ -460,3 +460,27 @@ def rule_name(ruleset: RuleSet, rule_id: str) -> str:
         return _("{id} forced in or out (what-if)", id=rule_id.split(":", 1)[1])
     r = next((x for x in [*ruleset.rules, *ruleset.cross_rules] if x.id == rule_id), None)  # issue 14, 5
     return rule_id if r is None else f"{r.id} {r.clause} {r.text}"
+
+
+# ------------------------------------------------------------------ rules across awards (issue 14, 5)
+def cross_groups_label(ruleset: RuleSet, c, of: bool = False) -> str:
+    """The groups a rule across awards counts (or its whole, with `of`), by label, each once."""
+    return "、".join(dict.fromkeys(ruleset.group_label(c.counted(ruleset.award(a).pool, of) or "all")
+                                   for a in c.awards))
+
+
+def cross_bound_zh(ruleset: RuleSet, c, count: int, whole: int | None) -> tuple[str, str]:
+    """(要求, 实际) of a rule across awards in the paperwork's rules table, in Chinese: ('非公企业、…不低于奖状、
+    奖章、先锋号合计总数的35%：合计 22 的 35%，至少 8', '8 / 22（36.4%）')."""
+    awards = "、".join(ruleset.award(a).name_zh for a in c.awards)
+    group = cross_groups_label(ruleset, c)
+    if c.kind == "share":
+        o, w = SHARE_OPS[c.op], whole or 0
+        b = bound(c, w)
+        n = b.exact if b.exact is not None else (b.low if b.low is not None else b.high)
+        share = format_fraction(c.fraction)
+        pct = f"{Decimal(100 * count) / Decimal(w):.1f}%" if w else "-"
+        return (f"{group}{o.zh}{awards}合计{cross_groups_label(ruleset, c, of=True)}的{share}：合计 {w} 的 {share}，"
+                f"{o.zh_people} {_people(n)}"), f"{count} / {w}（{pct}）"  # type: ignore[arg-type]
+    parts = ([f"不少于 {c.min}"] if c.min is not None else []) + ([f"不多于 {c.max}"] if c.max is not None else [])
+    return f"{group}（{awards}合计）" + "、".join(parts), str(count)
