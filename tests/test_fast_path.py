@@ -214,20 +214,24 @@ def _world_case(world: str, seed: int, candidates: int, seats: int, units: int, 
 @pytest.mark.parametrize("world", ["base", "ties", "small-units", "big-special"])
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(1, 10**6), candidates=st.integers(24, 70), seats=st.integers(8, 16),
-       units=st.integers(2, 5), through_lp=st.booleans())
-def test_fast_path_gives_the_plain_models_slate_on_every_world(world, seed, candidates, seats, units, through_lp):
+       units=st.integers(2, 5), through_lp=st.booleans(), narrow_small=st.booleans())
+def test_fast_path_gives_the_plain_models_slate_on_every_world(world, seed, candidates, seats, units, through_lp,
+                                                                narrow_small):
+    """`narrow_small`: a small pruned model gets the LP fixing between stages too (prune.NARROW_FROM set to 0);
+    else it skips it (the default below NARROW_FROM candidates, city size)."""
     seats = min(seats, candidates // 2)
     with tempfile.TemporaryDirectory() as folder:
         rs, pool, quotas, mask = _world_case(world, seed, candidates, seats, units, folder)
         plain = solve_model(build_model(rs, pool, quotas, eligible=mask), SolverSettings(fast=False))
-        small = prune_module.SMALL_POOL
+        small, narrow_from = prune_module.SMALL_POOL, prune_module.NARROW_FROM
         prune_module.SMALL_POOL = 0 if through_lp else small
+        prune_module.NARROW_FROM = 0 if narrow_small else narrow_from
         try:
             fast = solve_pool(rs, pool, quotas, mask, SolverSettings())
         finally:
-            prune_module.SMALL_POOL = small
+            prune_module.SMALL_POOL, prune_module.NARROW_FROM = small, narrow_from
         event(f"{world}: {plain.status}, unique={plain.unique}, special by argument: "
-              f"{fast.timings.get('special_by_argument')}")
+              f"{fast.timings.get('special_by_argument')}, LP fixing between stages: {'fixed1' in fast.timings}")
         assert fast.status == plain.status
         if plain.status != "optimal":
             return

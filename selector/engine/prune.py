@@ -36,6 +36,11 @@ from selector.reading.rules import RuleSet
 # ---------------------------------------------------------------------------------------- the fast path
 SMALL_POOL = 1500  # up to this many kept candidates the pruned model is solved as it is (city: 0.06 s against
 # 0.17 s through the LP rounds); above, the LP bound settles candidates first. Tests set it to 0 to check that path.
+NARROW_FROM = 600  # a pruned model of fewer candidates than this (no LP rounds) skips the LP fixing between stages:
+# at city size (378-395 kept of 400, all four benchmark worlds) the GLOP LPs cost more than they save in the
+# later solves: whole slate, CPU seconds, best of 3, load 4.3-4.9: base 0.40-0.43 -> 0.36-0.40, ties 0.40 ->
+# 0.32, small-units 0.35 -> 0.22-0.27, big-special 0.85-1.02 -> 0.66-0.79. Pools of more than SMALL_POOL kept
+# (province, national) go through the LP rounds and keep the fixing. Tests set it to 0 to check it on small pools.
 
 
 def _stage1(sm: SelectionModel, session: Session, first: list[float], start: float, work: float | None = None,
@@ -250,7 +255,9 @@ def solve_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool
 
     def narrow(sm_: SelectionModel, stage: int, objective, optimum: int, slate):
         t_ = time.perf_counter()
-        if stage > 1 or lp is None:
+        if lp is None and len(sm_.pool) < NARROW_FROM:
+            pass  # small: the LP fixing costs more than it saves (NARROW_FROM); it only ever narrows
+        elif stage > 1 or lp is None:
             timings[f"fixed{stage}"] = narrow_by_lp(sm_, objective, optimum, stage1=stage == 1)
         elif stage == 1:  # the whole pool's LP bound at the proven optimum: what every optimal slate holds
             timings["fixed1"] = _fix_at_optimum(sm_, small, pruned, lp, optimum)
