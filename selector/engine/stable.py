@@ -118,6 +118,9 @@ class StableSolver:
         stages = [("changes", changes[sm.top.id])]
         if len(sm.awards) > 1:
             stages.append(("subset_changes", sum(changes[a.id] for a in sm.awards[1:])))
+            # B holds the subset awards to their fewest changes: no longer "nothing but their seats" constrains
+            # them, so solve.py's best-k argument for a free subset award (its premise) does not apply
+            sm.free_subsets = []
         values = None
         for name, expr in stages:
             sm.set_hint(values or hint)
