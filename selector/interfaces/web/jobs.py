@@ -100,6 +100,8 @@ def run_whatif(folder: Path, base_scenario: Path, whatif: Path, base_job: Path, 
         base_sc = load_scenario_inputs(base_scenario)
         base = Outcome(base_sc, base_done["screening"], base_done["result"])
         for kind, exp in (base_done["explanation"] or {}).items():
+            if kind not in base_sc.inputs.pools:
+                continue  # the tied pools' joint entry ("a+b", issue 14, 5): the comparison is per pool
             if not exp.feasible and exp.conflicts:
                 base.conflicts[kind] = exp.conflicts[0]
                 base.clash[kind] = conflict_in_words(base_sc, base.screening, kind, exp.conflicts[0])
