@@ -232,13 +232,18 @@ def test_fast_path_gives_the_plain_models_slate_on_every_world(world, seed, cand
             prune_module.SMALL_POOL, prune_module.NARROW_FROM = small, narrow_from
         event(f"{world}: {plain.status}, unique={plain.unique}, special by argument: "
               f"{fast.timings.get('special_by_argument')}, LP fixing between stages: {'fixed1' in fast.timings}")
-        assert fast.status == plain.status
-        if plain.status != "optimal":
-            return
-        assert Decimal(fast.objective) / fast.scale == Decimal(plain.objective) / plain.scale
-        assert {a: sorted(p) for a, p in fast.selected.items()} == \
-            {a: sorted(p) for a, p in plain.selected.items()}  # special class included
-        assert fast.unique == plain.unique
+        _assert_the_same_canonical_slate(fast, plain)
+
+
+def _assert_the_same_canonical_slate(fast, plain) -> None:
+    """The fast path's answer is the plain model's: status, merit, every award's slate (the special class
+    included) and the uniqueness verdict."""
+    assert fast.status == plain.status
+    if plain.status != "optimal":
+        return
+    assert Decimal(fast.objective) / fast.scale == Decimal(plain.objective) / plain.scale
+    assert {a: sorted(p) for a, p in fast.selected.items()} == {a: sorted(p) for a, p in plain.selected.items()}
+    assert fast.unique == plain.unique
 
 
 @pytest.mark.parametrize("world", ["base", "big-special"])
@@ -270,9 +275,4 @@ def test_a_round_undecided_in_its_short_time_is_retried_and_gives_the_plain_mode
             prune_module.SMALL_POOL, prune_module._stage1 = small, stage1
         event(f"{world}: {plain.status}, retried: {fast.timings.get('retries')}, "
               f"free subset start: {fast.timings.get('free_subset_start')}")
-        assert fast.status == plain.status
-        if plain.status != "optimal":
-            return
-        assert Decimal(fast.objective) / fast.scale == Decimal(plain.objective) / plain.scale
-        assert {a: sorted(p) for a, p in fast.selected.items()} == {a: sorted(p) for a, p in plain.selected.items()}
-        assert fast.unique == plain.unique
+        _assert_the_same_canonical_slate(fast, plain)
