@@ -10,7 +10,9 @@ so ties are common and the tie-break and uniqueness logic is exercised.
 from __future__ import annotations
 
 import tempfile
+from contextlib import contextmanager
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from conftest import count, make_case, share
@@ -79,6 +81,14 @@ def cases(draw):
     return rows, rules, seats, special, quotas, eligible, fixed
 
 
+@contextmanager
+def drawn_case(data):
+    """A pool drawn by `cases()`, written to a temporary folder and read back: (case, eligible, fixed)."""
+    rows, rules, seats, special, quotas, eligible, fixed = data
+    with tempfile.TemporaryDirectory() as folder:
+        yield make_case(folder, rows, rules, seats=seats, special=special, quotas=quotas), eligible, fixed
+
+
 def _outcome(case, sol):
     return {a: sorted(chosen) for a, chosen in sol.selected.items()}  # candidate ids
 
@@ -86,9 +96,7 @@ def _outcome(case, sol):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(), st.booleans())
 def test_fast_path_gives_the_plain_models_slate(data, through_lp):
-    rows, rules, seats, special, quotas, eligible, fixed = data
-    with tempfile.TemporaryDirectory() as folder:
-        case = make_case(folder, rows, rules, seats=seats, special=special, quotas=quotas)
+    with drawn_case(data) as (case, eligible, fixed):
         plain = solve_model(build_model(case.ruleset, case.pool, case.quotas, eligible=eligible, fixed=fixed),
                             SolverSettings(fast=False))
         small = prune_module.SMALL_POOL
@@ -104,7 +112,7 @@ def test_fast_path_gives_the_plain_models_slate(data, through_lp):
         assert Decimal(fast.objective) / fast.scale == Decimal(plain.objective) / plain.scale  # same merit
         assert _outcome(case, fast) == _outcome(case, plain)  # same slate, special class included
         assert fast.unique == plain.unique
-        ineligible = {case.pool.ids[i] for i in range(len(rows)) if eligible is not None and not eligible[i]}
+        ineligible = {case.pool.ids[i] for i in range(len(case.pool)) if eligible is not None and not eligible[i]}
         report = verify_slate(case.ruleset, case.pools, case.quotas, _outcome(case, fast), ineligible)
         assert report.ok, report.violations
 
@@ -117,9 +125,7 @@ def test_fast_path_gives_the_plain_models_slate(data, through_lp):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_lp_bound_is_a_bound_and_its_fixings_keep_the_optimum(data):
-    rows, rules, seats, special, quotas, eligible, fixed = data
-    with tempfile.TemporaryDirectory() as folder:
-        case = make_case(folder, rows, rules, seats=seats, special=special, quotas=quotas)
+    with drawn_case(data) as (case, eligible, fixed):
         plain = solve_model(build_model(case.ruleset, case.pool, case.quotas, eligible=eligible, fixed=fixed),
                             SolverSettings(fast=False))
         if plain.status != "optimal":
@@ -219,20 +225,24 @@ def test_fast_path_gives_the_plain_models_slate_on_every_world(world, seed, cand
                                                                 narrow_small):
     """`narrow_small`: a small pruned model gets the LP fixing between stages too (prune.NARROW_FROM set to 0);
     else it skips it (the default below NARROW_FROM candidates, city size)."""
+    fast, plain = _world_fast_and_plain(world, seed, candidates, seats, units,
+                                        SMALL_POOL=0 if through_lp else prune_module.SMALL_POOL,
+                                        NARROW_FROM=0 if narrow_small else prune_module.NARROW_FROM)
+    event(f"{world}: {plain.status}, unique={plain.unique}, special by argument: "
+          f"{fast.timings.get('special_by_argument')}, LP fixing between stages: {'fixed1' in fast.timings}")
+    _assert_the_same_canonical_slate(fast, plain)
+
+
+def _world_fast_and_plain(world, seed, candidates, seats, units, **patched):
+    """The fast path's and the plain model's answers on a world's pool, prune.py's `patched` knobs set for the
+    fast one only (and put back after)."""
     seats = min(seats, candidates // 2)
     with tempfile.TemporaryDirectory() as folder:
         rs, pool, quotas, mask = _world_case(world, seed, candidates, seats, units, folder)
         plain = solve_model(build_model(rs, pool, quotas, eligible=mask), SolverSettings(fast=False))
-        small, narrow_from = prune_module.SMALL_POOL, prune_module.NARROW_FROM
-        prune_module.SMALL_POOL = 0 if through_lp else small
-        prune_module.NARROW_FROM = 0 if narrow_small else narrow_from
-        try:
+        with mock.patch.multiple(prune_module, **patched):
             fast = solve_pool(rs, pool, quotas, mask, SolverSettings())
-        finally:
-            prune_module.SMALL_POOL, prune_module.NARROW_FROM = small, narrow_from
-        event(f"{world}: {plain.status}, unique={plain.unique}, special by argument: "
-              f"{fast.timings.get('special_by_argument')}, LP fixing between stages: {'fixed1' in fast.timings}")
-        _assert_the_same_canonical_slate(fast, plain)
+    return fast, plain
 
 
 def _assert_the_same_canonical_slate(fast, plain) -> None:
@@ -255,24 +265,17 @@ def test_a_round_undecided_in_its_short_time_is_retried_and_gives_the_plain_mode
     """The LP rounds (prune.py): a round whose short solve decides nothing is solved once more with four times
     the work, from the best slate seen, before a larger model; here the first short solve is made to decide
     nothing. The free special class's stage-2 start is chosen without a solve (the best of the slate)."""
-    seats = min(seats, candidates // 2)
-    with tempfile.TemporaryDirectory() as folder:
-        rs, pool, quotas, mask = _world_case(world, seed, candidates, seats, units, folder)
-        plain = solve_model(build_model(rs, pool, quotas, eligible=mask), SolverSettings(fast=False))
-        small, stage1 = prune_module.SMALL_POOL, prune_module._stage1
-        undecided: list[float] = []
+    stage1 = prune_module._stage1
+    undecided: list[float] = []
 
-        def first_undecided(sm, session, first, start, work=None, hint=None):
-            if work is not None and not undecided:
-                undecided.append(work)
-                return "unknown", None, None
-            return stage1(sm, session, first, start, work, hint)
+    def first_undecided(sm, session, first, start, work=None, hint=None):
+        if work is not None and not undecided:
+            undecided.append(work)
+            return "unknown", None, None
+        return stage1(sm, session, first, start, work, hint)
 
-        prune_module.SMALL_POOL, prune_module._stage1 = 0, first_undecided
-        try:
-            fast = solve_pool(rs, pool, quotas, mask, SolverSettings())
-        finally:
-            prune_module.SMALL_POOL, prune_module._stage1 = small, stage1
-        event(f"{world}: {plain.status}, retried: {fast.timings.get('retries')}, "
-              f"free subset start: {fast.timings.get('free_subset_start')}")
-        _assert_the_same_canonical_slate(fast, plain)
+    fast, plain = _world_fast_and_plain(world, seed, candidates, seats, units, SMALL_POOL=0,
+                                        _stage1=first_undecided)
+    event(f"{world}: {plain.status}, retried: {fast.timings.get('retries')}, "
+          f"free subset start: {fast.timings.get('free_subset_start')}")
+    _assert_the_same_canonical_slate(fast, plain)

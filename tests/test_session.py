@@ -6,14 +6,13 @@ proof and of the first slate in tie-break order agree with their one-solve-per-c
 from __future__ import annotations
 
 import re
-import tempfile
 from pathlib import Path
 
 from conftest import make_case
 from hypothesis import HealthCheck, event, given, settings
 from lexicographic_reference import is_only_solution, lexicographic_first
 from ortools.sat.python import cp_model
-from test_fast_path import cases
+from test_fast_path import cases, drawn_case
 
 from selector.domain import has_slate
 from selector.engine.lp import narrow_by_lp
@@ -55,9 +54,7 @@ def _positions(sm, slate: dict[str, list[str]]) -> dict[str, list[int]]:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_uniqueness_and_first_tied_slate_match_the_reference(data):
-    rows, rules, seats, special, quotas, eligible, fixed = data
-    with tempfile.TemporaryDirectory() as folder:
-        case = make_case(folder, rows, rules, seats=seats, special=special, quotas=quotas)
+    with drawn_case(data) as (case, eligible, fixed):
         sm = build_model(case.ruleset, case.pool, case.quotas, eligible=eligible, fixed=fixed)
         sol = solve_model(sm, SolverSettings(fast=False))
         if sol.status != "optimal" or sol.unique is None:
