@@ -224,8 +224,8 @@ def write_forms(folder: Path, inputs: Inputs, result: SelectionResult | None = N
         units = list(inputs.quotas.units)
         by_unit: dict[str, dict[str, list[dict]]] = {}  # pool -> unit -> its rows (slate_only: the selected)
         for kind, pool in inputs.pools.items():
-            known = set(units)
-            units += [str(u) for u in pool.table["unit"] if str(u) not in known]
+            # a unit the quota table lacks is added once, not once per candidate row
+            units += [u for u in dict.fromkeys(str(u) for u in pool.table["unit"]) if u not in set(units)]
             for pos in pledged[kind]:
                 r = records[kind][pos]
                 by_unit.setdefault(kind, {}).setdefault(str(r["unit"]), []).append(r)
