@@ -108,20 +108,24 @@ def verify_slate(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas, slate
         chosen = slate.get(award.id, [])
         pool_rows = rows.get(award.pool, {})
         if len(set(chosen)) != len(chosen):
-            report.violations.append(f"{award.id}: a candidate is selected twice")
+            report.violations.append(_("{award}: a candidate is selected twice", award=award.id))
         unknown = [c for c in chosen if c not in pool_rows]
         if unknown:
-            report.violations.append(f"{award.id}: ids not in the pool: {unknown[:5]}")
+            report.violations.append(_("{award}: ids not in the pool: {ids}", award=award.id,
+                                       ids=", ".join(unknown[:5])))
         if len(chosen) != award.seats:
             report.violations.append(
-                f"seats:{award.id}: {len(chosen)} selected, the award has exactly {award.seats} seats")
+                _("seats:{award}: {n} selected, the award has exactly {seats} seats", award=award.id, n=len(chosen),
+                  seats=award.seats))
         bad = [c for c in chosen if c in ineligible]
         if bad:
-            report.violations.append(f"{award.id}: ineligible candidates selected: {bad[:5]}")
+            report.violations.append(_("{award}: ineligible candidates selected: {ids}", award=award.id,
+                                       ids=", ".join(bad[:5])))
         if award.parent is not None:
             outside = set(chosen) - set(slate.get(award.parent, []))
             if outside:
-                report.violations.append(f"{award.id}: not chosen from the {award.parent} slate: {sorted(outside)[:5]}")
+                report.violations.append(_("{award}: not chosen from the {parent} slate: {ids}", award=award.id,
+                                           parent=award.parent, ids=", ".join(sorted(outside)[:5])))
         by_unit = quotas.of(award.id)
         if by_unit is not None and award.quota != "none":
             filled = {u: 0 for u in quotas.units}
@@ -143,12 +147,14 @@ def verify_slate(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas, slate
             if over > award.open_seats:
                 for u, f in filled.items():
                     if f > by_unit.get(u, 0):
-                        report.violations.append(f"quota:{u}: {f} selected for {award.id}, quota {by_unit.get(u, 0)}")
+                        report.violations.append(_("quota:{unit}: {n} selected for {award}, quota {q}", unit=u, n=f,
+                                                   award=award.id, q=by_unit.get(u, 0)))
             if award.quota == "exact":
                 for u, f in filled.items():
                     if f < by_unit.get(u, 0):
                         report.violations.append(
-                            f"quota:{u}: {f} selected for {award.id}, must fill exactly {by_unit.get(u, 0)}")
+                            _("quota:{unit}: {n} selected for {award}, must fill exactly {q}", unit=u, n=f,
+                              award=award.id, q=by_unit.get(u, 0)))
 
     for kind in rows:  # issue 14, 4: disjoint titles of one pool: nobody holds two
         titles = [a for a in ruleset.awards if a.pool == kind and a.parent is None]
@@ -177,14 +183,12 @@ def verify_slate(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas, slate
                                                              ok=len(checks) - len(bad), n=len(checks),
                                                              worst=worst.achieved), not bad, sum(c.short for c in bad)))
             for c in bad:
-                report.violations.append(f"{rule.id} ({rule.clause} {rule.text}): required {c.required}, "
-                                         f"slate has {c.achieved}")
+                report.violations.append(_broken_rule(rule, c))
             continue
         check = _check_rule(ruleset, rule, chosen)
         report.checks.append(check)
         if rule.hard and not check.ok:
-            report.violations.append(
-                f"{rule.id} ({rule.clause} {rule.text}): required {check.required}, slate has {check.achieved}")
+            report.violations.append(_broken_rule(rule, check))
     declared = {a.id: a.pool for a in ruleset.awards}
     for cross in ruleset.cross_rules:  # issue 14, 5: over the slates of all its awards together
         if not all(declared.get(a) in rows for a in cross.awards):
@@ -192,9 +196,13 @@ def verify_slate(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas, slate
         check = _check_cross(ruleset, cross, rows, slate)
         report.checks.append(check)
         if not check.ok:
-            report.violations.append(
-                f"{cross.id} ({cross.clause} {cross.text}): required {check.required}, slate has {check.achieved}")
+            report.violations.append(_broken_rule(cross, check))
     return report
+
+
+def _broken_rule(rule, check: RuleCheck) -> str:
+    return _("{rule} ({clause} {text}): required {required}, slate has {achieved}", rule=rule.id,
+             clause=rule.clause, text=rule.text, required=check.required, achieved=check.achieved)
 
 
 def _check_cross(ruleset: RuleSet, rule, rows: dict[str, dict[str, dict]], slate: dict[str, list[str]]) -> RuleCheck:
@@ -234,18 +242,21 @@ def _judge(rule, award: str, n_part: int, whole: int | None, of_label: str, unit
             ok = Fraction(n_part) == f * whole
             exact = f * whole
             short = _ceil(exact) - n_part if n_part < exact else max(0, n_part - _floor(exact))
-            required = f"= {format_fraction(f)} of {of_label} ({whole}) = exactly {exact}"
+            required = _("= {f} of {of} ({whole}) = exactly {n}", f=format_fraction(f), of=of_label, whole=whole,
+                         n=exact)
         elif rule.op == ">=":
             need = _ceil(f * whole)
             ok = Fraction(n_part) >= f * whole
             short = max(0, need - n_part)
-            required = f">= {format_fraction(f)} of {of_label} ({whole}) = at least {need}"
+            required = _(">= {f} of {of} ({whole}) = at least {n}", f=format_fraction(f), of=of_label, whole=whole,
+                         n=need)
         else:
             cap = (f * whole).numerator // (f * whole).denominator
             ok = Fraction(n_part) <= f * whole
             short = max(0, n_part - cap)
-            required = f"<= {format_fraction(f)} of {of_label} ({whole}) = at most {cap}"
-        achieved = f"{n_part} of {whole} ({pct})"
+            required = _("<= {f} of {of} ({whole}) = at most {n}", f=format_fraction(f), of=of_label, whole=whole,
+                         n=cap)
+        achieved = _("{n} of {whole} ({pct})", n=n_part, whole=whole, pct=pct)
     else:
         whole = None
         lo, hi = (rule.min_by_unit.get(unit, rule.min), rule.max_by_unit.get(unit, rule.max)) if unit else (
@@ -255,9 +266,10 @@ def _judge(rule, award: str, n_part: int, whole: int | None, of_label: str, unit
         if lo is not None and lo == hi:
             required = f"= {lo}"
         else:
-            required = " and ".join(([f">= {lo}"] if lo is not None else []) + (
-                [f"<= {hi}"] if hi is not None else [])) or "-"
+            required = (_(">= {lo} and <= {hi}", lo=lo, hi=hi) if lo is not None and hi is not None
+                        else f">= {lo}" if lo is not None else f"<= {hi}" if hi is not None else "-")
         achieved = str(n_part)
     if unit is not None:
-        required, achieved = f"{unit}: {required}", f"{unit}: {achieved}"
+        required, achieved = _("{unit}: {value}", unit=unit, value=required), _("{unit}: {value}", unit=unit,
+                                                                                 value=achieved)
     return RuleCheck(rule.id, award, getattr(rule, "hard", True), n_part, whole, required, achieved, ok, short)

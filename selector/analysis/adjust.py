@@ -22,6 +22,7 @@ removals) is solved too, for comparison. When no slate exists with the removals,
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -209,8 +210,9 @@ def _broken(rs: RuleSet, report: VerificationReport) -> list[Broken]:
     rules = {r.id: r for r in rs.rules}
     out = [Broken(c.id, rules[c.id].clause, rules[c.id].text, c.required, c.achieved)
            for c in report.checks if c.hard and not c.ok]
-    out += [Broken(v.split(": ", 1)[0], "", "", "", v.split(": ", 1)[-1]) for v in report.violations
-            if v.startswith(("quota:", "seats:"))]
+    # "quota:<unit>: ..." / "seats:<award>: ..." (Chinese: a full-width colon after the id)
+    parts = [re.match(r"((?:quota|seats):[^:：]*)[:：] ?(.*)", v, re.S) for v in report.violations]
+    out += [Broken(m[1], "", "", "", m[2]) for m in parts if m]
     return out
 
 
