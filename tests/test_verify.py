@@ -12,6 +12,7 @@ import pytest
 from conftest import count, make_case, share, solve_case
 
 import selector.verify
+from selector.analysis.adjust import _broken
 from selector.verify import verify_slate
 
 pytestmark = pytest.mark.usefixtures("english")  # asserts English text: run in English (Chinese is the default)
@@ -177,3 +178,19 @@ def test_verify_does_not_import_ortools():
     code = "import sys, selector.verify; print(sorted(m for m in sys.modules if m.startswith('ortools')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_violations_are_chinese_by_default(case, good, chinese):
+    """What `selector verify`, the web page and adjust's report show: Chinese by default (English is the
+    option this module runs in), the rule id kept first so a reader and adjust can tell which rule."""
+    over = _verify(case, {**good, "labour_model": ["E1", "E2", "E5", "A1", "A3"]})
+    assert _only(over, "quota:U1：", "入选 5 名，名额 4 名").startswith("quota:U1：")
+    seats = _verify(case, {**good, "special": []})
+    _only(seats, "seats:special：入选 0 名，该奖项应为 1 名")
+    ge = _verify(case, {**good, "labour_model": ["E1", "E2", "A1", "A2", "A3"]})
+    assert any(v.startswith("GE（") and "至少 3" in v and "名单实际 5 中 2（40.0%）" in v for v in ge.violations), \
+        ge.violations
+    check = next(c for c in ge.checks if c.id == "GE")
+    assert check.required.startswith("≥ ") and check.required.endswith("= 至少 3")
+    assert [(b.rule, b.achieved) for b in _broken(case.ruleset, over)] == [("quota:U1",
+                                                                      "labour_model 入选 5 名，名额 4 名")]
