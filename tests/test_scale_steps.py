@@ -216,3 +216,19 @@ def test_a_large_scatter_is_an_image_in_the_svg_and_the_png_is_the_same(sample, 
     plots.plot_merit(inputs, result, tmp_path, screening.masks)  # the image too is the same every run
     assert (tmp_path / "merit.svg").read_text(encoding="utf-8") == image
 
+
+
+def test_forms_shows_its_steps_on_a_terminal(tmp_path, monkeypatch):
+    """`selector forms` on a result folder: reading it, then forms/ (which counts its documents), each with
+    its time; nothing of it in what a script reads."""
+    term = Terminal()
+    monkeypatch.setattr(options, "_stderr", lambda: term)
+    out = tmp_path / "out"
+    assert CliRunner().invoke(app, ["select", str(SAMPLE), "--out", str(out), "--no-plots"]).exit_code == 0
+    term.truncate(0)
+    term.seek(0)
+    res = CliRunner().invoke(app, ["forms", str(out), "--out", str(tmp_path / "forms")])
+    assert res.exit_code == 0, res.output
+    shown = [line.split("（用时")[0] for line in _steps(term.getvalue())]
+    assert shown == ["✓ 读取结果文件夹", "✓ 写出 forms/（征求意见表、审批表等）"], shown
+    assert "✓" not in res.stdout

@@ -77,13 +77,16 @@ def forms(source: Annotated[Optional[Path], typer.Argument(help=N_(
     candidate. Exit 0 written, 2 bad input."""
     result = None
     if source is not None and source.is_dir():
-        inputs, result = result_inputs(source)
+        with opt.progress() as step:  # on a terminal: the step under way, and each step's time
+            step(_("reading the result folder"))
+            inputs, result = result_inputs(source)
     else:
         inputs = command_inputs(source, rules, pool, (individuals, collectives), quotas)
     if not has_forms(inputs.ruleset):
         raise InputErrors([InputProblem(str(inputs.ruleset_path),
                                         _("the rule set declares no forms ([paperwork.forms])"))])
     check_output_dir(out, force, inputs.all_files())
-    with atomic_output_dir(out, force, inputs.all_files(), marker=True) as tmp:
+    with opt.progress() as step, atomic_output_dir(out, force, inputs.all_files(), marker=True) as tmp:
+        step(_("writing forms/"))
         written = write_forms(tmp, inputs, result, slate_only=slate_only)
     typer.echo(format_written(written, out))
