@@ -12,6 +12,7 @@ import pytest
 from conftest import count, ruleset_data, share, solve_case, toml_dumps, write_pool, write_quotas
 
 from selector.errors import InputErrors
+from selector.i18n import language
 from selector.pipeline import check, load_inputs, select
 from selector.reading.rule_checks import load_ruleset
 from selector.verify import verify_slate
@@ -162,7 +163,8 @@ def test_per_unit_cap_from_a_table(tmp_path):
     inputs = _case(tmp_path, UNITS, [rule], seats=4, quotas={"U1": 4, "U2": 4})
     out = _solve(inputs)
     assert out.slate["labour_model"] == ["A1", "A3", "B2", "B3"] and out.merit["labour_model"] == Decimal("264")
-    bad = _verify(inputs, ["A1", "A2", "B2", "B3"])
+    with language("en"):  # the English wording asserted below (Chinese is the default)
+        bad = _verify(inputs, ["A1", "A2", "B2", "B3"])
     assert not bad.ok and any("U1: <= 1" in v and "U1: 2" in v for v in bad.violations)
 
 
@@ -174,7 +176,8 @@ def test_share_within_each_named_unit(tmp_path):
     inputs = _case(tmp_path, UNITS, [rule], seats=4, quotas={"U1": 4, "U2": 4})
     out = _solve(inputs)
     assert out.slate["labour_model"] == ["A1", "A2", "A3", "B2"] and out.merit["labour_model"] == Decimal("307")
-    bad = _verify(inputs, ["A1", "A2", "B1", "B2"])
+    with language("en"):  # the English wording asserted below (Chinese is the default)
+        bad = _verify(inputs, ["A1", "A2", "B1", "B2"])
     assert not bad.ok and any("U2" in v and "1 of 2" in v for v in bad.violations)
 
 
