@@ -106,7 +106,7 @@ def test_fast_path_gives_the_plain_models_slate(data, through_lp):
         finally:
             prune_module.SMALL_POOL = small
         assert fast.status == plain.status
-        event(f"{plain.status}, unique={plain.unique}")
+        event(f"{plain.status}, unique={plain.unique}, through the LP rounds: {through_lp}")
         if plain.status != "optimal":
             return
         assert Decimal(fast.objective) / fast.scale == Decimal(plain.objective) / plain.scale  # same merit
@@ -229,7 +229,8 @@ def test_fast_path_gives_the_plain_models_slate_on_every_world(world, seed, cand
                                         SMALL_POOL=0 if through_lp else prune_module.SMALL_POOL,
                                         NARROW_FROM=0 if narrow_small else prune_module.NARROW_FROM)
     event(f"{world}: {plain.status}, unique={plain.unique}, special by argument: "
-          f"{fast.timings.get('special_by_argument')}, LP fixing between stages: {'fixed1' in fast.timings}")
+          f"{fast.timings.get('special_by_argument')} after {fast.timings.get('probes')} probes, "
+          f"LP fixing between stages: {'fixed1' in fast.timings}")
     _assert_the_same_canonical_slate(fast, plain)
 
 

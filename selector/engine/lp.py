@@ -11,10 +11,13 @@ the same on any model and objective, between the stages of solve.py.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
+from ortools.sat import cp_model_pb2
 
 from selector.engine.classes import Pruned, subpool
 from selector.engine.model import SelectionModel, build_model, score_scale
@@ -161,22 +164,36 @@ def _solve_lp(rows, lo, hi, objective, offset, time_limit: float | None = None):
     return bound, reduced, float(solver.objective_value)
 
 
-def _proto_rows(proto) -> list[tuple]:
+def _proto_copy(model) -> cp_model_pb2.CpModelProto:
+    """The model's proto as a protobuf message, read in one go: walking the solver's own proto object field
+    by field from Python (ortools >= 9.15 wraps the C++ message) took 0.2-0.4 s per fixing at 5,000
+    candidates and 3.2 s at 30,000; exported and parsed it is read about four times faster."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.pb")
+        model.export_to_file(path)
+        with open(path, "rb") as f:
+            return cp_model_pb2.CpModelProto.FromString(f.read())
+
+
+def _proto_rows(proto: cp_model_pb2.CpModelProto) -> list[tuple]:
     """The linear constraints of a CP-SAT model as rows, and its implications a => b as x_a - x_b <= 0
     (literals may be negated: not x is 1 - x). Other constraints are left out (the relaxation only loosens)."""
     rows = []
     for ct in proto.constraints:
-        enforcement = list(ct.enforcement_literal)
-        if ct.has_linear() and not enforcement:
-            domain = list(ct.linear.domain)
-            rows.append((np.array(ct.linear.vars, dtype=np.int64), np.array(ct.linear.coeffs, dtype=np.int64),
-                         domain[0], domain[-1]))
-        elif ct.has_bool_and() and len(enforcement) == 1:
+        kind = ct.WhichOneof("constraint")
+        enforcement = ct.enforcement_literal
+        if kind == "linear" and not enforcement:
+            linear = ct.linear
+            domain = linear.domain
+            low, high = domain[0], domain[len(domain) - 1]
+            rows.append((np.array(linear.vars, dtype=np.int64), np.array(linear.coeffs, dtype=np.int64), low, high))
+        elif kind == "bool_and" and len(enforcement) == 1:
+            a = enforcement[0]
             for lit in ct.bool_and.literals:
                 # a - b <= 0 over literals; a literal -i-1 is 1 - x_i
                 terms = {}
                 constant = 0
-                for sign, literal in ((1, enforcement[0]), (-1, lit)):
+                for sign, literal in ((1, a), (-1, lit)):
                     if literal >= 0:
                         terms[literal] = terms.get(literal, 0) + sign
                     else:
@@ -194,16 +211,16 @@ def narrow_by_lp(sm: SelectionModel, objective, value: int, candidates_only: boo
     top-award candidates fixed out go to `sm.out_at_optimum`."""
     m = sm.model
     m.maximize(objective)
-    proto = m.proto
-    domains = [list(v.domain) for v in proto.variables]
+    proto = _proto_copy(m)
+    m.clear_objective()
+    domains = [v.domain for v in proto.variables]
     lo = np.array([d[0] for d in domains], dtype=np.int64)
-    hi = np.array([d[-1] for d in domains], dtype=np.int64)
+    hi = np.array([d[len(d) - 1] for d in domains], dtype=np.int64)
     sign = -1 if proto.objective.scaling_factor < 0 else 1
     c = np.zeros(len(domains), dtype=object)
     for i, coef in zip(proto.objective.vars, proto.objective.coeffs):
         c[i] += sign * coef
     offset = sign * int(proto.objective.offset)
-    m.clear_objective()
     rows = _proto_rows(proto)
     got = _solve_lp(rows, lo.astype(float), hi.astype(float), c, offset)
     if got is None:

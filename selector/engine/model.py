@@ -86,6 +86,7 @@ class SelectionModel:
     # no relaxation): their best slate for a given top slate is its best `seats` candidates (selector/engine/solve.py)
     free_subsets: list[str] = field(default_factory=list)
     special_by_argument: bool | None = None  # set by selector/engine/solve.py: stage 2 settled without a search
+    probes: int = 0  # solves that argument asked (engine/solve.py _best_k_of_selected)
     out_at_optimum: set[int] = field(default_factory=set)  # top-award positions proven out of every slate
     # of the proven stage-1 optimum (engine/prune.py's LP fixing adds them; engine/solve.py reads them)
 

@@ -275,6 +275,7 @@ def solve_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool
     lap("stages", t)
     if sm.special_by_argument is not None:
         timings["special_by_argument"] = int(sm.special_by_argument)
+        timings["probes"] = sm.probes
     sol.wall_time = time.perf_counter() - start
     sol.timings = timings
     return sol
