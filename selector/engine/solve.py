@@ -211,9 +211,9 @@ def _best_k_of_selected(sm: SelectionModel, values, best: int, session: Session,
     machine's load): the argument is worth trying only while it is cheap. When more candidates are missing
     than probes are left, it stops at once rather than ask some of them: each leaves A only by its own probe,
     so it could not settle it (measured, CPU: the big-special world, 11 of 40 missing at city and 22 of 183 at
-    province, spent 0.17 s and 1.3 s on two probes that settled nothing; whole slate at city 0.56-0.79 -> 0.40 s). Returns a slate
-    meeting the constraints (its subset choice the best k of it, tie-break order among equal scores), or
-    None when this does not settle it within a few rounds (stage 2 is then solved as usual)."""
+    province, spent 0.17 s and 1.3 s on two probes that settled nothing; whole slate at city 0.56-0.79 -> 0.40 s).
+    Returns a slate meeting the constraints (its subset choice the best k of it, tie-break order among equal
+    scores), or None when this does not settle it within a few rounds (stage 2 is then solved as usual)."""
     top, sub = sm.top, sm.awards[1]
     k = sub.seats
     score = sm.scaled_scores
