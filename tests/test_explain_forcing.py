@@ -83,10 +83,11 @@ def test_the_runs_settings_reach_every_question():
     ask = Asking(SolverSettings(workers=3, seed=7, time_limit=5.0), None)
     value = ask.solve_settings(shown=False)  # a proven value: the run's workers
     assert (value.workers, value.seed) == (3, 7)
-    assert value.time_limit == pytest.approx(5.0)  # the run's limit caps the question's 20 s
+    assert value.time_limit == pytest.approx(5.0)  # the run's limit caps every question in seconds
     shown = ask.solve_settings()  # a core or a slate that is shown: one worker, whatever the run's
     assert (shown.workers, shown.seed) == (1, 7)
-    assert Asking().solve_settings().time_limit == pytest.approx(20.0)
+    # no wall-clock limit of its own (the answers would depend on the load): a cut-off in deterministic time
+    assert Asking().solve_settings().time_limit is None
     m = cp_model.CpModel()
     x = m.new_int_var(0, 3, "x")
     m.maximize(x)

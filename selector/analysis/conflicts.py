@@ -9,7 +9,7 @@ small), and every conflict is confirmed by re-solving it before it is shown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
@@ -23,7 +23,9 @@ from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet
 
 MAX_CONFLICTS = 5
-QUESTION_SECONDS = 20.0  # each question's own limit; a run's --time-limit, if lower, caps it
+# Each question's cut-off in CP-SAT's deterministic time, the same on any machine however loaded (a wall-clock
+# limit made the answers depend on the load); a run's --time-limit, if given, caps every question in seconds.
+QUESTION_WORK = 10.0
 
 
 @dataclass(frozen=True)
@@ -40,18 +42,17 @@ class Asking:
     settings: SolverSettings = SolverSettings()
     fixed: dict[str, bool] | None = None
 
-    def seconds(self, limit: float = QUESTION_SECONDS) -> float:
-        run = self.settings.time_limit
-        return limit if run is None else min(limit, run)
+    def solve(self, model: cp_model.CpModel, work: float = QUESTION_WORK, shown: bool = False,
+              presolve: bool = True) -> Solved:
+        """One question, read as a Status; `shown`: its solution is shown (or a core read), so one worker;
+        `work`: its cut-off in deterministic time; `presolve` False for the many small feasibility probes."""
+        return Session(self.solve_settings(shown), presolve=presolve).solve(model, work)
 
-    def solve(self, model: cp_model.CpModel, limit: float = QUESTION_SECONDS, shown: bool = False) -> Solved:
-        """One question, read as a Status; `shown`: its solution is shown (or a core read), so one worker."""
-        return Session(self.solve_settings(limit, shown)).solve(model)
-
-    def solve_settings(self, limit: float = QUESTION_SECONDS, shown: bool = True) -> SolverSettings:
-        """The settings of one question (a relaxation's draft slate, by default: shown, one worker)."""
+    def solve_settings(self, shown: bool = True) -> SolverSettings:
+        """The settings of one question (a relaxation's draft slate, by default: shown, one worker); its only
+        limit in seconds is the run's --time-limit."""
         workers = 1 if shown else self.settings.workers
-        return replace(self.settings, workers=workers, time_limit=self.seconds(limit))
+        return replace(self.settings, workers=workers)
 
     def without(self, ids) -> Asking:
         """The same questions with these forced candidates set free (what undoing a forcing would give)."""
@@ -106,7 +107,8 @@ def class_pool(ruleset: RuleSet, pool: Pool, eligible: list[bool] | None, fixed:
 
 class _Feasibility:
     """One model with every rule behind a literal, probed with different sets of assumed rules. Only which
-    slates exist is asked, so the model is that of the classes (class_pool), exact and small."""
+    slates exist is asked, so the model is that of the classes (class_pool), exact and small. A probe
+    undecided within its work is never read as "a slate exists" (`undecided`, `unproven`)."""
 
     def __init__(self, ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None,
                  ask: Asking = ASK):
@@ -117,13 +119,15 @@ class _Feasibility:
         self.by_index = {self.sm.literals[r].index: r for r in self.ids}
         self.ask = ask
         self.solves = 0
+        self.undecided = 0  # probes undecided within their work
 
     def check(self, rules: list[str]) -> tuple[bool | None, list[str]]:
-        """(feasible?, core) with exactly `rules` enforced; core is a subset of rules when infeasible."""
+        """(feasible?, core) with exactly `rules` enforced; core is a subset of rules when infeasible;
+        None when undecided within the question's work."""
         m = self.sm.model
         m.clear_assumptions()
         m.add_assumptions([self.sm.literals[r] for r in rules])
-        got = self.ask.solve(m, shown=True)  # a core: one worker
+        got = self.ask.solve(m, shown=True, presolve=False)  # a core: one worker; presolve was most of a probe
         self.solves += 1
         if got.found:
             return True, []
@@ -131,16 +135,22 @@ class _Feasibility:
             core = [self.by_index[i] for i in got.solver.sufficient_assumptions_for_infeasibility()
                     if i in self.by_index]
             return False, [r for r in rules if r in set(core)]
+        self.undecided += 1
         return None, []
 
-    def minimal_conflict(self, rules: list[str]) -> list[str] | None:
-        """A minimal infeasible subset of `rules` (drop any one and a slate exists), or None if feasible."""
+    def minimal_conflict(self, rules: list[str]) -> tuple[list[str] | None, bool]:
+        """(a minimal infeasible subset of `rules`, proven minimal?), or (None, True) if a slate exists. Raises
+        Undecided when whether `rules` can hold together is not decided. A rule whose removal stays undecided
+        is kept: the conflict is still infeasible, but not proven minimal."""
         ok, core = self.check(rules)
-        if ok is not False:
-            return None
+        if ok is None:
+            raise Undecided(rules)
+        if ok:
+            return None, True
         confirmed, _ = self.check(core) if core else (True, [])
-        if confirmed is not False:  # a presolved core can be wrong: fall back to the whole set
+        if confirmed is not False:  # a presolved core can be wrong (or undecided): fall back to the whole set
             core = list(rules)
+        minimal = True
         i = 0
         while i < len(core):  # deletion: drop each rule in turn, keep it out if still infeasible
             trial = core[:i] + core[i + 1:]
@@ -149,28 +159,62 @@ class _Feasibility:
                 shrunk, _ = self.check(sub) if sub and len(sub) < len(trial) else (None, [])
                 core = sub if shrunk is False else trial
             else:
+                minimal = minimal and ok is True
                 i += 1
-        return core
+        return core, minimal
+
+
+class Undecided(Exception):
+    """Whether these rules can hold together was not decided within the question's work."""
+
+
+@dataclass
+class Conflicts:
+    """What the search for minimal conflicts found, honestly: `undecided` when it could not even decide
+    whether a slate exists (then no conflict is named and nothing is called feasible); `unproven`: indices
+    of conflicts shown infeasible whose minimality a probe left undecided; `skipped`: alternative searches
+    left undecided (other conflicts may exist)."""
+
+    found: list[list[str]]
+    undecided: bool = False
+    unproven: list[int] = field(default_factory=list)
+    skipped: int = 0
+
+
+def search_conflicts(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None = None,
+                     limit: int = MAX_CONFLICTS, ask: Asking = ASK) -> Conflicts:
+    """Up to `limit` different minimal conflicts: the first, then one avoiding each rule of those found.
+    With forced candidates (`ask.fixed`, a what-if's), a conflict may name `fixed:<id>`."""
+    probe = _Feasibility(ruleset, pool, quotas, eligible, ask)
+    try:
+        first, minimal = probe.minimal_conflict(probe.ids)
+    except Undecided:
+        return Conflicts([], undecided=True)
+    if first is None:
+        return Conflicts([])
+    out = Conflicts([first], unproven=[] if minimal else [0])
+    queue = [[r] for r in first]
+    while queue and len(out.found) < limit:
+        dropped = queue.pop(0)
+        rest = [r for r in probe.ids if r not in dropped]
+        try:
+            conflict, minimal = probe.minimal_conflict(rest)
+        except Undecided:
+            out.skipped += 1
+            continue
+        if conflict is not None and set(conflict) not in [set(c) for c in out.found]:
+            if not minimal:
+                out.unproven.append(len(out.found))
+            out.found.append(conflict)
+            queue += [dropped + [r] for r in conflict]
+    return out
 
 
 def find_conflicts(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None = None,
                    limit: int = MAX_CONFLICTS, ask: Asking = ASK) -> list[list[str]]:
-    """Up to `limit` different minimal conflicts: the first, then one avoiding each rule of those found.
-    With forced candidates (`ask.fixed`, a what-if's), a conflict may name `fixed:<id>`."""
-    probe = _Feasibility(ruleset, pool, quotas, eligible, ask)
-    first = probe.minimal_conflict(probe.ids)
-    if first is None:
-        return []
-    found = [first]
-    queue = [[r] for r in first]
-    while queue and len(found) < limit:
-        dropped = queue.pop(0)
-        rest = [r for r in probe.ids if r not in dropped]
-        conflict = probe.minimal_conflict(rest)
-        if conflict is not None and set(conflict) not in [set(c) for c in found]:
-            found.append(conflict)
-            queue += [dropped + [r] for r in conflict]
-    return found
+    """The conflicts of search_conflicts, for a caller that already knows no slate exists (a what-if, a
+    sweep step, adjust): an empty list there means none could be named, never that a slate exists."""
+    return search_conflicts(ruleset, pool, quotas, eligible, limit, ask).found
 
 
 def eligible_mask(pool: Pool, eligible) -> list[bool]:

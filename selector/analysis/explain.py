@@ -23,6 +23,7 @@ from selector.analysis.conflicts import (
     class_pool,
     find_conflicts,
     rule_texts,
+    search_conflicts,
 )
 from selector.analysis.cross_conflicts import tied_conflict
 from selector.analysis.next_steps import (
@@ -61,6 +62,11 @@ __all__ = [  # the explainer's parts, importable from here as before the split
     "next_steps", "office_actions", "pool_additions", "rule_name", "rule_prices", "rule_texts", "shortfall_words",
     "unit_actions", "write_explanation"]
 
+def UNDECIDED() -> str:  # noqa: N802 (a message, read in the language of the moment)
+    return _("Whether any slate meets every rule was not decided within the work allowed per question (or the "
+             "run's --time-limit): no conflict is named and no slate is claimed.")
+
+
 @dataclass
 class PoolExplanation:
     pool: str
@@ -74,6 +80,8 @@ class PoolExplanation:
     forced_ineligible: list[dict] = field(default_factory=list)  # forced in, screened out: id, name, unit, reasons
     actions: list[Action] = field(default_factory=list)  # next steps, units first, the leadership group last
     shortfalls: list[str] = field(default_factory=list)  # each failed finding in words, with who was screened out
+    undecided: bool = False  # whether any slate exists was not decided within the questions' work: nothing claimed
+    unproven: list[int] = field(default_factory=list)  # conflicts (by index) shown infeasible, minimality undecided
 
 
 def next_steps(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, exp: PoolExplanation, screening=None,
@@ -96,14 +104,20 @@ def explain_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bo
     step = progress or (lambda _name: None)
     texts = rule_texts(ruleset, pool, quotas)
     step(_("minimal conflicts"))
-    conflicts = find_conflicts(ruleset, pool, quotas, eligible, ask=ask)
+    searched = search_conflicts(ruleset, pool, quotas, eligible, ask=ask)
+    conflicts = searched.found
+    if searched.undecided:  # never "a slate exists": say that it was not decided, and the arithmetic
+        exp = PoolExplanation(pool.kind, False, rules=texts, undecided=True)
+        exp.arithmetic = [f for f in pool_findings(ruleset, pool, quotas, eligible) if not f.ok]
+        exp.shortfalls = shortfall_words(ruleset, pool, exp.arithmetic, screening)
+        return exp
     if not conflicts:
         exp = PoolExplanation(pool.kind, True, rules=texts)
         if prices:
             step(_("what each rule costs"))
             exp.prices = rule_prices(ruleset, pool, quotas, eligible, ask)
         return exp
-    exp = PoolExplanation(pool.kind, False, conflicts, texts)
+    exp = PoolExplanation(pool.kind, False, conflicts, texts, unproven=searched.unproven)
     exp.arithmetic = [f for f in pool_findings(ruleset, pool, quotas, eligible) if not f.ok]
     exp.shortfalls = shortfall_words(ruleset, pool, exp.arithmetic, screening)
     in_conflicts = list(dict.fromkeys(r for c in conflicts for r in c))
@@ -152,7 +166,11 @@ def explain_inputs(inputs, eligible: dict[str, list[bool]] | None = None, prices
         if not exp.feasible:
             exp.notes = [line for i, c in enumerate(exp.conflicts, start=1)
                          for line in [_("conflict {i}:", i=i)]
-                         + clash_in_words(inputs.ruleset, pool, inputs.quotas, mask, c)]
+                         + clash_in_words(inputs.ruleset, pool, inputs.quotas, mask, c)
+                         + ([_("(shown to have no slate; within the work allowed not proven minimal: a rule of it "
+                               "may be dropped)")] if i - 1 in exp.unproven else [])]
+            if exp.undecided:
+                exp.notes = [UNDECIDED()]
         out[kind] = exp
     for group in tied_pools(inputs.ruleset, list(inputs.pools)):  # issue 14, 5: rules across awards
         out["+".join(group)] = _tied(inputs, group, {k: (eligible or {}).get(k) if eligible else
@@ -184,7 +202,7 @@ def explanation_json(explanations: dict[str, PoolExplanation]) -> dict:
     and per-pool detail; ID-card and phone numbers masked (ids, names, sentences quoting them)."""
     def relax(r: Relaxation, pool: str) -> dict:
         return {"pool": pool, "kind": r.kind, "changes": r.changes, "text": r.describe(), "merit": r.merit,
-                "slate": r.slate}
+                "merit_proven": r.proven, "slate": r.slate}
 
     return mask_data({  # type: ignore[return-value]
         "conflicts": [c for e in explanations.values() for c in e.conflicts],
@@ -193,7 +211,8 @@ def explanation_json(explanations: dict[str, PoolExplanation]) -> dict:
         "prices": [{"pool": k, **p.__dict__} for k, e in explanations.items() for p in e.prices],
         "arithmetic": [{"pool": k, **f.__dict__} for k, e in explanations.items() for f in e.arithmetic],
         "forced_ineligible": [{"pool": k, **c} for k, e in explanations.items() for c in e.forced_ineligible],
-        "pools": {k: {"feasible": e.feasible, "conflicts": e.conflicts, "clash": e.notes, "shortfalls": e.shortfalls,
+        "pools": {k: {"feasible": e.feasible, "undecided": e.undecided, "conflicts": e.conflicts, "clash": e.notes,
+                      "shortfalls": e.shortfalls,
                       "forced_ineligible": e.forced_ineligible,
                       "rules": {rid: t.__dict__ for rid, t in e.rules.items()
                                 if any(rid in c for c in e.conflicts) or any(p.rule == rid for p in e.prices)}}
@@ -231,6 +250,10 @@ def format_explanation(explanations: dict[str, PoolExplanation], ruleset: RuleSe
                     t = e.rules[p.rule]
                     moved = _("  (+{enter} in / -{leave} out)", enter=len(p.enter), leave=len(p.leave))
                     out.append(f"  {p.rule:<14} {p.cost:>8}  {t.text}" + (moved if Decimal(p.cost) else ""))
+            continue
+        if e.undecided:
+            out.append(f"{who}: {UNDECIDED()}")
+            out += ["    " + line for line in e.shortfalls]
             continue
         if e.forced_ineligible:  # the cause is the forcing, not the rules
             out.append(_("{pool}: NO SLATE: forced in (force_in), but ineligible under the notice, so no slate can "

@@ -8,8 +8,8 @@ percentage or the seats.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
+from selector.analysis.classmodel import class_model
 from selector.analysis.conflicts import ASK, Asking, eligible_mask
 from selector.analysis.relaxations import (
     MAX_MENU,
@@ -21,7 +21,7 @@ from selector.analysis.relaxations import (
     with_quotas,
 )
 from selector.analysis.shortfalls import screened_out_words, short_units
-from selector.engine.model import build_model, members, quota_rule_id
+from selector.engine.model import members, quota_rule_id
 from selector.i18n import _, label
 from selector.reading import kinds
 from selector.reading.pool import Pool
@@ -43,31 +43,36 @@ class Action:
 
 
 def _fewest_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, copies: list[tuple[int, str]],
-                      ask: Asking) -> tuple[dict[str, int], str] | None:
+                      ask: Asking) -> tuple[dict[str, int], str | None] | None:
     """The fewest of `copies` a slate needs, with every rule of the notice kept, by solving once (the copies
     are candidates; an added candidate who is not selected is not needed), then the best merit among those.
-    (unit -> how many, merit) or None when no number of these copies makes a slate exist."""
+    (unit -> how many, merit) or None when no number of these copies makes a slate exist. On the class model
+    (classmodel.py), the copies of one candidate for one unit a class apart, counted."""
     grown, elig = grown_pool(pool, eligible, copies)
-    sm = build_model(ruleset, grown, quotas, elig, fixed=ask.fixed)
-    first = len(pool)
+    apart: dict[tuple[int, str], list[int]] = {}
+    for j, key in enumerate(copies):
+        apart.setdefault(key, []).append(len(pool) + j)
+    cm = class_model(ruleset, grown, quotas, elig, ask.fixed, apart=list(apart.values()))
+    sm, m = cm.sm, cm.model
+    first = len(cm.classes) - len(apart)
     added = sum(sm.x[sm.top.id][first:])
-    sm.model.minimize(added)
-    got = ask.solve(sm.model)
+    m.minimize(added)
+    got = ask.solve(m)
     if not got.optimal:
         return None
     fewest = got.value(added)
-    sm.model.add(added == fewest)
-    sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
-    got = ask.solve(sm.model, shown=True)
+    m.add(added == fewest)
+    m.maximize(cm.merit() - cm.penalty)
+    got = ask.solve(m, shown=True)
     if not got.found:
         return None
-    chosen = got.decisions(sm)[sm.top.id]
+    counts = cm.counts(got)
     spread: dict[str, int] = {}
-    for j, (_t, u) in enumerate(copies):
-        if chosen[first + j]:
-            spread[u] = spread.get(u, 0) + 1
-    merit = Decimal(sum(sm.scaled_scores[i] for i, v in enumerate(chosen) if v))
-    return {u: spread[u] for u in quotas.units if u in spread}, str(merit / sm.scale)
+    for (_t, u), k in zip(apart, counts[first:]):
+        if k:
+            spread[u] = spread.get(u, 0) + k
+    merit = str(cm.top_merit(got)) if got.optimal else None  # a merit not proven the best is not shown
+    return {u: spread[u] for u in quotas.units if u in spread}, merit
 
 
 def unit_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflicts: list[list[str]],
@@ -152,22 +157,20 @@ def office_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
     if not by_unit or not any(r.startswith(("quota:", "seats:")) for c in conflicts for r in c):
         return []
     relax = {quota_rule_id(ruleset, award, u) for u in quotas.units}
-    sm = build_model(ruleset, pool, quotas, eligible, relax=relax, fixed=ask.fixed)
+    cm = class_model(ruleset, pool, quotas, eligible, ask.fixed, relax=relax)
+    sm = cm.sm
     moved = sum(sm.relaxed.values())
     sm.model.minimize(moved)
     got = ask.solve(sm.model)
     if not got.optimal or got.value(moved) == 0:
         return []
     sm.model.add(moved == got.value(moved))
-    sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
+    sm.model.maximize(cm.merit() - cm.penalty)
     got = ask.solve(sm.model, shown=True)
     if not got.found:
         return []
-    units = list(pool.table["unit"])
-    filled = {u: 0 for u in quotas.units}
-    for i, v in enumerate(got.decisions(sm)[sm.top.id]):
-        if v and units[i] in filled:
-            filled[units[i]] += 1
+    held = cm.unit_counts(got)
+    filled = {u: held.get(u, 0) for u in quotas.units}
     gain = {u: got.value(sm.relaxed[quota_rule_id(ruleset, award, u)]) for u in quotas.units}
     gain = {u: g for u, g in gain.items() if g}
     total = sum(gain.values())
@@ -244,7 +247,7 @@ def leadership_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, c
                                           old=c["from"], new=c["to"]), why, rx.merit, [c]))
     award = ruleset.top_award(pool.kind)
     if any(r == f"seats:{award.id}" for cf in conflicts for r in cf):
-        sm = build_model(ruleset, pool, quotas, eligible, relax={f"seats:{award.id}"}, fixed=ask.fixed)
+        sm = class_model(ruleset, pool, quotas, eligible, ask.fixed, relax={f"seats:{award.id}"}).sm
         fewer = sm.relaxed[f"seats:{award.id}"]
         sm.model.minimize(fewer)
         got = ask.solve(sm.model)
@@ -266,8 +269,11 @@ def leadership_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, c
             continue  # the same change as a rule's loosest value above
         parts = _("; ").join(_("{rule} by {n}", rule=kinds.rule_name(ruleset, c["rule"]), n=c["people"])
                              for c in rx.changes)
-        out.append(Action("leadership", _("Relax these rules together: {parts}", parts=parts),
-                          _("the fewest people of relaxation, counted over every rule at once"), rx.merit, rx.changes))
+        why = _("the fewest people of relaxation, counted over every rule at once")
+        if not rx.proven:
+            why += _("; the merit is the best found within the work allowed, not proven the best")
+        out.append(Action("leadership", _("Relax these rules together: {parts}", parts=parts), why, rx.merit,
+                          rx.changes))
         if sum(a.actor == "leadership" for a in out) >= MAX_MENU:
             break
     return out

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import pandas as pd
 
+from selector.analysis.classmodel import class_model
 from selector.analysis.conflicts import ASK, Asking, class_pool, eligible_mask, rule_texts
 from selector.domain import has_slate
 from selector.engine.classes import rule_groups
@@ -26,6 +27,8 @@ from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet, format_fraction
 
 MAX_MENU = 5
+MERIT_WORK = 0.5  # deterministic time for the best merit of a cheapest relaxation (province: proven in 0.1; national:
+# the best found, not proven: proving took 1.3-2 units, 15-20 s of a loaded machine, per menu entry)
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Relaxation:
     merit: str | None  # merit of the slate it gives (top award), exact
     slate: list[str] = field(default_factory=list)  # the draft slate (top award ids)
     kind: str = "rule"  # rule | combination | pool
+    proven: bool = True  # False: the best merit found within the question's work, not proven the best
 
     def describe(self) -> str:
         return _("; ").join(c["text"] for c in self.changes)
@@ -196,17 +200,17 @@ def _unit_overfull(ruleset, pool, quotas, eligible, award_id, unit) -> bool:
 def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, menu: int = MAX_MENU,
                          ask: Asking = ASK) -> list[Relaxation]:
     """The fewest people of rule slack that makes a slate exist, over every rule at once (seats kept),
-    then alternatives found by forbidding each answer's set of relaxed rules in turn."""
+    then alternatives found by forbidding each answer's set of relaxed rules in turn. On the class model with
+    exact merit (classmodel.py): which slates exist, and the best merit among them, are those of the pool."""
     texts = rule_texts(ruleset, pool, quotas)
     relaxable = {r for r in rule_ids_of_pool(ruleset, pool.kind, quotas) if not r.startswith("seats:")}
-    sm = build_model(ruleset, pool, quotas, eligible, relax=relaxable, fixed=ask.fixed)
-    m = sm.model
+    cm = class_model(ruleset, pool, quotas, eligible, ask.fixed, relax=relaxable)
+    sm, m = cm.sm, cm.model
     used = {rid: m.new_bool_var(f"used[{rid}]") for rid in sm.relaxed}
     for rid, s in sm.relaxed.items():
         m.add(s == 0).only_enforce_if(used[rid].Not())
     cost = sum(sm.relaxed.values())
     out: list[Relaxation] = []
-    ids = list(pool.table["id"])
     for _round in range(menu):
         m.clear_hints()
         m.minimize(cost)
@@ -216,11 +220,18 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
         people = got.value(cost)
         if people == 0:
             break  # feasible as it is
-        # the best merit among relaxations this cheap (on a copy: the next round searches every cost)
+        # the best merit among relaxations this cheap (on a copy: the next round searches every cost), from
+        # the cheapest one found; within MERIT_WORK, else the best found, said so (`proven`)
         best = m.clone()
         best.add(cost == people)
-        best.maximize(sm.merit[sm.top.id] - sm.penalty)
-        better = ask.solve(best, shown=True)
+        best.maximize(cm.merit(best) - cm.penalty)
+        for a in sm.awards:
+            for v in sm.x[a.id]:
+                best.add_hint(v, got.value(v))
+        for s in sm.relaxed.values():
+            best.add_hint(s, got.value(s))
+        better = ask.solve(best, MERIT_WORK, shown=True)
+        proven = better.optimal
         got = better if better.found else got  # variables keep their indices in the copy
         support = [rid for rid, s in sm.relaxed.items() if got.value(s) > 0]
         changes = [{"rule": rid, "people": got.value(sm.relaxed[rid]),
@@ -229,9 +240,7 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
                                  rule=_named(ruleset, rid), n=got.value(sm.relaxed[rid]),
                                  reading=texts[rid].reading)}
                    for rid in support]
-        merit = Decimal(got.value(sm.merit[sm.top.id]))  # every disjoint title (issue 14)
-        chosen = [ids[i] for i, v in enumerate(got.decisions(sm)[sm.top.id]) if v]
-        out.append(Relaxation(changes, str(merit / sm.scale), chosen, "combination"))
+        out.append(Relaxation(changes, str(cm.merit_value(got)), cm.slate(got), "combination", proven))
         m.add_bool_or([used[rid].Not() for rid in support])  # block this set of relaxed rules
     return out
 

@@ -190,7 +190,7 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
     titles = [a for a in awards if a.parent is None]
     if len(titles) > 1:  # issue 14, 4: disjoint titles from one pool: a candidate holds at most one
         for i in range(n):
-            m.add(sum(x[a.id][i] for a in titles) <= 1)
+            m.add(sum(x[a.id][i] for a in titles) <= (1 if multiplicity is None else multiplicity[i]))
 
     # Counts per (award, group): fixed by unconditional equalities, so rules compare counts. This lets
     # the solver prove infeasibility quickly when rules are assumed (measured in the explanation issue).

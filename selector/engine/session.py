@@ -145,14 +145,17 @@ class Session:
     """Every solve of one task (one pool's stages, one sweep step, one question of the explainer), sharing
     the settings and one clock."""
 
-    def __init__(self, settings: SolverSettings = SolverSettings(), tuned: bool = False):
+    def __init__(self, settings: SolverSettings = SolverSettings(), tuned: bool = False, presolve: bool = True):
         self.settings = settings
         self.clock = Clock(settings.time_limit)
         self.tuned = tuned
+        self.presolve = presolve  # False: the explainer's many small feasibility probes (presolve was most of each)
 
     def solver(self, work: float | None = None) -> cp_model.CpSolver:
         """A configured solver; `work`: a cut-off in CP-SAT's deterministic time, the same on any machine."""
         s = configure(self.settings, self.clock, self.tuned)
+        if not self.presolve:
+            s.parameters.cp_model_presolve = False
         if work is not None:
             s.parameters.max_deterministic_time = work
         return s

@@ -1,0 +1,196 @@
+"""The explainer's questions on the model of interchangeable classes give the per-candidate model's answers.
+
+Issue 13: at national size the explainer asks its which-slates-exist questions, and its merit questions (the
+cheapest combined relaxation, the fewest candidates to add, the office's fewest seats moved), on one integer
+count per class (selector/analysis/classmodel.py). On small random pools (ties in the scores, a special class,
+soft rules, quotas that bind) each answer is checked against the plain per-candidate model of
+selector/engine/model.py, which the class model does not use: the fewest people of relaxation and the best
+merit at that cost round by round, the fewest copies to add and the best merit with them, and every minimal
+conflict infeasible with each proper subset feasible. A question undecided within its work is never read as
+"a slate exists".
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from conftest import count, make_case, share
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
+from ortools.sat.python import cp_model
+
+from selector.analysis import conflicts as conflicts_module
+from selector.analysis.conflicts import ASK, search_conflicts
+from selector.analysis.explain import explain_pool, explanation_json, format_explanation
+from selector.analysis.next_steps import _fewest_additions
+from selector.analysis.relaxations import cheapest_relaxations, grown_pool
+from selector.engine.model import build_model, quota_rule_id, rule_ids_of_pool
+from selector.errors import InputErrors
+
+GROUPS = ["enterprise", "frontline", "leader", "institution", "agriculture", "women"]
+
+
+@st.composite
+def pools(draw):
+    """A pool of 8-24 candidates over three units, scores on a coarse grid (ties), 1-3 rules (a soft one
+    sometimes, one on the special class sometimes), quotas that may not cover the seats."""
+    n = draw(st.integers(8, 24))
+    rows = [{"id": f"C{i:02d}", "unit": draw(st.sampled_from(["U1", "U2", "U3"])),
+             "score": str(draw(st.sampled_from(["60", "70", "70.5", "80", "85", "90"]))),
+             "sector": draw(st.sampled_from(["enterprise", "institution", "agriculture", "other"])),
+             "role": draw(st.sampled_from(["frontline", "leader", "staff"])),
+             "gender": draw(st.sampled_from(["female", "male"]))} for i in range(n)]
+    seats = draw(st.integers(3, min(8, n)))
+    special = draw(st.sampled_from([0, 0, 1, 2]))
+    rules = []
+    for k in range(draw(st.integers(1, 3))):
+        g = draw(st.sampled_from(GROUPS))
+        award = "special" if special and draw(st.integers(0, 3)) == 0 else "labour_model"
+        hard = draw(st.integers(0, 4)) > 0
+        extra = {} if hard else {"hard": False, "weight": draw(st.sampled_from([1, "0.5", 3]))}
+        if draw(st.booleans()):
+            op = draw(st.sampled_from([">=", "<="]))
+            rules.append(share(f"R{k}", g, op, draw(st.sampled_from(["1/3", "50%", "60%", "3/4"])), award=award,
+                               **extra))
+        else:
+            most = seats if award == "labour_model" else special
+            rules.append(count(f"R{k}", g, min=draw(st.integers(1, most)), award=award, **extra))
+    quotas = {u: draw(st.integers(0, seats)) for u in ["U1", "U2", "U3"]}
+    return rows, rules, seats, special, quotas
+
+
+def _case(tmp_path_factory, drawn):
+    rows, rules, seats, special, quotas = drawn
+    try:
+        return make_case(tmp_path_factory.mktemp("c"), rows, rules, seats=seats, special=special, quotas=quotas)
+    except InputErrors:  # a rule set the reader refuses (minimums past the seats, ...)
+        assume(False)
+
+
+def _plain_cost_and_merit(case, relax, blocked=(), copies=None):
+    """The per-candidate model: the fewest people of slack over `relax` (or, with `copies`, the fewest copies
+    added) with each set in `blocked` not relaxed together, then the best merit - penalty at that cost."""
+    pool, elig = (case.pool, None) if copies is None else grown_pool(case.pool, None, copies)
+    sm = build_model(case.ruleset, pool, case.quotas, elig, relax=set(relax))
+    m = sm.model
+    for support in blocked:  # as cheapest_relaxations blocks an answer: one of its rules not relaxed at all
+        kept = [m.new_bool_var(f"kept[{r}]") for r in support]
+        for r, b in zip(support, kept):
+            m.add(sm.relaxed[r] == 0).only_enforce_if(b)
+        m.add_bool_or(kept)
+    cost = sum(sm.x[sm.top.id][len(case.pool):]) if copies is not None else sum(sm.relaxed.values())
+    m.minimize(cost)
+    got = ASK.solve(m)
+    if not got.optimal:
+        return None
+    fewest = got.value(cost)
+    m.add(cost == fewest)
+    m.maximize(sm.merit[sm.top.id] - sm.penalty)
+    got = ASK.solve(m)
+    assert got.optimal
+    return fewest, Decimal(got.value(sm.merit[sm.top.id])) / sm.scale, got.value(sm.penalty)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pools())
+def test_cheapest_relaxations_on_classes_equal_the_per_candidate_model(tmp_path_factory, drawn):
+    case = _case(tmp_path_factory, drawn)
+    relax = {r for r in rule_ids_of_pool(case.ruleset, "individuals", case.quotas) if not r.startswith("seats:")}
+    menu = cheapest_relaxations(case.ruleset, case.pool, case.quotas, None)
+    event(f"menu of {len(menu)}")
+    blocked: list[list[str]] = []
+    for rx in menu:
+        want = _plain_cost_and_merit(case, relax, blocked)
+        assert want is not None and want[0] > 0
+        people = sum(c["people"] for c in rx.changes)
+        assert people == want[0], (rx.describe(), want)
+        assert len(rx.slate) == case.ruleset.top_award("individuals").seats
+        if not any(not r.hard for r in case.ruleset.rules):  # no penalty: the merit alone is the objective
+            assert Decimal(rx.merit) == want[1], (rx.describe(), want)
+        blocked.append([c["rule"] for c in rx.changes])
+    after = _plain_cost_and_merit(case, relax, blocked)  # the menu stops when no other cheapest set exists
+    assert len(menu) == 5 or after is None or after[0] == 0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pools(), st.data())
+def test_fewest_additions_on_classes_equal_the_per_candidate_model(tmp_path_factory, drawn, data):
+    case = _case(tmp_path_factory, drawn)
+    n = len(case.pool)
+    picks = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.sampled_from(["U1", "U2", "U3"])),
+                               min_size=1, max_size=4))
+    copies = [key for key in picks for _ in range(data.draw(st.integers(1, 3)))]
+    got = _fewest_additions(case.ruleset, case.pool, case.quotas, None, copies, ASK)
+    want = _plain_cost_and_merit(case, (), copies=copies)
+    event("no slate with these copies" if want is None else f"{want[0]} copies needed")
+    if want is None:
+        assert got is None
+        return
+    assert got is not None
+    spread, merit = got
+    assert sum(spread.values()) == want[0]
+    if not any(not r.hard for r in case.ruleset.rules):
+        # the best merit of the top award among slates with the fewest copies (the class model counts it)
+        assert Decimal(merit) == want[1]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pools())
+def test_class_model_conflicts_are_minimal_by_the_per_candidate_model(tmp_path_factory, drawn):
+    case = _case(tmp_path_factory, drawn)
+    sm = build_model(case.ruleset, case.pool, case.quotas, with_literals=True)
+
+    def feasible(rules) -> bool:
+        sm.model.clear_assumptions()
+        sm.model.add_assumptions([sm.literals[r] for r in rules])
+        got = ASK.solve(sm.model)
+        assert got.status in ("optimal", "feasible", "infeasible")
+        return got.found
+
+    every = [r for r in rule_ids_of_pool(case.ruleset, "individuals", case.quotas) if r in sm.literals]
+    found = search_conflicts(case.ruleset, case.pool, case.quotas)
+    assert not found.undecided and not found.unproven
+    assert (found.found == []) == feasible(every)
+    event("infeasible" if found.found else "feasible")
+    for c in found.found:
+        assert not feasible(c), c
+        for r in c:
+            assert feasible([x for x in c if x != r]), (c, r)
+
+
+def test_office_moves_on_classes_equal_the_per_candidate_model(case_dir):
+    """The office's fewest seats moved and the best merit then (class model, next_steps.office_actions)."""
+    rows = [{"id": f"U1-{i}", "unit": "U1", "score": str(70 + i)} for i in range(2)]
+    rows += [{"id": f"U2-{i}", "unit": "U2", "score": str(90 - i)} for i in range(5)]
+    case = make_case(case_dir, rows, [], seats=5, quotas={"U1": 3, "U2": 2})
+    award = case.ruleset.top_award("individuals")
+    relax = {quota_rule_id(case.ruleset, award, u) for u in case.quotas.units}
+    want = _plain_cost_and_merit(case, relax)
+    exp = explain_pool(case.ruleset, case.pool, case.quotas)
+    (office,) = [a for a in exp.actions if a.actor == "office"]
+    assert want is not None and want[0] == 1 and Decimal(office.merit) == want[1] == Decimal(90 + 89 + 88 + 71 + 70)
+
+
+def _undecided(*_args, **_kwargs):
+    """A solver that decides nothing: every question runs out of work at once."""
+    s = cp_model.CpSolver()
+    s.parameters.max_deterministic_time = 0.0
+    s.parameters.max_time_in_seconds = 0.0
+    return s
+
+
+@pytest.mark.usefixtures("english")
+def test_an_undecided_question_is_never_read_as_a_slate(case_dir):
+    """_Feasibility.check undecided: no conflict is named and no slate is claimed (issue 13)."""
+    rows = [{"id": f"U1-{i}", "unit": "U1", "score": str(70 + i)} for i in range(4)]
+    case = make_case(case_dir, rows, [], seats=5)  # 5 seats, 4 candidates: infeasible
+    with mock.patch.object(conflicts_module.Session, "solver", lambda self, work=None: _undecided()):
+        found = search_conflicts(case.ruleset, case.pool, case.quotas)
+        exp = explain_pool(case.ruleset, case.pool, case.quotas)
+    assert found.undecided and found.found == []
+    assert exp.undecided and not exp.feasible and exp.conflicts == [] and exp.relaxations == []
+    data = explanation_json({"individuals": exp})
+    assert data["pools"]["individuals"]["undecided"] is True and data["pools"]["individuals"]["feasible"] is False
+    assert "not decided" in format_explanation({"individuals": exp})
