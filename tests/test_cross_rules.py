@@ -17,7 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from selector.analysis.explain import explain_inputs
 from selector.analysis.reserve import reserve_list
+from selector.analysis.whatif import run_scenario
 from selector.engine.joint import solve_tied
 from selector.engine.model import tied_pools
 from selector.engine.session import SolverSettings
@@ -169,6 +171,19 @@ def test_national_mayday_end_to_end(tmp_path):
     assert res.exit_code == 1 and "Q1" in res.output and "跨奖项规则" in res.output, res.output
     data = json.loads((tmp_path / "e" / "explanation.json").read_text(encoding="utf-8"))
     assert any("Q1" in c for c in data["conflicts"]), data["conflicts"]
+
+
+def test_whatif_names_the_conflict_of_tied_pools(tmp_path):
+    """`selector whatif` on infeasible-cross.toml: each pool has a slate alone, so no per-pool conflict; the
+    what-if names the conflict of the pools together, Q1 in it, the same as `explain` finds."""
+    bad = MAYDAY / "infeasible-cross.toml"
+    sc = load_scenario_inputs(bad)
+    out = run_scenario(sc)
+    name = "+".join(tied_pools(sc.inputs.ruleset, list(sc.inputs.pools))[0])
+    assert "Q1" in out.conflicts[name] and out.clash[name][0] == "这些人选池各自都有名单，但合在一起没有："
+    assert out.conflicts[name] == explain_inputs(sc.inputs)[name].conflicts[0]
+    res = runner.invoke(app, ["whatif", str(MAYDAY / "scenario.toml"), str(bad), "--out", str(tmp_path / "w")])
+    assert res.exit_code == 0 and "Q1 三(一)" in res.output, res.output
 
 
 def test_adjust_reserve_and_sweep_hold_or_refuse_the_cross_rule(tmp_path):

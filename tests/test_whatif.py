@@ -199,6 +199,13 @@ def test_forced_in_conflict_is_named(base):
     assert any("forces E2" in line and "out" in line for line in out.clash["individuals"])
 
 
+def test_forced_candidates_in_a_conflict_are_said_in_chinese_by_default(base, chinese):
+    path = whatif(base.parent, 'force_in = ["N1", "N3"]\nforce_out = ["E2"]\n', "zh.toml")
+    clash = run_scenario(load_scenario_inputs(path)).clash["individuals"]
+    assert any(line.startswith("fixed:E2：本方案指定 E2") and line.endswith("不入选") for line in clash), clash
+    assert not any("forces" in line for line in clash), clash
+
+
 def test_comparison_against_the_first(base):
     a = run_scenario(load_scenario_inputs(base))
     b = run_scenario(load_scenario_inputs(whatif(base.parent, '[rules]\nR8 = { share = "1/2" }\n')))

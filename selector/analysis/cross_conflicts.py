@@ -11,6 +11,8 @@ Relaxations, prices and next steps are not computed across pools; explain_inputs
 
 from __future__ import annotations
 
+import dataclasses
+
 from selector.engine.joint import build_joint
 from selector.engine.session import Session, SolverSettings
 from selector.reading.pool import Pool
@@ -20,16 +22,18 @@ from selector.reading.rules import RuleSet
 
 def tied_conflict(ruleset: RuleSet, pools: dict[str, Pool], quotas: Quotas,
                   eligible: dict[str, list[bool] | None] | None = None, fixed: dict[str, bool] | None = None,
-                  time_limit: float = 20.0) -> list[str] | None:
+                  time_limit: float = 20.0, settings: SolverSettings | None = None) -> list[str] | None:
     """A minimal conflict among the rules of tied pools and the rules across them (rule ids; a unit quota as
-    `quota:<award>:<unit>`), or None when slates exist together (or the question was not decided in time)."""
+    `quota:<award>:<unit>`), or None when slates exist together (or the question was not decided in time).
+    `settings`: the run's (seed, workers; its time limit when it has one), one worker as for a shown answer."""
     m, sms, cross = build_joint(ruleset, pools, quotas, eligible, fixed, with_literals=True)
     literals = dict(cross)  # the rules across awards first: deletion then tries them first
     for sm in sms.values():
         for rid, lit in sm.literals.items():
             one = rid.startswith("quota:") and rid.count(":") == 1  # the pool's first title: name its award
             literals[f"quota:{sm.top.id}:{rid[6:]}" if one else rid] = lit
-    session = Session(SolverSettings(time_limit=time_limit))
+    given = settings or SolverSettings()
+    session = Session(dataclasses.replace(given, workers=1, time_limit=given.time_limit or time_limit))
 
     def none_exists(names: list[str]) -> bool:
         m.clear_assumptions()

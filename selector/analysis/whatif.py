@@ -15,8 +15,10 @@ from decimal import Decimal
 
 import pandas as pd
 
+from selector.analysis.cross_conflicts import tied_conflict
 from selector.analysis.explain import Asking, clash_in_words, find_conflicts
 from selector.domain import RuleResult, SelectionResult, has_slate
+from selector.engine.model import tied_pools
 from selector.engine.session import SolverSettings
 from selector.engine.stable import StableSolver
 from selector.i18n import _
@@ -69,6 +71,16 @@ def run_scenario(sc: LoadedScenario, settings: SolverSettings = SolverSettings()
         if found:
             out.conflicts[kind] = found[0]
             out.clash[kind] = conflict_in_words(sc, screening, kind, found[0])
+    for group in tied_pools(inputs.ruleset, list(inputs.pools)):  # issue 14, 5: slates alone, none together
+        if any(k in out.conflicts or result.pools[k].status != "infeasible" for k in group):
+            continue
+        conflict = tied_conflict(inputs.ruleset, {k: inputs.pools[k] for k in group}, inputs.quotas,
+                                 {k: screening.masks.get(k) for k in group}, inputs.fixed or None, settings=settings)
+        if conflict:
+            name = "+".join(group)
+            out.conflicts[name] = conflict
+            out.clash[name] = [_("each of these pools has a slate alone, but not together:")] + [
+                kinds.rule_name(inputs.ruleset, r) for r in conflict]
     return out
 
 
@@ -83,10 +95,12 @@ def conflict_in_words(sc: LoadedScenario, screening: Screening, kind: str, confl
     for r in conflict:
         if r.startswith("fixed:"):
             cid = r.split(":", 1)[1]
-            line = f"{r}: the scenario forces {cid} {names.get(cid, '')} {'in' if inputs.fixed[cid] else 'out'}"
+            line = (_("{rule}: the scenario forces {id} {name} in", rule=r, id=cid, name=names.get(cid, ""))
+                    if inputs.fixed[cid] else
+                    _("{rule}: the scenario forces {id} {name} out", rule=r, id=cid, name=names.get(cid, "")))
             c = why.get(cid)
             if c is not None and not c.eligible:
-                line += "; but screening excludes them: " + "; ".join(str(x) for x in c.reasons)
+                line += _("; but screening excludes them: {reasons}", reasons=_("; ").join(str(x) for x in c.reasons))
             lines.insert(0, line)
     return lines
 
