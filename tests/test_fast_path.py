@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from selector.engine import prune as prune_module
-from selector.engine.classes import interchangeable_classes, prune
-from selector.engine.lp import lp_bound
+from selector.engine.classes import build_pruned, interchangeable_classes, prune
+from selector.engine.lp import _proto_copy, _proto_rows, lp_bound
 from selector.engine.model import build_model
 from selector.engine.prune import solve_pool
 from selector.engine.session import SolverSettings
@@ -280,3 +280,19 @@ def test_a_round_undecided_in_its_short_time_is_retried_and_gives_the_plain_mode
     event(f"{world}: {plain.status}, retried: {fast.timings.get('retries')}, "
           f"free subset start: {fast.timings.get('free_subset_start')}")
     _assert_the_same_canonical_slate(fast, plain)
+
+
+@pytest.mark.parametrize("world", ["base", "big-special"])
+def test_the_lp_rows_are_the_same_from_the_protobuf_copy_and_from_the_models_own_proto(world):
+    """engine/lp.py reads the model's rows from an exported protobuf copy (fast); benchmarks/run.py hands it the
+    model's own proto object. Both give the same rows: every linear constraint and every implication of the
+    pruned model (its class chains included)."""
+    with tempfile.TemporaryDirectory() as folder:
+        rs, pool, quotas, mask = _world_case(world, 7, 60, 12, 3, folder)
+        sm = build_pruned(rs, prune(rs, pool, quotas, mask), quotas)
+    sm.model.maximize(sm.merit[sm.top.id])
+    own, copy = _proto_rows(sm.model.proto), _proto_rows(_proto_copy(sm.model))
+    assert any(len(cols) == 2 and high == 0 for cols, _, _, high in own)  # implications are there
+    assert len(own) == len(copy)
+    for (c1, a1, l1, h1), (c2, a2, l2, h2) in zip(own, copy):
+        assert c1.tolist() == c2.tolist() and a1.tolist() == a2.tolist() and (l1, h1) == (l2, h2)

@@ -175,13 +175,16 @@ def _proto_copy(model) -> cp_model_pb2.CpModelProto:
             return cp_model_pb2.CpModelProto.FromString(f.read())
 
 
-def _proto_rows(proto: cp_model_pb2.CpModelProto) -> list[tuple]:
+def _proto_rows(proto) -> list[tuple]:
     """The linear constraints of a CP-SAT model as rows, and its implications a => b as x_a - x_b <= 0
-    (literals may be negated: not x is 1 - x). Other constraints are left out (the relaxation only loosens)."""
+    (literals may be negated: not x is 1 - x). Other constraints are left out (the relaxation only loosens).
+    `proto`: a protobuf copy (_proto_copy, fast) or the model's own proto object (benchmarks/run.py)."""
+    copy = isinstance(proto, cp_model_pb2.CpModelProto)
     rows = []
     for ct in proto.constraints:
-        kind = ct.WhichOneof("constraint")
-        enforcement = ct.enforcement_literal
+        kind = ct.WhichOneof("constraint") if copy else \
+            "linear" if ct.has_linear() else "bool_and" if ct.has_bool_and() else None
+        enforcement = list(ct.enforcement_literal)
         if kind == "linear" and not enforcement:
             linear = ct.linear
             domain = linear.domain
