@@ -88,6 +88,24 @@ class ClassModel:
         return out
 
 
+_CACHE: list[tuple[RuleSet, Pool, tuple, frozenset, list[list[int]]]] = []  # the last few pools' classes
+
+
+def cached_classes(ruleset: RuleSet, pool: Pool, keep: list[bool] | None, own: dict[str, bool] | None
+                   ) -> list[list[int]]:
+    """interchangeable_classes(...).classes, remembered for the last few (rule set, pool, who is kept, who is a
+    class of their own): one explanation asks a dozen questions of the same classes (0.7 s each at national).
+    The very objects are compared (`is`), so a rule set or pool changed in between is never mistaken."""
+    key = (tuple(keep) if keep is not None else (), frozenset(own or ()))
+    for rs, pl, k, o, classes in _CACHE:
+        if rs is ruleset and pl is pool and (k, o) == key:
+            return classes
+    classes = interchangeable_classes(ruleset, pool, keep, own).classes
+    _CACHE.insert(0, (ruleset, pool, *key, classes))
+    del _CACHE[4:]
+    return classes
+
+
 def class_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None,
                 fixed: dict[str, bool] | None = None, relax: set[str] | frozenset = frozenset(),
                 with_literals: bool = False, classes_of: RuleSet | None = None,
@@ -104,7 +122,7 @@ def class_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
     for cls in apart or []:
         for i in cls:
             keep[i] = False
-    classes = interchangeable_classes(classes_of or ruleset, pool, keep, own).classes + list(apart or [])
+    classes = cached_classes(classes_of or ruleset, pool, keep, own) + list(apart or [])
     reps = [c[0] for c in classes]
     ok = None if eligible is None else [eligible[i] for i in reps]
     sm = build_model(ruleset, subpool(pool, reps), quotas, ok, with_literals=with_literals, relax=relax,

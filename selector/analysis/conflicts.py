@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
-from selector.engine.classes import interchangeable_classes, subpool
+from selector.analysis.classmodel import cached_classes
+from selector.engine.classes import subpool
 from selector.engine.model import build_model, members, quota_rule_id, rule_ids_of_pool
 from selector.engine.session import Session, Solved, SolverSettings  # one place configures CP-SAT (issue 18)
 from selector.i18n import _
@@ -100,9 +101,9 @@ def class_pool(ruleset: RuleSet, pool: Pool, eligible: list[bool] | None, fixed:
     ids = list(pool.table["id"])
     own = {cid: True for cid in fixed} if fixed else None  # in or out: a class of its own either way
     keep = None if eligible is None else [ok or (own is not None and cid in own) for ok, cid in zip(eligible, ids)]
-    cl = interchangeable_classes(ruleset, pool, keep, own)
-    reps = [c[0] for c in cl.classes]
-    return subpool(pool, reps), [len(c) for c in cl.classes], None if eligible is None else [eligible[i] for i in reps]
+    classes = cached_classes(ruleset, pool, keep, own)
+    reps = [c[0] for c in classes]
+    return subpool(pool, reps), [len(c) for c in classes], None if eligible is None else [eligible[i] for i in reps]
 
 
 class _Feasibility:

@@ -211,6 +211,7 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
         m.add(s == 0).only_enforce_if(used[rid].Not())
     cost = sum(sm.relaxed.values())
     out: list[Relaxation] = []
+    best, people_var = None, None  # the merit question: a copy with the merit's segments, built once
     for _round in range(menu):
         m.clear_hints()
         m.minimize(cost)
@@ -222,9 +223,14 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
             break  # feasible as it is
         # the best merit among relaxations this cheap (on a copy: the next round searches every cost), from
         # the cheapest one found; within MERIT_WORK, else the best found, said so (`proven`)
-        best = m.clone()
-        best.add(cost == people)
-        best.maximize(cm.merit(best) - cm.penalty)
+        if best is None:
+            best = m.clone()  # variables keep their indices in the copy
+            people_var = best.new_int_var(0, people + sum(a.seats for a in sm.awards) * len(sm.relaxed), "people")
+            best.add(cost == people_var)
+            best.maximize(cm.merit(best) - cm.penalty)
+        domain = best.proto.variables[people_var.index].domain  # this round's cost, without a new constraint
+        domain[0] = domain[1] = people
+        best.clear_hints()
         for a in sm.awards:
             for v in sm.x[a.id]:
                 best.add_hint(v, got.value(v))
@@ -232,7 +238,7 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
             best.add_hint(s, got.value(s))
         better = ask.solve(best, MERIT_WORK, shown=True)
         proven = better.optimal
-        got = better if better.found else got  # variables keep their indices in the copy
+        got = better if better.found else got
         support = [rid for rid, s in sm.relaxed.items() if got.value(s) > 0]
         changes = [{"rule": rid, "people": got.value(sm.relaxed[rid]),
                     "text": (_("{rule}: allow {n} seat(s) past it ({reading})") if rid.startswith("quota:") else
@@ -241,7 +247,8 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
                                  reading=texts[rid].reading)}
                    for rid in support]
         out.append(Relaxation(changes, str(cm.merit_value(got)), cm.slate(got), "combination", proven))
-        m.add_bool_or([used[rid].Not() for rid in support])  # block this set of relaxed rules
+        for model in (m, best):  # block this set of relaxed rules
+            model.add_bool_or([used[rid].Not() for rid in support])
     return out
 
 
@@ -264,11 +271,28 @@ def _with_copies(pool: Pool, eligible, templates: list[int], k: int) -> tuple[Po
     return grown, (None if eligible is None else elig)
 
 
-def _feasible_with(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, templates: list[int], k: int,
-                   ask: Asking) -> bool:
-    grown, elig = _with_copies(pool, eligible, templates, k)
-    sm = _class_model(ruleset, grown, quotas, elig, ask)
-    return ask.solve(sm.model).found
+class _WithCopies:
+    """Is there a slate once k eligible copies of the templates (taken in turn) are added? One class model of
+    the pool with `most` copies, those of each template a class apart (copies of one candidate are
+    interchangeable), asked for each k with each template's class capped at its copies among the first k:
+    exactly the pool grown by k copies (an added copy not selected changes nothing), built once."""
+
+    def __init__(self, ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, templates: list[int], most: int,
+                 ask: Asking):
+        grown, elig = _with_copies(pool, eligible, templates, most)
+        apart = [list(range(len(pool) + j, len(pool) + most, len(templates))) for j in range(len(templates))]
+        apart = [c for c in apart if c]
+        self.cm = class_model(ruleset, grown, quotas, elig, ask.fixed, apart=apart)
+        self.first = len(self.cm.classes) - len(apart)
+        self.templates = len(templates)
+        self.ask = ask
+
+    def feasible(self, k: int) -> bool:
+        m = self.cm.model.clone()
+        x = self.cm.sm.x[self.cm.sm.top.id]
+        for j, v in enumerate(x[self.first:]):
+            m.add(v <= ((k - j + self.templates - 1) // self.templates if k > j else 0))
+        return self.ask.solve(m, presolve=False).found
 
 
 def best_template(pool: Pool, ok: list[bool], inside: list[int], helps: list[int]) -> int:
@@ -328,14 +352,17 @@ def pool_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
             inside = [i for i in range(len(pool)) if mask[i] and units[i] == u]
             if inside:
                 templates.append(best_template(pool, ok, inside, helps))
-        if not templates or not _feasible_with(ruleset, pool, quotas, eligible, templates, award.seats, ask):
+        if not templates:
+            continue
+        probe = _WithCopies(ruleset, pool, quotas, eligible, templates, award.seats, ask)
+        if not probe.feasible(award.seats):
             continue  # adding such candidates alone does not help
         lo, hi = 0, 1  # infeasible at lo, feasible at hi
-        while not _feasible_with(ruleset, pool, quotas, eligible, templates, hi, ask):
+        while not probe.feasible(hi):
             lo, hi = hi, min(2 * hi, award.seats)
         while hi - lo > 1:
             mid = (lo + hi) // 2
-            lo, hi = (lo, mid) if _feasible_with(ruleset, pool, quotas, eligible, templates, mid, ask) else (mid, hi)
+            lo, hi = (lo, mid) if probe.feasible(mid) else (mid, hi)
         grown, grown_ok = _with_copies(pool, eligible, templates, hi)
         best = best_slate(ruleset, grown, quotas, grown_ok, ask)
         spread: dict[str, int] = {}
