@@ -271,7 +271,8 @@ def solve_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool
             return _subset_start(sm_, slate, session)
         return None
 
-    sol = solve_model(sm, replace(settings, time_limit=session.remaining()), (value, values), narrow)
+    sol = solve_model(sm, replace(settings, time_limit=session.remaining()), (value, values), narrow,
+                      at_least=lp is not None)  # LP-round models only: solve._hold
     lap("stages", t)
     if sm.special_by_argument is not None:
         timings["special_by_argument"] = int(sm.special_by_argument)

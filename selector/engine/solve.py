@@ -57,20 +57,22 @@ def slate_ids(sm: SelectionModel, values: dict[str, list[int]]) -> dict[str, lis
 
 
 def solve_model(sm: SelectionModel, settings: SolverSettings = SolverSettings(),
-                proven: tuple[int, dict[str, list[int]]] | None = None, narrow=None) -> PoolSolution:
+                proven: tuple[int, dict[str, list[int]]] | None = None, narrow=None,
+                at_least: bool = False) -> PoolSolution:
     """Solve the three stages in place on `sm.model` (it gains the stage-fixing constraints).
     `proven`: stage 1 was already solved to optimality on this very model (selector/engine/prune.py): its
     value and a slate reaching it; the stages after it run as usual. `narrow(sm, stage, objective, value,
     slate)` (selector/engine/prune.py), called once a stage's optimum is known and before it is fixed, may add
     constraints that every slate optimal so far meets (it must not cut any of them off); after stage 1 it
-    may return a better slate of the same stage-1 value to start stage 2 from."""
+    may return a better slate of the same stage-1 value to start stage 2 from. `at_least`: each stage is held
+    as `>=` its optimum instead of `==` (_hold)."""
     session = Session(settings, tuned=settings.fast)
     times: list[float] = []
 
     # Stage 1: merit of the top award, less soft-rule penalties.
     stage1 = sm.merit[sm.top.id] - sm.penalty
     if proven is not None:
-        return _after_stage1(sm, session, times, stage1, proven[0], proven[0], proven[1], narrow)
+        return _after_stage1(sm, session, times, stage1, proven[0], proven[0], proven[1], narrow, at_least)
     sm.model.maximize(stage1)
     got = session.solve(sm.model)
     times.append(got.solver.wall_time)
@@ -81,7 +83,7 @@ def solve_model(sm: SelectionModel, settings: SolverSettings = SolverSettings(),
     values = got.decisions(sm)
     if not got.optimal:  # out of time: the slate found, labelled feasible, with its gap
         return _finish(sm, values, "feasible", best, bound, None, session, times)
-    return _after_stage1(sm, session, times, stage1, best, bound, values, narrow)
+    return _after_stage1(sm, session, times, stage1, best, bound, values, narrow, at_least)
 
 
 def solve_after_stage1(sm: SelectionModel, session: Session, times: list[float], stage1, best: int,
@@ -113,7 +115,8 @@ def _stage(sm: SelectionModel, session: Session, times: list[float], stage: int,
 
 
 def _after_stage1(sm: SelectionModel, session: Session, times: list[float], stage1,
-                  best: int, bound: int, values: dict[str, list[int]], narrow=None) -> PoolSolution:
+                  best: int, bound: int, values: dict[str, list[int]], narrow=None,
+                  at_least: bool = False) -> PoolSolution:
     """Stages 2 and 3, the uniqueness proof and the tie-break, once stage 1 is proven optimal at `best`."""
     m = sm.model
     subsets = [a for a in sm.awards[1:] if a.parent is not None]  # not the other disjoint titles (issue 14)
@@ -125,7 +128,7 @@ def _after_stage1(sm: SelectionModel, session: Session, times: list[float], stag
         if preferred is None:
             return _finish(sm, values, "feasible", best, bound, None, session, times)
         values, best = preferred
-    _hold(m, session, stage1, best)
+    _hold(m, at_least, stage1, best)
 
     # Stage 2: merit of the subset awards (S2: the special class chosen on merit from the slate).
     settled = False
@@ -140,7 +143,7 @@ def _after_stage1(sm: SelectionModel, session: Session, times: list[float], stag
         if proved is None:
             return _finish(sm, values, "feasible", best, bound, None, session, times)
         values, top2 = proved
-        _hold(m, session, stage2, top2)
+        _hold(m, at_least, stage2, top2)
 
     # Stage 3: the documented tie-break among equal-merit slates.
     stage3 = sum(cp_model.LinearExpr.weighted_sum(sm.x[a.id], sm.tie_break_weight) for a in sm.awards)
@@ -149,7 +152,7 @@ def _after_stage1(sm: SelectionModel, session: Session, times: list[float], stag
         return _finish(sm, values, "optimal", best, bound, None, session, times)
     values, top3 = proved
     before = m.clone()  # for the uniqueness question: stage 3 not yet held
-    _hold(m, session, stage3, top3)
+    _hold(m, at_least, stage3, top3)
     m.clear_objective()
 
     # Uniqueness: is there any other slate with the same three objectives? If so, the first in tie-break order.
@@ -161,13 +164,15 @@ def _after_stage1(sm: SelectionModel, session: Session, times: list[float], stag
     return _finish(sm, values, "optimal", best, bound, unique, session, times)
 
 
-def _hold(model: cp_model.CpModel, session: Session, objective, optimum: int) -> None:
+def _hold(model: cp_model.CpModel, at_least: bool, objective, optimum: int) -> None:
     """Hold a stage at its proven optimum for the stages after it. `optimum` is the most `objective` can
-    reach, so `objective >= optimum` keeps exactly the slates that `==` keeps; CP-SAT solves the later stages
-    much faster with the inequality (CPU seconds, 2 cores: `ties` national 23.7 -> 13.3 s for the whole slate,
-    its stage 3 18.0 -> 4.9 s; `big-special` province 5.7-6.0 -> 4.6-4.8 s). The plain model
-    (SolverSettings(fast=False)), the reference of tests/test_fast_path.py, keeps the equality."""
-    model.add(objective >= optimum if session.settings.fast else objective == optimum)
+    reach, so `objective >= optimum` keeps exactly the slates that `==` keeps. On the fast path's LP-round
+    models (engine/prune.py: province and national size) CP-SAT solves the later stages much faster with the
+    inequality (CPU seconds, 2 cores: `ties` national 23.7 -> 13.3 s for the whole slate, its stage 3 18.0 ->
+    4.9 s; `big-special` province 5.7-6.0 -> 4.6-4.8 s); on the small pruned model (city size) it made stage 3
+    slower (`small-units` city, whole slate 0.22-0.29 -> 0.33-0.34 s), so there, in the plain model (the
+    reference of tests/test_fast_path.py) and elsewhere the equality stays."""
+    model.add(objective >= optimum if at_least else objective == optimum)
 
 
 def _preference_stages(sm: SelectionModel, session: Session, times: list[float], stage1,
