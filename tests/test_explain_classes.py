@@ -71,7 +71,10 @@ def _case(tmp_path_factory, drawn):
 
 def _plain_cost_and_merit(case, relax, blocked=(), copies=None):
     """The per-candidate model: the fewest people of slack over `relax` (or, with `copies`, the fewest copies
-    added) with each set in `blocked` not relaxed together, then the best merit - penalty at that cost."""
+    added) with each set in `blocked` not relaxed together, then the best merit - penalty at that cost.
+    Written out here on purpose, not shared with next_steps._fewest_additions / cheapest_relaxations (the same
+    minimise-then-maximise shape, `duplicates` pairs them): an independent reference, on the per-candidate
+    model, so that a fault in the class model's code cannot make both sides agree."""
     pool, elig = (case.pool, None) if copies is None else grown_pool(case.pool, None, copies)
     sm = build_model(case.ruleset, pool, case.quotas, elig, relax=set(relax))
     m = sm.model
