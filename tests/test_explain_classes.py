@@ -163,6 +163,30 @@ def test_class_model_conflicts_are_minimal_by_the_per_candidate_model(tmp_path_f
             assert feasible([x for x in c if x != r]), (c, r)
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pools(), st.data())
+def test_unit_free_probes_and_remembered_answers_equal_the_per_candidate_model(tmp_path_factory, drawn, data):
+    """_Feasibility.check (the unit-free model first, the units' classes only when a quota is assumed and the
+    rest has a slate, answers remembered by subset / superset) says what the per-candidate model says, for
+    random sets of rules asked in turn; every core it gives has no slate."""
+    case = _case(tmp_path_factory, drawn)
+    sm = build_model(case.ruleset, case.pool, case.quotas, with_literals=True)
+
+    def feasible(rules) -> bool:
+        sm.model.clear_assumptions()
+        sm.model.add_assumptions([sm.literals[r] for r in rules])
+        return ASK.solve(sm.model).found
+
+    probe = conflicts_module._Feasibility(case.ruleset, case.pool, case.quotas, None)
+    for _ in range(6):
+        rules = data.draw(st.lists(st.sampled_from(probe.ids), unique=True))
+        ok, core = probe.check(rules)
+        event("full model asked" if probe.full is not None else "unit-free model only")
+        assert ok is feasible(rules), rules
+        if not ok:
+            assert set(core) <= set(rules) and not feasible(core), (rules, core)
+
+
 def test_office_moves_on_classes_equal_the_per_candidate_model(case_dir):
     """The office's fewest seats moved and the best merit then (class model, next_steps.office_actions)."""
     rows = [{"id": f"U1-{i}", "unit": "U1", "score": str(70 + i)} for i in range(2)]

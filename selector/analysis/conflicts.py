@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 from ortools.sat.python import cp_model
 
 from selector.analysis.classmodel import cached_classes
-from selector.engine.classes import subpool
-from selector.engine.model import build_model, members, quota_rule_id, rule_ids_of_pool
+from selector.engine.classes import rule_groups, subpool
+from selector.engine.model import SelectionModel, build_model, members, quota_rule_id, rule_ids_of_pool
 from selector.engine.session import Session, Solved, SolverSettings  # one place configures CP-SAT (issue 18)
 from selector.i18n import _
 from selector.reading import kinds
@@ -106,36 +106,86 @@ def class_pool(ruleset: RuleSet, pool: Pool, eligible: list[bool] | None, fixed:
     return subpool(pool, reps), [len(c) for c in classes], None if eligible is None else [eligible[i] for i in reps]
 
 
+def unit_free_pool(ruleset: RuleSet, pool: Pool, eligible: list[bool] | None, fixed: dict[str, bool] | None = None
+                   ) -> tuple[Pool, list[int], list[bool] | None]:
+    """class_pool with the classes of every unit merged when they are in the same groups (a what-if candidate
+    still a class of its own): exact for every rule that does not read the unit (structural rules, seats,
+    forcings), so that a question without the unit quotas and per-unit rules is asked of a few dozen counts
+    (small-units national: 750 units, 9,000 classes -> 40)."""
+    ids = list(pool.table["id"])
+    own = {cid: True for cid in fixed} if fixed else None
+    keep = None if eligible is None else [ok or (own is not None and cid in own) for ok, cid in zip(eligible, ids)]
+    masks = [members(ruleset, pool, g) for g in rule_groups(ruleset, pool.kind)]
+    merged: dict[tuple, list[int]] = {}
+    for cls in cached_classes(ruleset, pool, keep, own):
+        i = cls[0]
+        key = (tuple(m[i] for m in masks), ids[i] if own is not None and ids[i] in own else None)
+        merged.setdefault(key, []).extend(cls)
+    reps = [c[0] for c in merged.values()]
+    return (subpool(pool, reps), [len(c) for c in merged.values()],
+            None if eligible is None else [eligible[i] for i in reps])
+
+
 class _Feasibility:
-    """One model with every rule behind a literal, probed with different sets of assumed rules. Only which
-    slates exist is asked, so the model is that of the classes (class_pool), exact and small. A probe
-    undecided within its work is never read as "a slate exists" (`undecided`, `unproven`)."""
+    """Which slates exist with different sets of assumed rules. Only which slates exist is asked, so the models
+    are of classes, exact and small: first the unit-free one (unit_free_pool), for the rules that do not read
+    the unit; when those alone have no slate, neither has the whole set (its core is theirs), and when the set
+    has no rule reading the unit, its answer is the set's. Only otherwise the model of class_pool (every unit's
+    classes), built when first needed. Answers are remembered: a subset of a set with a slate has one, a
+    superset of a set without has none. A probe undecided within its work is never read as "a slate exists"
+    (`undecided`, `unproven`). Small-units national (750 units): the conflict search 74.7 -> 25.9 s CPU,
+    the same two conflicts (its 16 probes on 9,000 classes, 3-9 units of work each for some, were most of it)."""
 
     def __init__(self, ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None,
                  ask: Asking = ASK):
-        reps, sizes, ok = class_pool(ruleset, pool, eligible, ask.fixed)
-        self.sm = build_model(ruleset, reps, quotas, ok, with_literals=True, fixed=ask.fixed, multiplicity=sizes)
-        self.ids = [r for r in rule_ids_of_pool(ruleset, pool.kind, quotas) if r in self.sm.literals]
-        self.ids += [r for r in self.sm.literals if r.startswith("fixed:")]  # what-if: forced candidates
-        self.by_index = {self.sm.literals[r].index: r for r in self.ids}
+        self.ruleset, self.pool, self.quotas, self.eligible = ruleset, pool, quotas, eligible
+        reps, sizes, ok = unit_free_pool(ruleset, pool, eligible, ask.fixed)
+        self.small = build_model(ruleset, reps, quotas, ok, with_literals=True, fixed=ask.fixed, multiplicity=sizes)
+        self.full: SelectionModel | None = None
+        self.ids = [r for r in rule_ids_of_pool(ruleset, pool.kind, quotas) if r in self.small.literals]
+        self.ids += [r for r in self.small.literals if r.startswith("fixed:")]  # what-if: forced candidates
+        self.by_unit = {r for r in self.ids if r.startswith("quota:")} | {
+            r.id for r in ruleset.rules_of_pool(pool.kind) if r.scoped}  # the rules that read the unit
         self.ask = ask
+        self.known: list[tuple[frozenset, bool, list[str]]] = []  # decided sets: (rules, a slate?, core)
         self.solves = 0
         self.undecided = 0  # probes undecided within their work
 
     def check(self, rules: list[str]) -> tuple[bool | None, list[str]]:
         """(feasible?, core) with exactly `rules` enforced; core is a subset of rules when infeasible;
         None when undecided within the question's work."""
-        m = self.sm.model
+        asked = frozenset(rules)
+        for known, ok, core in self.known:
+            if ok and asked <= known:
+                return True, []
+            if not ok and known <= asked:
+                return False, [r for r in rules if r in set(core)]
+        unit_free = [r for r in rules if r not in self.by_unit]
+        ok, core = self._probe(self.small, unit_free)
+        if ok is False or (ok is True and len(unit_free) == len(rules)):
+            self.known.append((frozenset(unit_free), ok, core))
+            return ok, core
+        if self.full is None:
+            reps, sizes, elig = class_pool(self.ruleset, self.pool, self.eligible, self.ask.fixed)
+            self.full = build_model(self.ruleset, reps, self.quotas, elig, with_literals=True, fixed=self.ask.fixed,
+                                    multiplicity=sizes)
+        ok, core = self._probe(self.full, rules)
+        if ok is not None:
+            self.known.append((asked, ok, core))
+        return ok, core
+
+    def _probe(self, sm: SelectionModel, rules: list[str]) -> tuple[bool | None, list[str]]:
+        m = sm.model
         m.clear_assumptions()
-        m.add_assumptions([self.sm.literals[r] for r in rules])
+        m.add_assumptions([sm.literals[r] for r in rules])
         got = self.ask.solve(m, shown=True, presolve=False)  # a core: one worker; presolve was most of a probe
         self.solves += 1
         if got.found:
             return True, []
         if got.status == "infeasible":
-            core = [self.by_index[i] for i in got.solver.sufficient_assumptions_for_infeasibility()
-                    if i in self.by_index]
-            return False, [r for r in rules if r in set(core)]
+            by_index = {sm.literals[r].index: r for r in rules}
+            core = {by_index[i] for i in got.solver.sufficient_assumptions_for_infeasibility() if i in by_index}
+            return False, [r for r in rules if r in core]
         self.undecided += 1
         return None, []
 
