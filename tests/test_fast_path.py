@@ -230,7 +230,8 @@ def test_fast_path_gives_the_plain_models_slate_on_every_world(world, seed, cand
                                         NARROW_FROM=0 if narrow_small else prune_module.NARROW_FROM)
     event(f"{world}: {plain.status}, unique={plain.unique}, special by argument: "
           f"{fast.timings.get('special_by_argument')} after {fast.timings.get('probes')} probes, "
-          f"LP fixing between stages: {'fixed1' in fast.timings}")
+          f"LP fixing between stages: {'fixed1' in fast.timings}, floor proved by the next value: "
+          f"{fast.timings.get('floor_proof')}")
     _assert_the_same_canonical_slate(fast, plain)
 
 

@@ -11,6 +11,7 @@ the same on any model and objective, between the stages of solve.py.
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class LpBound:
     cost: list[int]
     scale: int  # scores times this are integers
     lp_value: float  # the LP optimum, in scaled units (for reports)
+    step: int = 1  # every slate's stage-1 value is the same modulo this (the gcd of the objective's coefficients)
 
     @property
     def ceiling(self) -> int:
@@ -132,7 +134,8 @@ def lp_bound(ruleset: RuleSet, pruned: Pruned, quotas: Quotas, fixed: dict[str, 
         free = lo[j] < hi[j]
         lean.append((1 if r > 0 else 0 if r < 0 else -1) if free else -1)
         cost.append(abs(r))
-    return LpBound(bound, lean, cost, scale, value)
+    step = math.gcd(*(int(c) for c in objective if c)) or 1
+    return LpBound(bound, lean, cost, scale, value, step)
 
 
 def _solve_lp(rows, lo, hi, objective, offset, time_limit: float | None = None):
