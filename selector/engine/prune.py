@@ -43,9 +43,9 @@ NARROW_FROM = 600  # a pruned model of fewer candidates than this (no LP rounds)
 # (province, national) go through the LP rounds and keep the fixing. Tests set it to 0 to check it on small pools.
 
 PROOF_STEPS = 8  # _prove_floor only when the LP bound is at most this many values (lp.step) above the floor.
-# Measured, CPU, national: big-special (0.5 grid) is 4.6 steps above, province 2: the proof is faster (whole
-# slate national 58-60 -> ~45 s, province 3.8 -> 2.1 s); base, ties, small-units are 32-305 steps above, their
-# floor's model solves in 1.3-2 s and the proof plus a second model build cost 1.1-1.5 s more.
+# Measured, CPU, best of 2, load 4-5: big-special (0.5 grid) is 4.6 steps above at national, 2 at province: the
+# proof is faster (whole slate national 69.3 -> 61.2 s, province 3.79 -> 2.10 s); base, ties, small-units are
+# 32-305 steps above, their floor's model solves in 1.3-2 s and the proof plus a second build cost 1.1-1.5 s more.
 
 
 def _stage1(sm: SelectionModel, session: Session, first: list[float], start: float, work: float | None = None,
