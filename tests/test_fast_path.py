@@ -106,7 +106,8 @@ def test_fast_path_gives_the_plain_models_slate(data, through_lp):
         finally:
             prune_module.SMALL_POOL = small
         assert fast.status == plain.status
-        event(f"{plain.status}, unique={plain.unique}, through the LP rounds: {through_lp}")
+        event(f"{plain.status}, unique={plain.unique}, through the LP rounds: {through_lp}, "
+              f"stages 2 and 3 as one objective: {bool(fast.timings.get('stages_23_as_one'))}")
         if plain.status != "optimal":
             return
         assert Decimal(fast.objective) / fast.scale == Decimal(plain.objective) / plain.scale  # same merit
@@ -190,6 +191,25 @@ def test_tied_slates_give_the_first_in_tie_break_order(tmp_path):
     assert plain.unique is False and fast.unique is False
     assert _outcome(case, fast) == _outcome(case, plain)
     assert _outcome(case, fast)["labour_model"] == ["G0P0", "G0P2", "G1P0", "G1P3", "G2P1", "G2P3"]
+
+
+def test_tied_slates_with_a_special_class_from_one_objective_give_the_plain_models_slate(tmp_path):
+    # The pool above with a special class of two, the best-k argument off: stages 2 and 3 as one objective
+    # (engine/solve.py _stage3_weight), then the same uniqueness question and first slate in tie-break order.
+    rows, quotas = [], {}
+    for k in range(3):
+        for j in range(4):
+            unit = f"{'AB'[j // 2]}{k}"
+            rows.append({"id": f"G{k}P{j}", "unit": unit, "score": "80", "gender": "female" if j in (0, 2) else "male"})
+            quotas[unit] = 1
+    rules = [share("W1", "women", ">=", "1/2"), count("W2", "women", max=3)]
+    case = make_case(tmp_path, rows, rules, seats=6, special=2, quotas=quotas)
+    plain = solve_model(build_model(case.ruleset, case.pool, case.quotas), SolverSettings(fast=False))
+    with mock.patch("selector.engine.solve._best_k_of_selected", return_value=None):
+        fast = solve_pool(case.ruleset, case.pool, case.quotas)
+    assert fast.timings["stages_23_as_one"] == 1
+    assert plain.unique is False and fast.unique is False
+    assert _outcome(case, fast) == _outcome(case, plain)
 
 
 # ------------------------------------------------------------------ every benchmark world, in miniature
@@ -297,3 +317,57 @@ def test_the_lp_rows_are_the_same_from_the_protobuf_copy_and_from_the_models_own
     assert len(own) == len(copy)
     for (c1, a1, l1, h1), (c2, a2, l2, h2) in zip(own, copy):
         assert c1.tolist() == c2.tolist() and a1.tolist() == a2.tolist() and (l1, h1) == (l2, h2)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(), st.integers(1, 2))
+def test_stages_2_and_3_as_one_objective_give_the_plain_models_slate(data, special):
+    """On the small pruned model (city size) stages 2 and 3 are one objective, W x stage 2 + stage 3
+    (engine/solve.py _stage3_weight). Here the best-k argument is switched off so that it always runs, on
+    pools with a special class and many ties (half of them every score equal): the same slate and verdict."""
+    rows, rules, seats, _, _, eligible, fixed = data  # quotas as large as the seats: more pools have slates
+    data = rows, rules, seats, min(special, seats), {u: seats for u in UNITS}, eligible, fixed
+    with drawn_case(data) as (case, eligible, fixed):
+        plain = solve_model(build_model(case.ruleset, case.pool, case.quotas, eligible=eligible, fixed=fixed),
+                            SolverSettings(fast=False))
+        with mock.patch("selector.engine.solve._best_k_of_selected", return_value=None):
+            fast = solve_pool(case.ruleset, case.pool, case.quotas, eligible, SolverSettings(), fixed=fixed)
+        event(f"{plain.status}, unique={plain.unique}")
+        if plain.status == "optimal":
+            assert fast.timings["stages_23_as_one"] == 1
+        _assert_the_same_canonical_slate(fast, plain)
+
+
+@pytest.mark.parametrize("world", ["ties", "big-special"])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(1, 10**6), candidates=st.integers(24, 70), seats=st.integers(8, 16),
+       units=st.integers(2, 5))
+def test_stages_2_and_3_as_one_objective_on_every_world(world, seed, candidates, seats, units):
+    """The same on the benchmark worlds with the most ties (the best-k argument off, so the one objective runs);
+    when the weight would be too large for one objective, the stages run one by one (LEXICOGRAPHIC_LIMIT 0)."""
+    with mock.patch("selector.engine.solve._best_k_of_selected", return_value=None):
+        fast, plain = _world_fast_and_plain(world, seed, candidates, seats, units,
+                                            SMALL_POOL=prune_module.SMALL_POOL)
+    _assert_the_same_canonical_slate(fast, plain)
+    if plain.status == "optimal":
+        assert fast.timings["stages_23_as_one"] == 1
+    with mock.patch("selector.engine.solve.LEXICOGRAPHIC_LIMIT", 0):
+        one_by_one, _ = _world_fast_and_plain(world, seed, candidates, seats, units,
+                                              SMALL_POOL=prune_module.SMALL_POOL)
+    assert one_by_one.timings.get("stages_23_as_one", 0) == 0
+    _assert_the_same_canonical_slate(one_by_one, plain)
+
+
+def test_one_objective_puts_the_special_class_merit_before_the_tie_break(tmp_path):
+    """Stage 2 before stage 3 in the one objective: P9 scores 0.01 more than the others, P1 comes first in
+    tie-break order (ids, no keys). The slate is P1 + P9 and the special class is P9, on merit; weighting the
+    two stages alike would give P1 (stage 3 gains 8, stage 2 loses 1 unit). P1 is a woman and a rule (that
+    holds either way) counts women in the special class, so pruning cannot settle who holds it."""
+    rows = [{"id": f"P{i}", "score": "80.01" if i == 9 else "80", "gender": "female" if i == 1 else "male"}
+            for i in range(1, 10)]
+    case = make_case(tmp_path, rows, [count("S", "women", max=1, award="special")], seats=2, special=1,
+                     quotas={"U1": 2}, tie_break=[])
+    with mock.patch("selector.engine.solve._best_k_of_selected", return_value=None):
+        fast = solve_pool(case.ruleset, case.pool, case.quotas)
+    assert fast.timings["stages_23_as_one"] == 1
+    assert _outcome(case, fast) == {"labour_model": ["P1", "P9"], "special": ["P9"]}

@@ -87,6 +87,7 @@ class SelectionModel:
     free_subsets: list[str] = field(default_factory=list)
     special_by_argument: bool | None = None  # set by selector/engine/solve.py: stage 2 settled without a search
     probes: int = 0  # solves that argument asked (engine/solve.py _best_k_of_selected)
+    stages_23_as_one: bool = False  # set by engine/solve.py: stages 2 and 3 were one objective (_stage3_weight)
     out_at_optimum: set[int] = field(default_factory=set)  # top-award positions proven out of every slate
     # of the proven stage-1 optimum (engine/prune.py's LP fixing adds them; engine/solve.py reads them)
 

@@ -222,6 +222,7 @@ def solve_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool
     if len(pruned.kept) <= SMALL_POOL or tolerant:  # small pools: the pruned model, the LP only between stages
         sm = build_pruned(ruleset, pruned, quotas, fixed)
         t = lap("build", t)
+        session.presolve = len(pruned.kept) >= NARROW_FROM  # small (city): presolve costs more than it saves
         status, value, values = _stage1(sm, session, first, start)
         t = lap("search", t)
         if status == "infeasible":
@@ -331,11 +332,13 @@ def solve_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool
         return None
 
     sol = solve_model(sm, replace(settings, time_limit=session.remaining()), (value, values), narrow,
-                      at_least=lp is not None)  # LP-round models only: solve._hold
+                      at_least=lp is not None,  # LP-round models only: solve._hold
+                      small=lp is None and len(sm.pool) < NARROW_FROM)  # what narrow leaves alone
     lap("stages", t)
     if sm.special_by_argument is not None:
         timings["special_by_argument"] = int(sm.special_by_argument)
         timings["probes"] = sm.probes
+    timings["stages_23_as_one"] = int(sm.stages_23_as_one)
     sol.wall_time = time.perf_counter() - start
     sol.timings = timings
     return sol
