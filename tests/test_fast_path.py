@@ -173,11 +173,9 @@ def test_a_forced_candidate_is_its_own_class_and_a_kept_out_one_is_dropped(tmp_p
     assert _outcome(case, fast)["labour_model"] == ["F1", "F4"]
 
 
-def test_tied_slates_give_the_first_in_tie_break_order(tmp_path):
-    # Equal scores; three gadgets of two units of quota 1 (A: P0 P1, B: P2 P3; P0 and P2 women); six seats,
-    # exactly three women. Tie-break weights fall by one along the ids, so taking P0 over P1 or P2 over P3
-    # gains one each: every slate with three women ties on merit and on weight. Not unique; the first in
-    # tie-break order is taken greedily: G0P0, G0P2, G1P0 (three women), then the men G1P3, G2P1, G2P3.
+def _tied_gadgets(folder, special: int = 0):
+    """Equal scores; three gadgets of two units of quota 1 (A: P0 P1, B: P2 P3; P0 and P2 women); six seats,
+    exactly three women: many slates tie on merit and on the tie-break weights."""
     rows, quotas = [], {}
     for k in range(3):
         for j in range(4):
@@ -185,7 +183,15 @@ def test_tied_slates_give_the_first_in_tie_break_order(tmp_path):
             rows.append({"id": f"G{k}P{j}", "unit": unit, "score": "80", "gender": "female" if j in (0, 2) else "male"})
             quotas[unit] = 1
     rules = [share("W1", "women", ">=", "1/2"), count("W2", "women", max=3)]
-    case = make_case(tmp_path, rows, rules, seats=6, quotas=quotas)
+    return make_case(folder, rows, rules, seats=6, special=special, quotas=quotas)
+
+
+def test_tied_slates_give_the_first_in_tie_break_order(tmp_path):
+    # Equal scores; three gadgets of two units of quota 1 (A: P0 P1, B: P2 P3; P0 and P2 women); six seats,
+    # exactly three women. Tie-break weights fall by one along the ids, so taking P0 over P1 or P2 over P3
+    # gains one each: every slate with three women ties on merit and on weight. Not unique; the first in
+    # tie-break order is taken greedily: G0P0, G0P2, G1P0 (three women), then the men G1P3, G2P1, G2P3.
+    case = _tied_gadgets(tmp_path)
     plain = solve_model(build_model(case.ruleset, case.pool, case.quotas), SolverSettings(fast=False))
     fast = solve_pool(case.ruleset, case.pool, case.quotas)
     assert plain.unique is False and fast.unique is False
@@ -196,14 +202,7 @@ def test_tied_slates_give_the_first_in_tie_break_order(tmp_path):
 def test_tied_slates_with_a_special_class_from_one_objective_give_the_plain_models_slate(tmp_path):
     # The pool above with a special class of two, the best-k argument off: stages 2 and 3 as one objective
     # (engine/solve.py _stage3_weight), then the same uniqueness question and first slate in tie-break order.
-    rows, quotas = [], {}
-    for k in range(3):
-        for j in range(4):
-            unit = f"{'AB'[j // 2]}{k}"
-            rows.append({"id": f"G{k}P{j}", "unit": unit, "score": "80", "gender": "female" if j in (0, 2) else "male"})
-            quotas[unit] = 1
-    rules = [share("W1", "women", ">=", "1/2"), count("W2", "women", max=3)]
-    case = make_case(tmp_path, rows, rules, seats=6, special=2, quotas=quotas)
+    case = _tied_gadgets(tmp_path, special=2)
     plain = solve_model(build_model(case.ruleset, case.pool, case.quotas), SolverSettings(fast=False))
     with mock.patch("selector.engine.solve._best_k_of_selected", return_value=None):
         fast = solve_pool(case.ruleset, case.pool, case.quotas)
