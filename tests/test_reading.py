@@ -291,3 +291,67 @@ def test_reading_reports_progress_to_a_listener_and_prints_nothing(tmp_path, cap
     reading = [s for s in seen if "p.csv" in s[0]]
     assert len(reading) >= 3 and reading[-1][1] == reading[-1][2]  # steps, then done
     assert capsys.readouterr().out == ""
+
+
+# ------------------------------------------------------------------ text cells read directly (issue 13)
+SHEET_XML = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="inlineStr"><is><t>score</t></is></c>
+<c r="D1" t="s"><v>2</v></c><c r="E1" t="s"><v>3</v></c></row>
+<row r="2"><c r="A2" t="s"><v>4</v></c><c r="B2" t="inlineStr"><is><r><t>张</t></r>
+<r><rPr><b/></rPr><t>三</t></r></is></c>
+<c r="C2"><v>91.5</v></c><c r="D2" t="b"><v>1</v></c><c r="E2" t="str"><f>"x"&amp;"y"</f><v>xy</v></c></row>
+<row r="3"><c t="s"><v>5</v></c><c t="inlineStr"><is><t>李四</t>
+<rPh sb="0" eb="2"><t>リシ</t></rPh></is></c><c><v>7</v></c>
+<c t="inlineStr"><is><t xml:space="preserve"> 空格 </t></is></c></row>
+<row r="5"><c r="AA5" t="s"><v>6</v></c><c r="C5" t="inlineStr"><is/></c><c r="D5" t="s"><v>7</v></c></row>
+</sheetData></worksheet>"""
+SHARED_XML = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="8" uniqueCount="8">
+<si><t>id</t></si><si><t>name</t></si><si><t>flag</t></si><si><t>formula</t></si><si><t>P01</t></si>
+<si><r><t>P</t></r><r><rPr><i/></rPr><t>02</t></r></si><si><t>远处</t></si><si><t>=1+1</t></si></sst>"""
+
+
+def _with_sheet(path: Path) -> Path:
+    """An openpyxl workbook whose sheet is replaced by SHEET_XML, with a shared-strings part added (openpyxl
+    writes inline strings only; Excel and WPS write shared strings)."""
+    import zipfile
+
+    base = path.with_name("base.xlsx")
+    openpyxl.Workbook().save(base)
+    with zipfile.ZipFile(base) as src, zipfile.ZipFile(path, "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = SHEET_XML.encode()
+            elif item.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/'
+                                    b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                                    b"</Relationships>")
+            out.writestr(item, data)
+        out.writestr("xl/sharedStrings.xml", SHARED_XML)
+    return path
+
+
+def test_text_cells_read_directly_equal_openpyxl_s_own_reading(tmp_path):
+    """The reader's own text-cell parsing (shared and inline strings, runs, phonetic guides, cells without a
+    coordinate, a text formula's saved value) gives what openpyxl's full reader gives, cell for cell."""
+    path = _with_sheet(tmp_path / "shapes.xlsx")
+    table = read_table(path)
+    ws = openpyxl.load_workbook(path, data_only=True).active
+    expected = {}
+    for row in ws.iter_rows():
+        for c in row:
+            if c.value is not None and str(c.value).strip():
+                expected[(c.row, c.column)] = str(c.value)
+    got = {}
+    for r, cells in zip([table.header_row, *table.rows], [table.header, *table.records]):
+        for k, v in enumerate(cells):
+            if v:
+                got[(r, k + 1)] = v
+    assert expected == got
+    assert got[(2, 2)] == "张三" and got[(3, 2)] == "李四" and got[(3, 1)] == "P02" and got[(5, 27)] == "远处"
+    assert got[(3, 4)] == " 空格 " and (5, 3) not in got
