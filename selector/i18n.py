@@ -14,7 +14,7 @@ from __future__ import annotations
 import gettext
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -102,6 +102,11 @@ def ngettext(singular: str, plural: str, n: int, /, **fields: Any) -> str:
     """Singular or plural by n (Chinese has one form); `{n}` is filled in too."""
     text = _translations(current_lang()).ngettext(singular, plural, n)
     return text.format(n=n, **fields)
+
+
+def list_words(items: Iterable[str]) -> str:
+    """Names in a list as a person writes them: 海州区、彰武县 in Chinese, "a, b" in English."""
+    return ("、" if current_lang() == "zh" else ", ").join(items)
 
 
 def label(obj: Any, fallback: str = "") -> str:

@@ -313,3 +313,13 @@ def test_sweep_cli(tmp_path):
     bad = CliRunner().invoke(app, ["sweep", str(SAMPLE), "--rule", "R99", "--from", "1%", "--to", "2%",
                                    "--out", str(tmp_path / "x")])
     assert bad.exit_code == 2 and "no rule 'R99'" in bad.output
+
+
+def test_the_comparison_names_awards_as_the_notice_does_in_chinese(chinese):
+    """Who enters and leaves is listed under the award's name (阜新市劳动模范), not its id (labour_model),
+    and several names are joined with 、 (issue 13's closing notes: the label showed pool ids)."""
+    scenarios = [SAMPLE, ROOT / "scenarios" / "whatif" / "women-30pct.toml"]
+    text = format_comparison(compare([run_scenario(load_scenario_inputs(p)) for p in scenarios]))
+    people = text[text.index("与 A 相比新入选和落选的人选"):]
+    assert "阜新市劳动模范：新入选" in people and "阜新市特等劳动模范、阜新市先进集体与 A 人选相同" in people
+    assert not any(w in people for w in ("labour_model", "special", "collective")), people

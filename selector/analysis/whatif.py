@@ -21,7 +21,7 @@ from selector.domain import RuleResult, SelectionResult, has_slate
 from selector.engine.model import tied_pools
 from selector.engine.session import SolverSettings
 from selector.engine.stable import StableSolver
-from selector.i18n import _
+from selector.i18n import _, label, list_words
 from selector.outputs.masked import mask_data, mask_table, mask_text
 from selector.outputs.terminal import status_word, text_table
 from selector.pipeline import select_screened
@@ -203,7 +203,7 @@ class Comparison:
     rules: list[RuleRow]
     units: list[UnitRow]
     people: list[PeopleChange]  # against the first scenario, for each later one with a slate
-    awards: list[tuple[str, str]]  # (award id, Chinese name), rule-set order
+    awards: list[tuple[str, str]]  # (award id, its name in the current language), rule-set order
 
 
 def _rule_reading(rs: RuleSet, r: Rule) -> str:
@@ -223,7 +223,7 @@ def compare(outcomes: list[Outcome]) -> Comparison:
     if not outcomes:
         raise ValueError("nothing to compare")
     base_rs = outcomes[0].scenario.inputs.ruleset
-    awards = [(a.id, a.name_zh) for a in base_rs.awards]
+    awards = [(a.id, label(a)) for a in base_rs.awards]  # a person reads the award's name, not its id
     columns: list[Column] = []
     checks: list[dict[str, RuleResult]] = []
     fills: list[dict[str, dict[str, tuple[int, int | None]]]] = []
@@ -355,21 +355,22 @@ def format_comparison(cmp: Comparison) -> str:
         out.append(text_table([[u.unit, *[u.text(i) for i in range(len(cols))]] for u in urows], [_("unit"), *letters]))
     if cmp.people:
         out += ["", _("Who enters and who leaves, against A (id name (unit, score))")]
+        names = dict(cmp.awards)
         for c in cols[1:]:
             changes = [p for p in cmp.people if p.letter == c.letter]
             moved = [p for p in changes if p.entered or p.left]
-            same = [p.award for p in changes if not (p.entered or p.left)]
-            unsolved = [a for a, _name in cmp.awards if a not in {p.award for p in changes}]
+            same = [names[p.award] for p in changes if not (p.entered or p.left)]
+            unsolved = [name for a, name in cmp.awards if a not in {p.award for p in changes}]
             if not changes and not unsolved:
                 continue
             whole = not moved and not unsolved
             out.append(f"  {c.letter} {c.name}:" + (_(" the same people as A") if whole else ""))
             if unsolved:
-                out.append("    " + _("no slate to compare for {awards}", awards=", ".join(unsolved)))
+                out.append("    " + _("no slate to compare for {awards}", awards=list_words(unsolved)))
             if same and not whole:
-                out.append("    " + _("the same people as A for {awards}", awards=", ".join(same)))
+                out.append("    " + _("the same people as A for {awards}", awards=list_words(same)))
             for p in moved:
-                out.append("    " + _("{award}: {enter} enter, {leave} leave", award=p.award,
+                out.append("    " + _("{award}: {enter} enter, {leave} leave", award=names[p.award],
                                       enter=len(p.entered), leave=len(p.left)))
                 if p.entered:
                     out.append("      " + _("enter: {who}", who="; ".join(str(x) for x in p.entered)))
