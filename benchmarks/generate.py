@@ -55,6 +55,7 @@ class Size:
 
 SIZES = {
     "city": Size("city", 400, 180, 10),
+    "county": Size("county", 1_000, 300, 15),  # between city and province: the pruned model solved as it is, 900+ kept
     "province": Size("province", 5_000, 800, 40),
     "national": Size("national", 30_000, 3_000, 120),
     "xl": Size("xl", 100_000, 3_000, 120),

@@ -36,11 +36,13 @@ from selector.reading.rules import RuleSet
 # ---------------------------------------------------------------------------------------- the fast path
 SMALL_POOL = 1500  # up to this many kept candidates the pruned model is solved as it is (city: 0.06 s against
 # 0.17 s through the LP rounds); above, the LP bound settles candidates first. Tests set it to 0 to check that path.
-NARROW_FROM = 600  # a pruned model of fewer candidates than this (no LP rounds) skips the LP fixing between stages:
-# at city size (378-395 kept of 400, all four benchmark worlds) the GLOP LPs cost more than they save in the
-# later solves: whole slate, CPU seconds, best of 3, load 4.3-4.9: base 0.40-0.43 -> 0.36-0.40, ties 0.40 ->
-# 0.32, small-units 0.35 -> 0.22-0.27, big-special 0.85-1.02 -> 0.66-0.79. Pools of more than SMALL_POOL kept
-# (province, national) go through the LP rounds and keep the fixing. Tests set it to 0 to check it on small pools.
+NARROW_FROM = SMALL_POOL + 1  # a pruned model of fewer candidates than this (no LP rounds) skips the LP fixing
+# between stages, solves without CP-SAT's presolve, and takes stages 2 and 3 as one objective (solve.py): each
+# costs more than it saves there. City (378-395 kept of 400, four worlds): CPU, best of 3, whole slate 9.1 -> 3.2 s
+# for 12 cases. It was 600 until 935-970 kept (1,000 candidates, 300 seats, four worlds x 2 seeds) were measured:
+# 0.76-4.84 s CPU with presolve and the stages one by one, 0.30-1.52 s without, the same slates; those pools were
+# slower than the 1,500-1,570 kept that take the LP rounds (0.7-2.2 s). Tests set it to 0 to check the fixing on
+# small pools. Above SMALL_POOL (province and up, through the LP rounds) the fixing is kept.
 
 PROOF_STEPS = 8  # _prove_floor only when the LP bound is at most this many values (lp.step) above the floor.
 # Measured, CPU, best of 2, load 4-5: big-special (0.5 grid) is 4.6 steps above at national, 2 at province: the
@@ -222,7 +224,7 @@ def solve_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool
     if len(pruned.kept) <= SMALL_POOL or tolerant:  # small pools: the pruned model, the LP only between stages
         sm = build_pruned(ruleset, pruned, quotas, fixed)
         t = lap("build", t)
-        session.presolve = len(pruned.kept) >= NARROW_FROM  # small (city): presolve costs more than it saves
+        session.presolve = len(pruned.kept) >= NARROW_FROM  # small: presolve costs more than it saves
         status, value, values = _stage1(sm, session, first, start)
         t = lap("search", t)
         if status == "infeasible":
