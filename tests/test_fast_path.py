@@ -285,21 +285,28 @@ def test_a_round_undecided_in_its_short_time_is_retried_and_gives_the_plain_mode
                                                                                          seats, units):
     """The LP rounds (prune.py): a round whose short solve decides nothing is solved once more with four times
     the work, from the best slate seen, before a larger model; here the first short solve is made to decide
-    nothing. The free special class's stage-2 start is chosen without a solve (the best of the slate)."""
+    nothing. The retry adds the LP rows lazily (CP-SAT's default); the round's first solve and every other
+    keep them all from the start. The free special class's stage-2 start is chosen without a solve (the best
+    of the slate)."""
     stage1 = prune_module._stage1
     undecided: list[float] = []
+    lazy: list[float | None] = []
 
-    def first_undecided(sm, session, first, start, work=None, hint=None):
+    def first_undecided(sm, session, first, start, work=None, hint=None, lazy_lp=False):
+        if lazy_lp:
+            lazy.append(work)
         if work is not None and not undecided:
             undecided.append(work)
             return "unknown", None, None
-        return stage1(sm, session, first, start, work, hint)
+        return stage1(sm, session, first, start, work, hint, lazy_lp)
 
     fast, plain = _world_fast_and_plain(world, seed, candidates, seats, units, SMALL_POOL=0,
                                         _stage1=first_undecided)
     event(f"{world}: {plain.status}, retried: {fast.timings.get('retries')}, "
           f"free subset start: {fast.timings.get('free_subset_start')}")
     _assert_the_same_canonical_slate(fast, plain)
+    if fast.timings.get("retries"):
+        assert lazy == [4 * undecided[0]]  # the retry alone, with four times the work
 
 
 @pytest.mark.parametrize("world", ["base", "big-special"])

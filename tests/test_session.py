@@ -46,6 +46,12 @@ def test_a_session_passes_on_workers_seed_and_its_time_limit():
     assert Session().solver().parameters.num_workers == 1
 
 
+def test_a_tuned_session_adds_every_lp_row_at_once_unless_asked_for_lazy_rows():
+    tuned = Session(SolverSettings(), tuned=True)
+    assert tuned.solver().parameters.add_lp_constraints_lazily is False
+    assert tuned.solver(work=1.0, lazy_lp=True).parameters.add_lp_constraints_lazily is True
+
+
 def _positions(sm, slate: dict[str, list[str]]) -> dict[str, list[int]]:
     ids = sm.pool.ids
     return {a.id: [int(c in slate.get(a.id, [])) for c in ids] for a in sm.awards}

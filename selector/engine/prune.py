@@ -51,7 +51,7 @@ PROOF_STEPS = 8  # _prove_floor only when the LP bound is at most this many valu
 
 
 def _stage1(sm: SelectionModel, session: Session, first: list[float], start: float, work: float | None = None,
-            hint: set[str] | None = None):
+            hint: set[str] | None = None, lazy_lp: bool = False):
     """Stage 1 alone on a (small) model: (status, value, values). `first` gets the time of the first slate.
     `work`: a cut-off in CP-SAT's deterministic time, the same however loaded the machine is. `hint`: the
     candidate ids of a slate seen before (an earlier round's), to start from (it changes no result)."""
@@ -67,7 +67,7 @@ def _stage1(sm: SelectionModel, session: Session, first: list[float], start: flo
         for v, c in zip(sm.x[sm.top.id], sm.pool.table["id"]):
             sm.model.add_hint(v, c in hint)
     sm.model.maximize(stage1)
-    got = session.solve(sm.model, work=work, callback=_First())
+    got = session.solve(sm.model, work=work, callback=_First(), lazy_lp=lazy_lp)
     if got.found:
         return got.status, got.value(stage1), got.decisions(sm)
     return got.status, None, None
@@ -269,8 +269,13 @@ def solve_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool
                 # before a larger one (each larger model is harder still). Measured on the big-special world
                 # at national size (heavy ties, LP bound 2.3 points above the optimum): the first round's
                 # model (3,412 free) needed 6 units of work and held the optimum; growing instead went to
-                # 13,408 and 23,275 free, and the whole pruned model took 152 s.
-                status, value, values = _stage1(sm, session, first, start, 4 * work, hint)
+                # 13,408 and 23,275 free, and the whole pruned model took 152 s. The retry adds the LP rows
+                # lazily (CP-SAT's default; session.Session.solver): that round's model (5,035 kept, 31,000
+                # at-most-one rows after presolve) solved to optimality in 1.5 units of work against 3.9 with
+                # every row from the start; the retry 12.5-15.7 -> 6.7 s CPU, whole slate 50-57 -> 44 s, the
+                # same slate. Lazy rows for every solve made the first round stop at a worse floor (whole
+                # slate 76-79 s), so only the retry.
+                status, value, values = _stage1(sm, session, first, start, 4 * work, hint, lazy_lp=True)
                 timings["retries"] = timings.get("retries", 0) + 1
             t = lap("search", t)
             if has_slate(status):

@@ -151,17 +151,22 @@ class Session:
         self.tuned = tuned
         self.presolve = presolve  # False: the explainer's many small feasibility probes (presolve was most of each)
 
-    def solver(self, work: float | None = None) -> cp_model.CpSolver:
-        """A configured solver; `work`: a cut-off in CP-SAT's deterministic time, the same on any machine."""
+    def solver(self, work: float | None = None, lazy_lp: bool = False) -> cp_model.CpSolver:
+        """A configured solver; `work`: a cut-off in CP-SAT's deterministic time, the same on any machine.
+        `lazy_lp`: CP-SAT's own default for the LP rows (added as cuts when violated) instead of the tuned
+        every-row-from-the-start (engine/prune.py: the retry of an LP round)."""
         s = configure(self.settings, self.clock, self.tuned)
         if not self.presolve:
             s.parameters.cp_model_presolve = False
         if work is not None:
             s.parameters.max_deterministic_time = work
+        if lazy_lp:
+            s.parameters.add_lp_constraints_lazily = True
         return s
 
-    def solve(self, model: cp_model.CpModel, work: float | None = None, callback=None) -> Solved:
-        s = self.solver(work)
+    def solve(self, model: cp_model.CpModel, work: float | None = None, callback=None,
+              lazy_lp: bool = False) -> Solved:
+        s = self.solver(work, lazy_lp) if lazy_lp else self.solver(work)  # (tests replace solver(work))
         return Solved(status_of(s.solve(model, callback)), s)
 
     def remaining(self) -> float | None:
