@@ -13,6 +13,7 @@ conflict infeasible with each proper subset feasible. A question undecided withi
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from unittest import mock
 
 import pytest
@@ -22,12 +23,14 @@ from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from selector.analysis import conflicts as conflicts_module
+from selector.analysis import relaxations
 from selector.analysis.conflicts import ASK, search_conflicts
 from selector.analysis.explain import explain_pool, explanation_json, format_explanation
 from selector.analysis.next_steps import _fewest_additions
 from selector.analysis.relaxations import cheapest_relaxations, grown_pool
-from selector.engine.model import build_model, quota_rule_id, rule_ids_of_pool
+from selector.engine.model import build_model, members, quota_rule_id, rule_ids_of_pool
 from selector.errors import InputErrors
+from selector.reading import kinds
 
 GROUPS = ["enterprise", "frontline", "leader", "institution", "agriculture", "women"]
 
@@ -115,6 +118,36 @@ def test_cheapest_relaxations_on_classes_equal_the_per_candidate_model(tmp_path_
         blocked.append([c["rule"] for c in rx.changes])
     after = _plain_cost_and_merit(case, relax, blocked)  # the menu stops when no other cheapest set exists
     assert len(menu) == 5 or after is None or after[0] == 0
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pools())
+def test_loosest_share_of_the_whole_slate_in_one_solve_equals_dinkelbach_and_the_per_candidate_model(
+        tmp_path_factory, drawn):
+    """A share of the whole slate has the seats as its whole in every slate, so _extreme_ratio stops at the first
+    proven extreme (`fixed_whole`): the same fraction as Dinkelbach's iterations to the end, and as the
+    per-candidate model's extreme count of the group over the seats (R1-R10 loosest values, issue 13)."""
+    case = _case(tmp_path_factory, drawn)
+    asked = 0
+    for rule in case.ruleset.rules:
+        question = kinds.loosest(rule)
+        if not rule.hard or question is None or question.whole != "all":
+            continue
+        others = case.ruleset.model_copy(update={"rules": [r for r in case.ruleset.rules if r.id != rule.id]})
+        lams = []
+        for fixed_whole in (True, False):
+            sm = relaxations._class_model(others, case.pool, case.quotas, None, ASK, classes_of=case.ruleset)
+            part, whole = sm.count_of(rule.award, rule.group), sm.count_of(rule.award, "all")
+            lams.append(relaxations._extreme_ratio(sm, part, whole, question.maximise, ASK, fixed_whole=fixed_whole))
+        plain = build_model(others, case.pool, case.quotas)
+        part = sum(v for v, inside in zip(plain.x[rule.award], members(case.ruleset, case.pool, rule.group))
+                   if inside)
+        plain.model.maximize(part if question.maximise else -part)
+        got = ASK.solve(plain.model)
+        want = Fraction(got.value(part), case.ruleset.award(rule.award).seats) if got.found else None
+        assert lams[0] == lams[1] == want, (rule.id, lams, want)
+        asked += 1
+    event(f"{asked} share rules asked")
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -9,6 +9,7 @@ small), and every conflict is confirmed by re-solving it before it is shown.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
@@ -301,7 +302,8 @@ def clash_in_words(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
             f"{u} {by_unit.get(u, 0)}" for u in capped), total=sum(by_unit.get(u, 0) for u in capped)))
     if quota_ids and seats:
         units = list(pool.table["unit"])
-        supply = {u: sum(1 for i in range(len(pool)) if units[i] == u and ok[i]) for u in quotas.units}
+        have = Counter(u for u, e in zip(units, ok) if e)
+        supply = {u: have[u] for u in quotas.units}
         short = [u for u in quotas.units if supply[u] < by_unit.get(u, 0)]
         if short:
             cap = sum(min(by_unit.get(u, 0), supply[u]) for u in quotas.units)

@@ -18,6 +18,7 @@ from selector.analysis.relaxations import (
     best_template,
     grown_pool,
     help_scores,
+    unit_positions,
     with_quotas,
 )
 from selector.analysis.shortfalls import screened_out_words, short_units
@@ -86,13 +87,14 @@ def unit_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflic
     units = list(pool.table["unit"])
     ids = list(pool.table["id"])
     helps = help_scores(ruleset, pool)
+    at = unit_positions(pool)
     out: list[Action] = []
     short = short_units(ruleset, pool, quotas, eligible)
     in_conflict = {r for c in conflicts for r in c}
     if short and any(r.startswith(("quota:", "seats:")) for r in in_conflict):
         copies = []
         for u, q, have in short:
-            inside = [i for i in range(len(pool)) if units[i] == u] or list(range(len(pool)))
+            inside = at.get(u) or list(range(len(pool)))
             copies += [(best_template(pool, ok, inside, helps), u)] * (q - have)
         found = _fewest_additions(ruleset, pool, quotas, eligible, copies, ask)
         if found is not None:
@@ -101,7 +103,7 @@ def unit_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflic
                 n = spread.get(u, 0)
                 if not n:
                     continue
-                gone = {ids[i] for i in range(len(pool)) if units[i] == u}
+                gone = {ids[i] for i in at.get(u, [])}
                 out.append(Action(
                     "unit", _("{unit} must submit {n} more eligible candidates", unit=u, n=n),
                     _("short by {short}: quota {quota}, only {eligible} eligible", short=q - have, quota=q,
@@ -115,10 +117,10 @@ def unit_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, conflic
     for r in short_ones or minimums:
         rid = r.id
         mask = members(ruleset, pool, r.group)
+        anywhere = [i for i in range(len(pool)) if mask[i]]
         copies = []
         for u in quotas.units if by_unit else list(dict.fromkeys(units)):
-            inside = [i for i in range(len(pool)) if mask[i] and units[i] == u]
-            inside = inside or [i for i in range(len(pool)) if mask[i]]
+            inside = [i for i in at.get(u, []) if mask[i]] or anywhere
             if inside:
                 room = by_unit.get(u, 0) if by_unit else award.seats
                 copies += [(best_template(pool, ok, inside, helps), u)] * min(room, award.seats)

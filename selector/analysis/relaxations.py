@@ -8,6 +8,7 @@ and, for a pool with a slate, what each rule costs in merit.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -98,8 +99,12 @@ def _class_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, ask: As
     return build_model(ruleset, reps, quotas, ok, relax=relax, fixed=ask.fixed, multiplicity=sizes)
 
 
-def _extreme_ratio(sm: SelectionModel, part, whole, maximise: bool, ask: Asking) -> Fraction | None:
-    """The largest (or smallest) part/whole any slate reaches, exactly, by Dinkelbach's iterations."""
+def _extreme_ratio(sm: SelectionModel, part, whole, maximise: bool, ask: Asking,
+                   fixed_whole: bool = False) -> Fraction | None:
+    """The largest (or smallest) part/whole any slate reaches, exactly, by Dinkelbach's iterations.
+    `fixed_whole`: every slate has the same whole (the award's seats), so the extreme part, once proven, is the
+    answer; the next iteration would only prove a gain of 0 (small-units national: 4 solves of 11-12 s CPU
+    each, two of them that proof)."""
     m = sm.model
     m.add(whole >= 1)
     m.maximize(part if maximise else -part)
@@ -107,6 +112,8 @@ def _extreme_ratio(sm: SelectionModel, part, whole, maximise: bool, ask: Asking)
     if not got.found:
         return None
     lam = Fraction(got.value(part), got.value(whole))
+    if fixed_whole and got.optimal:
+        return lam
     for _round in range(50):
         num, den = lam.numerator, lam.denominator
         gain = den * part - num * whole if maximise else num * whole - den * part
@@ -177,7 +184,8 @@ def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: st
             "text": _("{rule}: {bound} {old} -> {new} ({text})", rule=_named(ruleset, rid),
                       bound=_("min") if key == "min" else _("max"), old=old, new=v, text=rule.text)}
     whole = sm.count_of(rule.award, question.whole)
-    lam = _extreme_ratio(sm, part, whole, question.maximise, ask)
+    # a share of the whole slate: its whole is the award's seats in every slate (S1, S3 are kept here)
+    lam = _extreme_ratio(sm, part, whole, question.maximise, ask, fixed_whole=question.whole == "all")
     if lam is None:
         return None
     new = kinds.ShareKind.written(lam, question.maximise)  # whole percents when the notice used them
@@ -193,7 +201,7 @@ def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: st
 def _unit_overfull(ruleset, pool, quotas, eligible, award_id, unit) -> bool:
     """Whether a quota binds from above (the slate wants more from this unit) rather than below."""
     by_unit = quotas.of(award_id) or {}
-    supply = sum(1 for i in range(len(pool)) if pool.table.at[i, "unit"] == unit and (eligible is None or eligible[i]))
+    supply = sum(1 for u, e in zip(pool.table["unit"], eligible_mask(pool, eligible)) if u == unit and e)
     return supply > by_unit.get(unit, 0) or ruleset.award(award_id).quota != "exact"
 
 
@@ -296,9 +304,18 @@ class _WithCopies:
 
 
 def best_template(pool: Pool, ok: list[bool], inside: list[int], helps: list[int]) -> int:
-    scores = list(pool.table["score"])
-    pick = [i for i in inside if ok[i]] or inside
-    return max(pick, key=lambda i: (helps[i], scores[i], -i))
+    scores = pool.table["score"]  # read at the positions picked: a whole column per call was 2 s of a national
+    pick = [i for i in inside if ok[i]] or inside  # explanation (one call per unit and target)
+    return max(pick, key=lambda i: (helps[i], scores.iat[i], -i))
+
+
+def unit_positions(pool: Pool) -> dict[str, list[int]]:
+    """Each unit's candidate positions, in pool order: per-unit loops over the whole pool were units x pool
+    (small-units national: 750 x 30,000)."""
+    at: dict[str, list[int]] = {}
+    for i, u in enumerate(pool.table["unit"]):
+        at.setdefault(u, []).append(i)
+    return at
 
 
 def help_scores(ruleset: RuleSet, pool: Pool) -> list[int]:
@@ -326,8 +343,8 @@ def pool_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
         r = rules.get(rid)
         if r is not None and r.scoped and kinds.kind_of(r).bounds_per_unit:  # issue 14, 2: from the units short
             inside = members(ruleset, pool, r.group)
-            short = {u for u in r.applies_in(quotas.units) if (kinds.unit_minimum(r, u) or 0) > sum(
-                1 for i in range(len(pool)) if inside[i] and ok[i] and units[i] == u)}
+            have = Counter(u for u, m, e in zip(units, inside, ok) if m and e)
+            short = {u for u in r.applies_in(quotas.units) if (kinds.unit_minimum(r, u) or 0) > have[u]}
             if short:
                 targets.append((f"{ruleset.group_label(r.group)} ({rid})",
                                 [inside[i] and units[i] in short for i in range(len(pool))]))
@@ -339,17 +356,18 @@ def pool_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
         if award.open_group is not None:  # issue 14, 3: only its members may take the carve-out seats
             targets.append((_("{group} (open seats)", group=ruleset.group_label(award.open_group)),
                             members(ruleset, pool, award.open_group)))
+        have = Counter(u for u, e in zip(units, ok) if e)
         for u in quotas.units:
-            mask = [units[i] == u for i in range(len(pool))]
-            if sum(m and e for m, e in zip(mask, ok)) < by_unit.get(u, 0):
-                targets.append((u, mask))
+            if have[u] < by_unit.get(u, 0):
+                targets.append((u, [v == u for v in units]))
     # copy the candidates that help most: inside the most minimum groups, the fewest capped ones
     helps = help_scores(ruleset, pool)
+    at = unit_positions(pool)
     out = []
     for target, mask in targets:
         templates = []
         for u in quotas.units:  # the best eligible member in each unit that has one
-            inside = [i for i in range(len(pool)) if mask[i] and units[i] == u]
+            inside = [i for i in at.get(u, []) if mask[i]]
             if inside:
                 templates.append(best_template(pool, ok, inside, helps))
         if not templates:

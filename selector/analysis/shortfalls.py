@@ -3,6 +3,8 @@ screened out of that unit or category and why ('新邱区的名额：缺 3 人�
 
 from __future__ import annotations
 
+from collections import Counter
+
 from selector.analysis.conflicts import eligible_mask
 from selector.engine.model import members
 from selector.i18n import _, label
@@ -59,9 +61,10 @@ def short_units(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible) -> list[
         return []
     ok = eligible_mask(pool, eligible)
     units = list(pool.table["unit"])
+    eligible_in = Counter(u for u, e in zip(units, ok) if e)
     out = []
     for u in quotas.units:
-        have = sum(1 for i in range(len(pool)) if units[i] == u and ok[i])
+        have = eligible_in[u]
         if have < by_unit.get(u, 0):
             out.append((u, by_unit.get(u, 0), have))
     return out
