@@ -310,6 +310,29 @@ def test_a_round_undecided_in_its_short_time_is_retried_and_gives_the_plain_mode
 
 
 @pytest.mark.parametrize("world", ["base", "big-special"])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(1, 10**6), candidates=st.integers(24, 70), seats=st.integers(8, 16),
+       units=st.integers(2, 5))
+def test_the_stages_after_an_lp_round_run_without_presolve_and_give_the_plain_models_slate(world, seed, candidates,
+                                                                                          seats, units):
+    """prune.py LATER_STAGES: on an LP-round model, stage 1's rounds keep CP-SAT's presolve; the stages after it
+    (solve_model) run without it, and the LP fixing runs after stage 1 and stage 3 but not after stage 2."""
+    calls: list[bool] = []
+
+    def recording(sm, settings, *args, **kwargs):
+        calls.append(kwargs.get("presolve", True))
+        return solve_model(sm, settings, *args, **kwargs)
+
+    fast, plain = _world_fast_and_plain(world, seed, candidates, seats, units, SMALL_POOL=0, solve_model=recording)
+    event(f"{world}: {plain.status}, stage 2 searched: {fast.timings.get('special_by_argument') == 0}")
+    _assert_the_same_canonical_slate(fast, plain)
+    if "free" in fast.timings:  # stage 1 proven on an LP round's model: its stages followed
+        assert calls == [False]
+        if plain.status == "optimal":
+            assert "fixed1" in fast.timings and "fixed3" in fast.timings and "fixed2" not in fast.timings
+
+
+@pytest.mark.parametrize("world", ["base", "big-special"])
 def test_the_lp_rows_are_the_same_from_the_protobuf_copy_and_from_the_models_own_proto(world):
     """engine/lp.py reads the model's rows from an exported protobuf copy (fast); benchmarks/run.py hands it the
     model's own proto object. Both give the same rows: every linear constraint and every implication of the

@@ -49,6 +49,18 @@ PROOF_STEPS = 8  # _prove_floor only when the LP bound is at most this many valu
 # proof is faster (whole slate national 69.3 -> 61.2 s, province 3.79 -> 2.10 s); base, ties, small-units are
 # 32-305 steps above, their floor's model solves in 1.3-2 s and the proof plus a second build cost 1.1-1.5 s more.
 
+# LATER_STAGES: on an LP-round model (province and up) the stages after stage 1 (stage 2, stage 3, the
+# uniqueness question, the tie-break) run without CP-SAT's presolve, and the LP fixing runs after stage 1 and
+# stage 3 but not after stage 2. Measured, 1 worker, CPU, best of 2 (load 3-6), the same slates (digest of the
+# selected ids), whole slate: big-special national 36.3 -> 25.7 s (stage 2 solve 8.2 -> 4.0 s and stage 3
+# 6.0 -> 1.7 s replayed alone: presolve was most of each, three passes at 14,000 variables), base national
+# 12.3 -> 7.6, small-units national 13.8 -> 10.8, ties national 9.2 -> 9.5 (its stage 3 slower, its uniqueness
+# faster); province 0.84-1.53 -> 0.79-1.42 s; 100,000 candidates (one run) big-special 64.4 -> 53.1, base
+# 16.6 -> 12.1, ties 14.9 -> 10.4, small-units 14.2 -> 14.5 (best of 2). Tried: no presolve also for stage 1's
+# capped rounds (big-special national 17 s, but base province 1.2 -> 5.2 s: its first round no longer proved in
+# its cap); no LP fixing after stage 3 either (ties national 9.2 -> 12.4 s, big-special province 1.5 -> 2.1 s:
+# the uniqueness question needs it).
+
 
 def _stage1(sm: SelectionModel, session: Session, first: list[float], start: float, work: float | None = None,
             hint: set[str] | None = None, lazy_lp: bool = False):
@@ -324,6 +336,8 @@ def solve_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool
         t_ = time.perf_counter()
         if lp is None and len(sm_.pool) < NARROW_FROM:
             pass  # small: the LP fixing costs more than it saves (NARROW_FROM); it only ever narrows
+        elif stage == 2 and lp is not None:
+            pass  # LP-round models: the fixing after stage 2 cost more than stage 3 saved (LATER_STAGES)
         elif stage > 1 or lp is None:
             timings[f"fixed{stage}"] = narrow_by_lp(sm_, objective, optimum, stage1=stage == 1)
         elif stage == 1:  # the whole pool's LP bound at the proven optimum: what every optimal slate holds
@@ -340,7 +354,8 @@ def solve_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool
 
     sol = solve_model(sm, replace(settings, time_limit=session.remaining()), (value, values), narrow,
                       at_least=lp is not None,  # LP-round models only: solve._hold
-                      small=lp is None and len(sm.pool) < NARROW_FROM)  # what narrow leaves alone
+                      small=lp is None and len(sm.pool) < NARROW_FROM,  # what narrow leaves alone
+                      presolve=lp is None)  # LP-round models: the stages after stage 1 without it (LATER_STAGES)
     lap("stages", t)
     if sm.special_by_argument is not None:
         timings["special_by_argument"] = int(sm.special_by_argument)

@@ -58,7 +58,7 @@ def slate_ids(sm: SelectionModel, values: dict[str, list[int]]) -> dict[str, lis
 
 def solve_model(sm: SelectionModel, settings: SolverSettings = SolverSettings(),
                 proven: tuple[int, dict[str, list[int]]] | None = None, narrow=None,
-                at_least: bool = False, small: bool = False) -> PoolSolution:
+                at_least: bool = False, small: bool = False, presolve: bool = True) -> PoolSolution:
     """Solve the three stages in place on `sm.model` (it gains the stage-fixing constraints).
     `proven`: stage 1 was already solved to optimality on this very model (selector/engine/prune.py): its
     value and a slate reaching it; the stages after it run as usual. `narrow(sm, stage, objective, value,
@@ -67,8 +67,8 @@ def solve_model(sm: SelectionModel, settings: SolverSettings = SolverSettings(),
     may return a better slate of the same stage-1 value to start stage 2 from. `at_least`: each stage is held
     as `>=` its optimum instead of `==` (_hold). `small` (the fast path's small pruned model, which no LP
     narrows: city size): every solve without CP-SAT's presolve, and stages 2 and 3 as one objective
-    (_stage3_weight)."""
-    session = Session(settings, tuned=settings.fast, presolve=not small)
+    (_stage3_weight). `presolve` False: every solve without CP-SAT's presolve (engine/prune.py LATER_STAGES)."""
+    session = Session(settings, tuned=settings.fast, presolve=presolve and not small)
     times: list[float] = []
 
     # Stage 1: merit of the top award, less soft-rule penalties.
