@@ -89,18 +89,30 @@ def interchangeable_classes(ruleset: RuleSet, pool: Pool, eligible: list[bool] |
     return Classes(classes, keys, groups, weight)
 
 
-def class_limit(ruleset: RuleSet, award: Award, quotas: Quotas, unit: str, inside: dict[str, bool]) -> int:
+def award_caps(ruleset: RuleSet, award: Award) -> list[tuple[str, int]]:
+    """(group, most of it in any slate) for every hard rule on `award` that alone caps its group's count:
+    a count's maximum, a share's cap of the whole slate. Computed once per award, not per class (a pool
+    has hundreds of classes; parsing every rule's share for each was a fifth of a city-size slate's time)."""
+    caps = []
+    for r in ruleset.rules:
+        fixed = kinds.fixed_bound(r, award.seats) if r.award == award.id and r.hard else None
+        if fixed is not None and fixed.high is not None:
+            caps.append((r.group, fixed.high))
+    return caps
+
+
+def class_limit(award: Award, quotas: Quotas, unit: str, inside: dict[str, bool],
+                caps: list[tuple[str, int]]) -> int:
     """At most how many of one class any slate can give `award`: its seats, the unit's quota (plus open
-    seats) and the maximum of every hard count rule on the award whose group the class is in."""
+    seats) and the maximum of every hard count rule on the award whose group the class is in (`caps`:
+    award_caps of the award)."""
     limit = award.seats
     by_unit = quotas.of(award.id)
     if award.quota != "none" and by_unit is not None and unit in quotas.units:
         limit = min(limit, by_unit.get(unit, 0) + award.open_seats)
-    for r in ruleset.rules:
-        fixed = kinds.fixed_bound(r, award.seats) if r.award == award.id and r.hard else None
-        if fixed is not None and fixed.high is not None:  # a count's maximum, a share's cap of the whole slate
-            if r.group == "all" or inside.get(r.group, False):
-                limit = min(limit, fixed.high)
+    for group, high in caps:
+        if group == "all" or inside.get(group, False):
+            limit = min(limit, high)
     return max(0, limit)
 
 
@@ -139,14 +151,15 @@ def prune(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | N
     top, subsets = awards[0], awards[1:]
     chosen: list[list[int]] = []
     sub_limits: list[dict[str, int]] = []
+    caps = {a.id: award_caps(ruleset, a) for a in awards}
     for key, cls in zip(cl.keys, cl.classes):
         inside = dict(zip(cl.groups, key[1]))
-        k = class_limit(ruleset, top, quotas, key[0], inside)
+        k = class_limit(top, quotas, key[0], inside, caps[top.id])
         if len(key) > 2:  # a what-if candidate forced in stays, whatever its limit (the model then decides)
             k = 1
         if k > 0:
             chosen.append(cls[:k])
-            sub_limits.append({a.id: class_limit(ruleset, a, quotas, key[0], inside) for a in subsets})
+            sub_limits.append({a.id: class_limit(a, quotas, key[0], inside, caps[a.id]) for a in subsets})
     kept = sorted(i for cls in chosen for i in cls)
     new_pos = {i: j for j, i in enumerate(kept)}
     classes = [[new_pos[i] for i in cls] for cls in chosen]
@@ -198,10 +211,11 @@ def subset_dominance(ruleset: RuleSet, pruned: Pruned, quotas: Quotas, forced: l
         keys: dict[tuple, list[int]] = {}
         for j in range(len(scores)):
             keys.setdefault((units[j] if by_unit else None, *(m[j] for m in masks)), []).append(j)
+        caps = award_caps(ruleset, a)
         for key, js in keys.items():
             inside = dict(zip(groups, key[1:]))
-            limit = class_limit(ruleset, a, quotas, key[0] if by_unit else "", inside) if by_unit else \
-                class_limit(ruleset, a, Quotas("", [], {}), "", inside)
+            limit = class_limit(a, quotas, key[0] if by_unit else "", inside, caps) if by_unit else \
+                class_limit(a, Quotas("", [], {}), "", inside, caps)
             ahead = 0
             for j in sorted(js, key=lambda j: (-scores[j], -pruned.tie_break_weight[j])):
                 if ahead >= limit:

@@ -22,6 +22,7 @@ from ortools.sat import cp_model_pb2
 
 from selector.engine.classes import Pruned, subpool
 from selector.engine.model import SelectionModel, build_model, score_scale
+from selector.engine.session import maximize
 from selector.reading.quotas import Quotas
 from selector.reading.rules import RuleSet
 
@@ -216,7 +217,7 @@ def narrow_by_lp(sm: SelectionModel, objective, value: int, candidates_only: boo
     (exact Lagrangian bound) shows it. Returns how many. With `stage1` (the objective is stage 1's),
     top-award candidates fixed out go to `sm.out_at_optimum`."""
     m = sm.model
-    m.maximize(objective)
+    maximize(m, objective)
     proto = _proto_copy(m)
     m.clear_objective()
     domains = [v.domain for v in proto.variables]

@@ -27,7 +27,7 @@ from selector.domain import has_slate
 from selector.engine.classes import Pruned, build_pruned, prune, restrict, subset_dominance
 from selector.engine.lp import LpBound, lp_bound, narrow_by_lp
 from selector.engine.model import SelectionModel, build_model
-from selector.engine.session import Session, SolverSettings
+from selector.engine.session import Session, SolverSettings, maximize
 from selector.engine.solve import PoolSolution, slate_ids, solve_model
 from selector.reading.pool import Pool
 from selector.reading.quotas import Quotas
@@ -76,9 +76,9 @@ def _stage1(sm: SelectionModel, session: Session, first: list[float], start: flo
     stage1 = sm.merit[sm.top.id] - sm.penalty
     sm.model.clear_hints()
     if hint is not None:
-        for v, c in zip(sm.x[sm.top.id], sm.pool.table["id"]):
-            sm.model.add_hint(v, c in hint)
-    sm.model.maximize(stage1)
+        sm.model.proto.solution_hint.vars.extend([v.index for v in sm.x[sm.top.id]])
+        sm.model.proto.solution_hint.values.extend([int(c in hint) for c in sm.pool.table["id"]])
+    maximize(sm.model, stage1)
     got = session.solve(sm.model, work=work, callback=_First(), lazy_lp=lazy_lp)
     if got.found:
         return got.status, got.value(stage1), got.decisions(sm)
@@ -112,7 +112,7 @@ def _subset_start(sm: SelectionModel, slate: dict[str, list[int]], session: Sess
     for v, val in zip(sm.x[sm.top.id], slate[sm.top.id]):
         probe.add(probe.get_bool_var_from_proto_index(v.index) == val)
     subsets = sm.awards[1:]
-    probe.maximize(sum(cp_model.LinearExpr.weighted_sum(
+    maximize(probe, sum(cp_model.LinearExpr.weighted_sum(
         [probe.get_bool_var_from_proto_index(v.index) for v in sm.x[a.id]], sm.scaled_scores) for a in subsets))
     probe.clear_hints()
     got = session.solve(probe)

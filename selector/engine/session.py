@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
+from ortools.sat.python import cp_model_helper as cmh
 
 from selector.domain import Status, has_slate
 
@@ -103,6 +104,21 @@ def configure(settings: SolverSettings, clock: Clock, tuned: bool) -> cp_model.C
     if left is not None:
         s.parameters.max_time_in_seconds = left
     return s
+
+
+def maximize(model: cp_model.CpModel, expr) -> None:
+    """model.maximize(expr), the same objective written into the proto in bulk: CP-SAT's own writes it one
+    term at a time in Python (7.3 ms against 1.0 ms for 800 terms, each of a city-size slate's 3-4 solves)."""
+    if not isinstance(expr, cp_model.LinearExpr) or not expr.is_integer():
+        model.maximize(expr)
+        return
+    flat = cmh.FlatIntExpr(expr)
+    model.clear_objective()
+    objective = model.proto.objective
+    objective.vars.extend([v.index for v in flat.vars])
+    objective.coeffs.extend([-c for c in flat.coeffs])  # CP-SAT minimises: maximising is minimising -expr
+    objective.scaling_factor = -1.0
+    objective.offset = -flat.offset
 
 
 _STATUS: dict[int, Status] = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
