@@ -61,8 +61,10 @@ class SupplyCheck:
         return not self.exact or any(e.exists is None for e in self.exact)
 
 
-def _members(ruleset: RuleSet, rows: list[dict], group: str) -> list[bool]:
-    return [ruleset.in_group(group, r) for r in rows]
+def _members(ruleset: RuleSet, table, group: str) -> list[bool]:
+    """A group's members among a pool table's rows, a column at a time (RuleSet.in_group row by row was about
+    10 s of a national explanation under cProfile)."""
+    return ruleset.group_mask(group, table)
 
 
 def _ancestors(ruleset: RuleSet, group: str) -> set[str]:
@@ -130,18 +132,18 @@ def _counted(total: int, usable: int) -> str:
 def pool_findings(ruleset: RuleSet, pool: Pool, quotas: Quotas | None, eligible: list[bool] | None = None
                   ) -> list[Finding]:
     """The supply findings of one pool: seats, unit quotas, then each structural rule, per award."""
-    rows = pool.table.to_dict("records")
-    ok = list(eligible) if eligible is not None else [True] * len(rows)
-    units = [str(r["unit"]) for r in rows]
+    table = pool.table
+    ok = list(eligible) if eligible is not None else [True] * len(table)
+    units = [str(u) for u in table["unit"]]
     awards = sorted(ruleset.awards_of_pool(pool.kind), key=lambda a: a.parent is not None)
     if not awards:
         return []
-    everyone = [True] * len(rows)
+    everyone = [True] * len(table)
     out: list[Finding] = []
     supplies: dict[str, _Supply] = {}
     for t in ruleset.top_awards(pool.kind):  # each title its own quotas (issue 14, 4: disjoint titles)
         t_quota = quotas.of(t.id) if quotas is not None and t.quota != "none" else None
-        t_open = _members(ruleset, rows, t.open_group) if t.open_group else None
+        t_open = _members(ruleset, table, t.open_group) if t.open_group else None
         supplies[t.id] = _Supply(units, ok, t_quota, t.open_seats, t_open)
     for award in awards:
         supply = supplies[award.id if award.parent is None else award.parent]
@@ -165,18 +167,18 @@ def pool_findings(ruleset: RuleSet, pool: Pool, quotas: Quotas | None, eligible:
         forced = forced_minimums(ruleset, award)
         for r in ruleset.rules:
             if r.award == award.id and r.scoped:
-                out += _unit_rule_findings(ruleset, r, award, rows, units, ok, quotas)
+                out += _unit_rule_findings(ruleset, r, award, table, units, ok, quotas)
             elif r.award == award.id:
-                out.append(_rule_finding(ruleset, r, award, forced, rows, supply))
+                out.append(_rule_finding(ruleset, r, award, forced, table, supply))
     return out
 
 
-def _unit_rule_findings(ruleset: RuleSet, r: Rule, award: Award, rows: list[dict], units: list[str],
+def _unit_rule_findings(ruleset: RuleSet, r: Rule, award: Award, table, units: list[str],
                         ok: list[bool], quotas: Quotas | None) -> list[Finding]:
     """A per-unit count minimum (issue 14, 2) against each unit's eligible members of the group."""
     if not kinds.kind_of(r).bounds_per_unit or quotas is None:
         return []  # per-unit shares: left to the exact test
-    group = _members(ruleset, rows, r.group)
+    group = _members(ruleset, table, r.group)
     per = Counter(u for u, g, e in zip(units, group, ok) if g and e)
     out = []
     for u in r.applies_in(quotas.units):
@@ -190,10 +192,10 @@ def _unit_rule_findings(ruleset: RuleSet, r: Rule, award: Award, rows: list[dict
     return out
 
 
-def _rule_finding(ruleset: RuleSet, r: Rule, award: Award, forced: dict[str, int], rows: list[dict],
+def _rule_finding(ruleset: RuleSet, r: Rule, award: Award, forced: dict[str, int], table,
                   supply: _Supply) -> Finding:
     label = ruleset.group_label
-    group = _members(ruleset, rows, r.group)
+    group = _members(ruleset, table, r.group)
     kind = kinds.kind_of(r)
     of = kind.whole_group(r)
     base = forced.get(of, 0)
@@ -206,7 +208,7 @@ def _rule_finding(ruleset: RuleSet, r: Rule, award: Award, forced: dict[str, int
         cap_at_base = at_base.high or 0
         bound = kind.cap_words(ruleset, r)
         needed = max(0, base - cap_at_base)
-        whole = _members(ruleset, rows, of)
+        whole = _members(ruleset, table, of)
         members = [w and not g for w, g in zip(whole, group)]
         subject = (_("{of} other than {group}", of=label(of), group=label(r.group)) if of != "all"
                    else _("other than {group}", group=label(r.group)))

@@ -227,10 +227,12 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
         by_unit = quotas.of(a.id)
         if a.quota == "none" or by_unit is None:
             continue
-        units = list(pool.table["unit"])
+        at: dict[str, list[int]] = {}  # each unit's positions, in pool order: a scan of the pool per unit was
+        for i, u in enumerate(units_col):  # 14 s of small-units' national explanation (750 units, 24 models)
+            at.setdefault(u, []).append(i)
         excess = []
         for u in quotas.units:
-            in_unit = [x[a.id][i] for i in range(n) if units[i] == u]
+            in_unit = [x[a.id][i] for i in at.get(u, [])]
             filled = sum(in_unit) if in_unit else 0
             q = by_unit.get(u, 0)
             rid = quota_rule_id(ruleset, a, u)
