@@ -203,7 +203,7 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
             mask = members(ruleset, pool, group)
             most = sum(mask) if multiplicity is None else sum(k for k, inside in zip(multiplicity, mask) if inside)
             c = m.new_int_var(0, most, f"count[{award_id},{group}]")
-            m.add(c == sum(v for v, inside in zip(x[award_id], mask) if inside))
+            m.add(c == cp_model.LinearExpr.sum([v for v, inside in zip(x[award_id], mask) if inside]))
             counts[key] = c
         return counts[key]
 
@@ -233,7 +233,7 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
         excess = []
         for u in quotas.units:
             in_unit = [x[a.id][i] for i in at.get(u, [])]
-            filled = sum(in_unit) if in_unit else 0
+            filled = cp_model.LinearExpr.sum(in_unit) if in_unit else 0
             q = by_unit.get(u, 0)
             rid = quota_rule_id(ruleset, a, u)
             if a.open_seats:
