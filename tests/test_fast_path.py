@@ -400,3 +400,36 @@ def test_one_objective_puts_the_special_class_merit_before_the_tie_break(tmp_pat
         fast = solve_pool(case.ruleset, case.pool, case.quotas)
     assert fast.timings["stages_23_as_one"] == 1
     assert _outcome(case, fast) == {"labour_model": ["P1", "P9"], "special": ["P9"]}
+
+
+def test_the_small_models_uniqueness_question_asks_for_a_newcomer_and_gives_the_plain_models_verdict(tmp_path):
+    # On the small pruned model the uniqueness question asks for a slate with a newcomer in some award
+    # (engine/solve.py _newcomers_to), which every award holding exactly its seats (S1, S3) makes the same
+    # question; the plain model asks for any changed decision. Tied (not unique) and untied pools alike.
+    from selector.engine import solve as solve_module
+
+    asked = []
+    real = solve_module._newcomers_to
+
+    def spy(model, sm, values):
+        got = real(model, sm, values)
+        asked.append(got is not None)
+        return got
+
+    tied = _tied_gadgets(tmp_path / "tied", special=2)
+    rows = [{"id": f"P{i}", "unit": "A", "score": str(60 + i), "gender": "female" if i % 2 else "male"}
+            for i in range(8)]
+    untied = make_case(tmp_path / "untied", rows, [count("W2", "women", max=2)], seats=4, special=1,
+                       quotas={"A": 4})
+    for case, unique in ((tied, False), (untied, True)):
+        asked.clear()
+        plain = solve_model(build_model(case.ruleset, case.pool, case.quotas), SolverSettings(fast=False))
+        with mock.patch("selector.engine.solve._best_k_of_selected", return_value=None), \
+                mock.patch("selector.engine.solve._newcomers_to", spy):
+            fast = solve_pool(case.ruleset, case.pool, case.quotas)
+        assert asked == [True]  # asked once, as a newcomer
+        assert plain.unique is unique and fast.unique is unique
+        assert _outcome(case, fast) == _outcome(case, plain)
+    # A model whose rules hang on literals (the explainer's) may leave a seat total unenforced: no newcomer form.
+    sm = build_model(untied.ruleset, untied.pool, untied.quotas, with_literals=True)
+    assert real(sm.model, sm, {a.id: [0] * len(untied.pool) for a in sm.awards}) is None
