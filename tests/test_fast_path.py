@@ -216,6 +216,16 @@ def test_tied_slates_with_a_special_class_from_one_objective_give_the_plain_mode
 # many small units with tight quotas, a large special class), under the whole Fuxin 2021 rule set (R1-R10,
 # S1-S4, the eligibility rules E2-E9 screened first). The fast path must give the plain model's answer on
 # small pools of each: status, merit, special class, the canonical slate and the uniqueness verdict.
+def _in_miniature(*worlds: str):
+    """A test over small pools of these benchmark worlds (seed and sizes drawn; four examples per world)."""
+    def wrap(test):
+        drawn = given(seed=st.integers(1, 10**6), candidates=st.integers(24, 70), seats=st.integers(8, 16),
+                      units=st.integers(2, 5))(test)
+        return pytest.mark.parametrize("world", list(worlds))(
+            settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])(drawn))
+    return wrap
+
+
 def _world_case(world: str, seed: int, candidates: int, seats: int, units: int, folder: str):
     import sys
     from pathlib import Path
@@ -277,10 +287,7 @@ def _assert_the_same_canonical_slate(fast, plain) -> None:
     assert fast.unique == plain.unique
 
 
-@pytest.mark.parametrize("world", ["base", "big-special"])
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(1, 10**6), candidates=st.integers(24, 70), seats=st.integers(8, 16),
-       units=st.integers(2, 5))
+@_in_miniature("base", "big-special")
 def test_a_round_undecided_in_its_short_time_is_retried_and_gives_the_plain_models_slate(world, seed, candidates,
                                                                                          seats, units):
     """The LP rounds (prune.py): a round whose short solve decides nothing is solved once more with four times
@@ -309,10 +316,7 @@ def test_a_round_undecided_in_its_short_time_is_retried_and_gives_the_plain_mode
         assert lazy == [4 * undecided[0]]  # the retry alone, with four times the work
 
 
-@pytest.mark.parametrize("world", ["base", "big-special"])
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(1, 10**6), candidates=st.integers(24, 70), seats=st.integers(8, 16),
-       units=st.integers(2, 5))
+@_in_miniature("base", "big-special")
 def test_the_stages_after_an_lp_round_run_without_presolve_and_give_the_plain_models_slate(world, seed, candidates,
                                                                                           seats, units):
     """prune.py LATER_STAGES: on an LP-round model, stage 1's rounds keep CP-SAT's presolve; the stages after it
@@ -367,10 +371,7 @@ def test_stages_2_and_3_as_one_objective_give_the_plain_models_slate(data, speci
         _assert_the_same_canonical_slate(fast, plain)
 
 
-@pytest.mark.parametrize("world", ["ties", "big-special"])
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(1, 10**6), candidates=st.integers(24, 70), seats=st.integers(8, 16),
-       units=st.integers(2, 5))
+@_in_miniature("ties", "big-special")
 def test_stages_2_and_3_as_one_objective_on_every_world(world, seed, candidates, seats, units):
     """The same on the benchmark worlds with the most ties (the best-k argument off, so the one objective runs);
     when the weight would be too large for one objective, the stages run one by one (LEXICOGRAPHIC_LIMIT 0)."""
