@@ -254,3 +254,81 @@ def test_an_undecided_question_is_never_read_as_a_slate(case_dir):
     data = explanation_json({"individuals": exp})
     assert data["pools"]["individuals"]["undecided"] is True and data["pools"]["individuals"]["feasible"] is False
     assert "not decided" in format_explanation({"individuals": exp})
+
+
+def _plain_best_merit(ruleset, case):
+    """The best merit of the top award on the plain per-candidate model (the reference), or None."""
+    sm = build_model(ruleset, case.pool, case.quotas)
+    sm.model.maximize(sm.merit[sm.top.id] - sm.penalty)
+    got = ASK.solve(sm.model)
+    return None if not got.found else (got.optimal, Decimal(got.value(sm.merit[sm.top.id])) / sm.scale)
+
+
+def _is_slate(ruleset, case, top_ids) -> bool:
+    """Whether the plain model has a slate whose top award is exactly these ids."""
+    sm = build_model(ruleset, case.pool, case.quotas)
+    for v, cid in zip(sm.x[sm.top.id], case.pool.ids):
+        sm.model.add(v == int(cid in set(top_ids)))
+    return ASK.solve(sm.model).found
+
+
+@st.composite
+def special_pools(draw):
+    """pools() with a special class of 1-2 and one more hard rule on it (a share or a count)."""
+    rows, rules, seats, special, quotas = draw(pools())
+    special = special or draw(st.integers(1, 2))
+    g = draw(st.sampled_from(GROUPS))
+    rules.append(share("SPX", g, draw(st.sampled_from([">=", "<="])), draw(st.sampled_from(["1/2", "1/3", "3/4"])),
+                       award="special") if draw(st.booleans()) else count("SPX", g, min=draw(st.integers(1, special)),
+                                                                          award="special"))
+    return rows, rules, seats, special, quotas
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(special_pools())
+def test_subset_rule_bound_gives_the_best_merit_of_the_changed_rules(tmp_path_factory, drawn):
+    """Issue 13, explanation at scale: a change to a special-class rule is settled by the bound of the rules
+    without any special-class rule when the special class fits in that bound's slate. Against the plain
+    per-candidate model: the same best merit (or none), and the slate given is a slate of the changed rules.
+    The changed rule sets: each special-class rule dropped, and the rules as they are; a feasible pool's price of
+    each special-class rule (the merit without it)."""
+    case = _case(tmp_path_factory, drawn)
+    bound = relaxations.SubsetRuleBound(case.ruleset, case.pool, case.quotas, None, ASK)
+    asked = [r for r in case.ruleset.rules if bound.applies(r.id)]
+    assume(asked)
+    for rule in asked:
+        for changed in (case.ruleset.model_copy(update={"rules": [r for r in case.ruleset.rules if r is not rule]}),
+                        case.ruleset):
+            want = _plain_best_merit(changed, case)
+            got = bound.best(changed)
+            assert (got is None) == (want is None)
+            if got is not None:
+                assert want[0] and Decimal(got[0]) == want[1]
+                assert _is_slate(changed, case, got[1])
+    event(f"settled by the bound: {bound.checks > 0}")
+    for price in relaxations.rule_prices(case.ruleset, case.pool, case.quotas, None):  # a feasible pool's prices
+        if price.rule in {r.id for r in asked}:
+            without = case.ruleset.model_copy(update={"rules": [r for r in case.ruleset.rules if r.id != price.rule]})
+            assert Decimal(price.merit_without) == _plain_best_merit(without, case)[1]
+
+
+def test_subset_rule_bound_settles_a_loosened_special_class_rule_without_the_whole_question(tmp_path):
+    """A special-class rule loosened (explain's loosest values) is settled by the bound, with one whole question
+    for the bound instead of one per change; the merit as the plain model's. Fails when the bound is not used."""
+    rows = [{"id": f"C{i:02d}", "unit": "U1" if i % 2 else "U2", "score": str(60 + i),
+             "sector": "agriculture" if i % 3 == 0 else "enterprise", "role": "staff", "gender": "male"}
+            for i in range(12)]
+    rules = [share("SP1", "agriculture", ">=", "3/4", award="special")]  # 2 special: needs 2 agriculture
+    case = make_case(tmp_path, rows, rules, seats=6, special=2, quotas={"U1": 3, "U2": 3})
+    loosened = case.ruleset.model_copy(update={"rules": [
+        r.model_copy(update={"share": "1/2"}) if r.id == "SP1" else r for r in case.ruleset.rules]})
+    calls = []
+    real = relaxations.solve_pool
+    with mock.patch.object(relaxations, "solve_pool", lambda *a, **k: calls.append(1) or real(*a, **k)):
+        bound = relaxations.SubsetRuleBound(case.ruleset, case.pool, case.quotas, None, ASK)
+        assert bound.applies("SP1")
+        got = bound.best(loosened)
+        again = bound.best(case.ruleset.model_copy(update={"rules": []}))
+    assert bound.checks == 2 and len(calls) == 1  # the bound's own question, once
+    assert Decimal(got[0]) == _plain_best_merit(loosened, case)[1] == Decimal(again[0])
+    assert _is_slate(loosened, case, got[1])
