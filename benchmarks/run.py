@@ -59,8 +59,10 @@ sys.path.insert(0, str(HERE))
 SEEDS = {"city": 3, "county": 2, "province": 2, "national": 1, "xl": 1}  # per world: 4 worlds x 8 cases
 SIZES_DEFAULT = ["city", "county", "province", "national"]  # xl (100,000) with --sizes xl
 PLAIN_CAP = {"city": 5.0, "county": 5.0, "province": 5.0, "national": 5.0, "xl": 5.0}
-HIGHS_CAP = {"city": 30.0, "county": 30.0, "province": 30.0, "national": 30.0, "xl": 30.0}  # a capped run: its ratio is '>'
-EXPLAIN_CAP = {"city": 120.0, "county": 120.0, "province": 120.0, "national": 120.0, "xl": 120.0}  # the whole explanation
+# a capped run: its ratio is '>'
+HIGHS_CAP = {"city": 30.0, "county": 30.0, "province": 30.0, "national": 30.0, "xl": 30.0}
+# the whole explanation
+EXPLAIN_CAP = {"city": 120.0, "county": 120.0, "province": 120.0, "national": 120.0, "xl": 120.0}
 PEER_CAP = 60.0
 OURS_CAP = 600.0
 SWEEP_SIZES = {"city", "province"}  # on the first seed of the base world

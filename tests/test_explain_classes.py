@@ -81,11 +81,15 @@ def _plain_cost_and_merit(case, relax, blocked=(), copies=None):
     pool, elig = (case.pool, None) if copies is None else grown_pool(case.pool, None, copies)
     sm = build_model(case.ruleset, pool, case.quotas, elig, relax=set(relax))
     m = sm.model
-    for support in blocked:  # as cheapest_relaxations blocks an answer: one of its rules not relaxed at all
-        kept = [m.new_bool_var(f"kept[{r}]") for r in support]
-        for r, b in zip(support, kept):
-            m.add(sm.relaxed[r] == 0).only_enforce_if(b)
-        m.add_bool_or(kept)
+    for support in blocked:  # as cheapest_relaxations blocks an answer: one of its rules not relaxed at all,
+        # the unit quotas counted as one rule (none of them relaxed)
+        parts = {"quota" if r.startswith("quota:") else r for r in support}
+        kept = {p: m.new_bool_var(f"kept[{p}]") for p in sorted(parts)}
+        for r in sm.relaxed:
+            p = "quota" if r.startswith("quota:") else r
+            if p in kept:
+                m.add(sm.relaxed[r] == 0).only_enforce_if(kept[p])
+        m.add_bool_or(list(kept.values()))
     cost = sum(sm.x[sm.top.id][len(case.pool):]) if copies is not None else sum(sm.relaxed.values())
     m.minimize(cost)
     got = ASK.solve(m)
@@ -118,6 +122,52 @@ def test_cheapest_relaxations_on_classes_equal_the_per_candidate_model(tmp_path_
         blocked.append([c["rule"] for c in rx.changes])
     after = _plain_cost_and_merit(case, relax, blocked)  # the menu stops when no other cheapest set exists
     assert len(menu) == 5 or after is None or after[0] == 0
+
+
+def test_the_cheapest_relaxation_menu_counts_the_quota_table_as_one_rule(tmp_path):
+    """Four women needed, two in each of two units with a quota of one: every cheapest answer costs two
+    people (both quotas, the women rule, or one quota and the rule by one); one quota with the rule and the
+    other quota with the rule are the same kind of change, so the menu offers one of them, not both (the
+    small-units national menu was five shuffles of unit quotas alike)."""
+    rows = [{"id": f"C{i}", "unit": unit, "score": str(90 - i), "gender": gender}
+            for i, (unit, gender) in enumerate([("U1", "female"), ("U1", "female"), ("U2", "female"),
+                                                ("U2", "female"), ("U3", "male"), ("U4", "male")])]
+    case = make_case(tmp_path, rows, [count("R0", "women", min=4)], seats=4,
+                     quotas={"U1": 1, "U2": 1, "U3": 1, "U4": 1})
+    menu = cheapest_relaxations(case.ruleset, case.pool, case.quotas, None)
+    kinds_of = [frozenset("quota" if c["rule"].startswith("quota:") else c["rule"] for c in rx.changes)
+                for rx in menu]
+    assert all(sum(c["people"] for c in rx.changes) == 2 for rx in menu)
+    assert len(set(kinds_of)) == len(kinds_of), kinds_of  # one answer per kind of change
+    assert frozenset({"R0"}) in kinds_of or frozenset({"quota", "R0"}) in kinds_of
+    assert 2 <= len(menu) <= 3
+
+
+def test_after_a_merit_question_that_finds_nothing_the_menu_asks_no_other(tmp_path, monkeypatch):
+    """The cheapest-relaxation menu's merit question (the best merit at the round's cost) is cut off at
+    MERIT_WORK; when the first one finds nothing, the later rounds show their cheapest slate, not proven the
+    best, without asking (national: 1-3 s each, never a solution). The cost rounds are still all asked."""
+    rows = [{"id": f"C{i}", "unit": unit, "score": str(90 - i), "gender": gender}
+            for i, (unit, gender) in enumerate([("U1", "female"), ("U1", "female"), ("U2", "female"),
+                                                ("U2", "female"), ("U3", "male"), ("U4", "male")])]
+    case = make_case(tmp_path, rows, [count("R0", "women", min=4)], seats=4,
+                     quotas={"U1": 1, "U2": 1, "U3": 1, "U4": 1})
+    whole = cheapest_relaxations(case.ruleset, case.pool, case.quotas, None)
+    assert all(rx.proven for rx in whole)  # here every merit question is proven
+    asked = []
+    real = ASK.solve
+
+    def nothing_found_on_merit(self, model, work=conflicts_module.QUESTION_WORK, shown=False, presolve=True):
+        asked.append(work)
+        if work == relaxations.MERIT_WORK:
+            return real(model, 0.0, shown, presolve)  # no work at all: nothing found
+        return real(model, work, shown, presolve)
+
+    monkeypatch.setattr(conflicts_module.Asking, "solve", nothing_found_on_merit)
+    cut = cheapest_relaxations(case.ruleset, case.pool, case.quotas, None)
+    assert asked.count(relaxations.MERIT_WORK) == 1
+    assert len(cut) == len(whole) and not any(rx.proven for rx in cut)
+    assert [sum(c["people"] for c in rx.changes) for rx in cut] == [2] * len(cut)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

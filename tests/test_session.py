@@ -52,6 +52,29 @@ def test_a_tuned_session_adds_every_lp_row_at_once_unless_asked_for_lazy_rows():
     assert tuned.solver(work=1.0, lazy_lp=True).parameters.add_lp_constraints_lazily is True
 
 
+def test_an_explainer_question_with_an_objective_gets_every_lp_row_and_a_feasibility_probe_does_not(monkeypatch):
+    """Asking.solve (selector/analysis/conflicts.py): a least slack, a loosest share or a best merit is asked
+    with the tuned parameters (its bound is the LP's); a which-slates-exist probe keeps the lazy rows."""
+    from selector.analysis import conflicts
+    from selector.engine import session
+
+    seen = []
+    real = session.configure
+
+    def spy(settings, clock, tuned):
+        s = real(settings, clock, tuned)
+        seen.append(s.parameters.add_lp_constraints_lazily)
+        return s
+
+    monkeypatch.setattr(session, "configure", spy)
+    m = cp_model.CpModel()
+    x = m.new_int_var(0, 3, "x")
+    assert conflicts.ASK.solve(m).optimal  # no objective: a probe
+    m.maximize(x)
+    assert conflicts.ASK.solve(m).optimal
+    assert seen == [True, False]
+
+
 def _positions(sm, slate: dict[str, list[str]]) -> dict[str, list[int]]:
     ids = sm.pool.ids
     return {a.id: [int(c in slate.get(a.id, [])) for c in ids] for a in sm.awards}

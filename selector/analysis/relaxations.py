@@ -252,21 +252,32 @@ def _unit_overfull(ruleset, pool, quotas, eligible, award_id, unit) -> bool:
     return supply > by_unit.get(unit, 0) or ruleset.award(award_id).quota != "exact"
 
 
+def menu_token(rule_id: str) -> str:
+    """What one answer of the cheapest-relaxation menu is told apart by: a rule, or the quota table as a whole
+    (`quota:<unit>` for every unit is one token, "quota")."""
+    return "quota" if rule_id.startswith("quota:") else rule_id
+
+
 def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, menu: int = MAX_MENU,
                          ask: Asking = ASK) -> list[Relaxation]:
     """The fewest people of rule slack that makes a slate exist, over every rule at once (seats kept),
-    then alternatives found by forbidding each answer's set of relaxed rules in turn. On the class model with
-    exact merit (classmodel.py): which slates exist, and the best merit among them, are those of the pool."""
+    then alternatives found by forbidding each answer's set of relaxed rules in turn (the unit quotas counted as
+    one rule, menu_token: another answer is another kind of change, not the same seats moved between other
+    units). On the class model with exact merit (classmodel.py): which slates exist, and the best merit among
+    them, are those of the pool."""
     texts = rule_texts(ruleset, pool, quotas)
     relaxable = {r for r in rule_ids_of_pool(ruleset, pool.kind, quotas) if not r.startswith("seats:")}
     cm = class_model(ruleset, pool, quotas, eligible, ask.fixed, relax=relaxable)
     sm, m = cm.sm, cm.model
-    used = {rid: m.new_bool_var(f"used[{rid}]") for rid in sm.relaxed}
+    # an alternative is another kind of change: the quota table counts as one rule when blocking, or the
+    # menu is five shuffles of unit quotas alike (small-units national: 5 x 8 s, none a different answer)
+    used = {t: m.new_bool_var(f"used[{t}]") for t in dict.fromkeys(map(menu_token, sm.relaxed))}
     for rid, s in sm.relaxed.items():
-        m.add(s == 0).only_enforce_if(used[rid].Not())
+        m.add(s == 0).only_enforce_if(used[menu_token(rid)].Not())
     cost = sum(sm.relaxed.values())
     out: list[Relaxation] = []
     best, people_var = None, None  # the merit question: a copy with the merit's segments, built once
+    merit_found = True  # one merit question that finds nothing within its work: the others are not asked
     for _round in range(menu):
         m.clear_hints()
         m.minimize(cost)
@@ -277,7 +288,13 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
         if people == 0:
             break  # feasible as it is
         # the best merit among relaxations this cheap (on a copy: the next round searches every cost), from
-        # the cheapest one found; within MERIT_WORK, else the best found, said so (`proven`)
+        # the cheapest one found; within MERIT_WORK, else the best found, said so (`proven`). When the first
+        # finds nothing (national, every world: its work goes to presolve and the root LP, 1-3 s CPU each),
+        # the later rounds, the same model with one more clause, show their cheapest slate unimproved.
+        if not merit_found:
+            out.append(_relaxation(ruleset, sm, cm, got, texts, False))
+            _block(m, best, used, sm, got)
+            continue
         if best is None:
             best = m.clone()  # variables keep their indices in the copy
             people_var = best.new_int_var(0, people + sum(a.seats for a in sm.awards) * len(sm.relaxed), "people")
@@ -292,19 +309,28 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
         for s in sm.relaxed.values():
             best.add_hint(s, got.value(s))
         better = ask.solve(best, MERIT_WORK, shown=True)
-        proven = better.optimal
+        merit_found = better.found
         got = better if better.found else got
-        support = [rid for rid, s in sm.relaxed.items() if got.value(s) > 0]
-        changes = [{"rule": rid, "people": got.value(sm.relaxed[rid]),
-                    "text": (_("{rule}: allow {n} seat(s) past it ({reading})") if rid.startswith("quota:") else
-                             _("{rule}: allow {n} person(s) past it ({reading})")).format(
-                                 rule=_named(ruleset, rid), n=got.value(sm.relaxed[rid]),
-                                 reading=texts[rid].reading)}
-                   for rid in support]
-        out.append(Relaxation(changes, str(cm.merit_value(got)), cm.slate(got), "combination", proven))
-        for model in (m, best):  # block this set of relaxed rules
-            model.add_bool_or([used[rid].Not() for rid in support])
+        out.append(_relaxation(ruleset, sm, cm, got, texts, better.optimal))
+        _block(m, best, used, sm, got)
     return out
+
+
+def _relaxation(ruleset: RuleSet, sm, cm, got, texts, proven: bool) -> Relaxation:
+    """One answer of the cheapest-relaxation menu, read from its solve."""
+    changes = [{"rule": rid, "people": got.value(s),
+                "text": (_("{rule}: allow {n} seat(s) past it ({reading})") if rid.startswith("quota:") else
+                         _("{rule}: allow {n} person(s) past it ({reading})")).format(
+                             rule=_named(ruleset, rid), n=got.value(s), reading=texts[rid].reading)}
+               for rid, s in sm.relaxed.items() if got.value(s) > 0]
+    return Relaxation(changes, str(cm.merit_value(got)), cm.slate(got), "combination", proven)
+
+
+def _block(m, best, used, sm, got) -> None:
+    """Forbid this answer's set of relaxed rules (the quota table as one) in the later rounds."""
+    support = dict.fromkeys(menu_token(rid) for rid, s in sm.relaxed.items() if got.value(s) > 0)
+    for model in (m, best):
+        model.add_bool_or([used[t].Not() for t in support])
 
 
 def grown_pool(pool: Pool, eligible, copies: list[tuple[int, str]]):
