@@ -124,16 +124,21 @@ def test_cheapest_relaxations_on_classes_equal_the_per_candidate_model(tmp_path_
     assert len(menu) == 5 or after is None or after[0] == 0
 
 
+def _women_in_two_quota_bound_units(tmp_path):
+    """Four seats, four women needed; the women are two in U1 and two in U2, each unit with a quota of one."""
+    rows = [{"id": f"C{i}", "unit": unit, "score": str(90 - i), "gender": gender}
+            for i, (unit, gender) in enumerate([("U1", "female"), ("U1", "female"), ("U2", "female"),
+                                                ("U2", "female"), ("U3", "male"), ("U4", "male")])]
+    return make_case(tmp_path, rows, [count("R0", "women", min=4)], seats=4,
+                     quotas={"U1": 1, "U2": 1, "U3": 1, "U4": 1})
+
+
 def test_the_cheapest_relaxation_menu_counts_the_quota_table_as_one_rule(tmp_path):
     """Four women needed, two in each of two units with a quota of one: every cheapest answer costs two
     people (both quotas, the women rule, or one quota and the rule by one); one quota with the rule and the
     other quota with the rule are the same kind of change, so the menu offers one of them, not both (the
     small-units national menu was five shuffles of unit quotas alike)."""
-    rows = [{"id": f"C{i}", "unit": unit, "score": str(90 - i), "gender": gender}
-            for i, (unit, gender) in enumerate([("U1", "female"), ("U1", "female"), ("U2", "female"),
-                                                ("U2", "female"), ("U3", "male"), ("U4", "male")])]
-    case = make_case(tmp_path, rows, [count("R0", "women", min=4)], seats=4,
-                     quotas={"U1": 1, "U2": 1, "U3": 1, "U4": 1})
+    case = _women_in_two_quota_bound_units(tmp_path)
     menu = cheapest_relaxations(case.ruleset, case.pool, case.quotas, None)
     kinds_of = [frozenset("quota" if c["rule"].startswith("quota:") else c["rule"] for c in rx.changes)
                 for rx in menu]
@@ -147,11 +152,7 @@ def test_after_a_merit_question_that_finds_nothing_the_menu_asks_no_other(tmp_pa
     """The cheapest-relaxation menu's merit question (the best merit at the round's cost) is cut off at
     MERIT_WORK; when the first one finds nothing, the later rounds show their cheapest slate, not proven the
     best, without asking (national: 1-3 s each, never a solution). The cost rounds are still all asked."""
-    rows = [{"id": f"C{i}", "unit": unit, "score": str(90 - i), "gender": gender}
-            for i, (unit, gender) in enumerate([("U1", "female"), ("U1", "female"), ("U2", "female"),
-                                                ("U2", "female"), ("U3", "male"), ("U4", "male")])]
-    case = make_case(tmp_path, rows, [count("R0", "women", min=4)], seats=4,
-                     quotas={"U1": 1, "U2": 1, "U3": 1, "U4": 1})
+    case = _women_in_two_quota_bound_units(tmp_path)
     whole = cheapest_relaxations(case.ruleset, case.pool, case.quotas, None)
     assert all(rx.proven for rx in whole)  # here every merit question is proven
     asked = []
