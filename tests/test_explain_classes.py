@@ -271,6 +271,34 @@ def test_unit_free_probes_and_remembered_answers_equal_the_per_candidate_model(t
             assert set(core) <= set(rules) and not feasible(core), (rules, core)
 
 
+def test_a_probe_of_every_unit_with_a_slate_is_answered_by_a_search_aimed_at_merit(tmp_path, monkeypatch):
+    """_Feasibility._witness: when a set with the unit quotas has a slate, the search with the best merit to
+    aim at (stopped at its first slate) says so, and the probe without an objective is not asked (it wandered
+    at national size: 7 s CPU against 1-2). A set without a slate still gets its core from that probe."""
+    case = _women_in_two_quota_bound_units(tmp_path)
+    asked = []  # per question on the model of every unit: (stopped at the first slate?, found a slate?)
+    solve = conflicts_module.Asking.solve
+
+    def recording(self, model, *args, **kwargs):
+        got = solve(self, model, *args, **kwargs)
+        if probe.full is not None and model is probe.full.model:
+            asked.append((kwargs.get("first", False), got.found))
+        return got
+
+    monkeypatch.setattr(conflicts_module.Asking, "solve", recording)
+    probe = conflicts_module._Feasibility(case.ruleset, case.pool, case.quotas, None)
+    quotas = [r for r in probe.ids if r.startswith("quota:")]
+    ok, core = probe.check(["seats:labour_model", *quotas])  # one from each unit: a slate
+    assert ok is True and asked == [(True, True)]
+    asked.clear()
+    ok, core = probe.check(["seats:labour_model", "R0", *quotas])  # two women at most within U1's and U2's quotas
+    assert ok is False and asked == [(True, False), (False, False)]
+    assert "R0" in core and {"quota:U1", "quota:U2"} & set(core), core  # either unit's quota: 3 women at most
+    sm = build_model(case.ruleset, case.pool, case.quotas, with_literals=True)  # the per-candidate model
+    sm.model.add_assumptions([sm.literals[r] for r in core])
+    assert ASK.solve(sm.model).status == "infeasible"
+
+
 def test_office_moves_on_classes_equal_the_per_candidate_model(case_dir):
     """The office's fewest seats moved and the best merit then (class model, next_steps.office_actions)."""
     rows = [{"id": f"U1-{i}", "unit": "U1", "score": str(70 + i)} for i in range(2)]

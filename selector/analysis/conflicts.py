@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 from selector.analysis.classmodel import cached_classes
 from selector.engine.classes import rule_groups, subpool
 from selector.engine.model import SelectionModel, build_model, members, quota_rule_id, rule_ids_of_pool
-from selector.engine.session import Session, Solved, SolverSettings  # one place configures CP-SAT (issue 18)
+from selector.engine.session import Session, Solved, SolverSettings, maximize  # one place configures CP-SAT (issue 18)
 from selector.i18n import _
 from selector.reading import kinds
 from selector.reading.pool import Pool
@@ -28,6 +28,7 @@ MAX_CONFLICTS = 5
 # Each question's cut-off in CP-SAT's deterministic time, the same on any machine however loaded (a wall-clock
 # limit made the answers depend on the load); a run's --time-limit, if given, caps every question in seconds.
 QUESTION_WORK = 10.0
+WITNESS_WORK = 1.0  # a conflict probe's search for a slate with a merit to aim at (_Feasibility._witness)
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,15 @@ class Asking:
     fixed: dict[str, bool] | None = None
 
     def solve(self, model: cp_model.CpModel, work: float = QUESTION_WORK, shown: bool = False,
-              presolve: bool = True) -> Solved:
+              presolve: bool = True, first: bool = False) -> Solved:
         """One question, read as a Status; `shown`: its solution is shown (or a core read), so one worker;
         `work`: its cut-off in deterministic time; `presolve` False for the many small feasibility probes.
         A question with an objective (a least slack, a loosest share, a best merit) gets the stages' tuned
         parameters, every LP row from the start: its bound is the LP's (national, every world: 30-60% less
-        CPU on those questions); a feasibility probe keeps the lazy rows (small-units: 5.5 s, 12 s with all)."""
+        CPU on those questions); a feasibility probe keeps the lazy rows (small-units: 5.5 s, 12 s with all).
+        `first`: stop at the first solution found (a witness that a slate exists)."""
         tuned = model.proto.has_objective()
-        return Session(self.solve_settings(shown), tuned=tuned, presolve=presolve).solve(model, work)
+        return Session(self.solve_settings(shown), tuned=tuned, presolve=presolve, first=first).solve(model, work)
 
     def solve_settings(self, shown: bool = True) -> SolverSettings:
         """The settings of one question (a relaxation's draft slate, by default: shown, one worker); its only
@@ -183,6 +185,9 @@ class _Feasibility:
         m = sm.model
         m.clear_assumptions()
         m.add_assumptions([sm.literals[r] for r in rules])
+        if sm is self.full and self._witness(sm):
+            self.solves += 1
+            return True, []
         got = self.ask.solve(m, shown=True, presolve=False)  # a core: one worker; presolve was most of a probe
         self.solves += 1
         if got.found:
@@ -193,6 +198,19 @@ class _Feasibility:
             return False, [r for r in rules if r in core]
         self.undecided += 1
         return None, []
+
+    def _witness(self, sm: SelectionModel) -> bool:
+        """Whether a slate was found by a search that has a direction: the best merit, every LP row, stopped at
+        the first slate within WITNESS_WORK. On the model of every unit's classes a probe without an objective
+        wandered: small-units national (750 units), two feasible probes of 3-8 units of work each (7 s CPU),
+        0.25 units with a merit to aim at. An objective hides the core of an infeasible set (CP-SAT's is then
+        every assumption), so a set not shown feasible here is probed as before."""
+        maximize(sm.model, sm.merit[sm.top.id])
+        try:
+            got = self.ask.solve(sm.model, WITNESS_WORK, shown=True, presolve=False, first=True)
+        finally:
+            sm.model.clear_objective()
+        return got.found
 
     def minimal_conflict(self, rules: list[str]) -> tuple[list[str] | None, bool]:
         """(a minimal infeasible subset of `rules`, proven minimal?), or (None, True) if a slate exists. Raises

@@ -161,11 +161,13 @@ class Session:
     """Every solve of one task (one pool's stages, one sweep step, one question of the explainer), sharing
     the settings and one clock."""
 
-    def __init__(self, settings: SolverSettings = SolverSettings(), tuned: bool = False, presolve: bool = True):
+    def __init__(self, settings: SolverSettings = SolverSettings(), tuned: bool = False, presolve: bool = True,
+                 first: bool = False):
         self.settings = settings
         self.clock = Clock(settings.time_limit)
         self.tuned = tuned
         self.presolve = presolve  # False: the explainer's many small feasibility probes (presolve was most of each)
+        self.first = first  # stop at the first solution: the explainer's search for a witness slate
 
     def solver(self, work: float | None = None, lazy_lp: bool = False) -> cp_model.CpSolver:
         """A configured solver; `work`: a cut-off in CP-SAT's deterministic time, the same on any machine.
@@ -174,6 +176,8 @@ class Session:
         s = configure(self.settings, self.clock, self.tuned)
         if not self.presolve:
             s.parameters.cp_model_presolve = False
+        if self.first:
+            s.parameters.stop_after_first_solution = True
         if work is not None:
             s.parameters.max_deterministic_time = work
         if lazy_lp:
