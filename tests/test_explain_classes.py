@@ -117,8 +117,12 @@ def test_cheapest_relaxations_on_classes_equal_the_per_candidate_model(tmp_path_
         people = sum(c["people"] for c in rx.changes)
         assert people == want[0], (rx.describe(), want)
         assert len(rx.slate) == case.ruleset.top_award("individuals").seats
+        kind = {"quota" if c["rule"].startswith("quota:") else c["rule"] for c in rx.changes}
+        own = {r for r in relax if ("quota" if r.startswith("quota:") else r) in kind}  # its kind of change
+        within = _plain_cost_and_merit(case, own, blocked)
+        assert within is not None and within[0] == people, (rx.describe(), within)
         if not any(not r.hard for r in case.ruleset.rules):  # no penalty: the merit alone is the objective
-            assert Decimal(rx.merit) == want[1], (rx.describe(), want)
+            assert Decimal(rx.merit) == within[1], (rx.describe(), within)
         blocked.append([c["rule"] for c in rx.changes])
     after = _plain_cost_and_merit(case, relax, blocked)  # the menu stops when no other cheapest set exists
     assert len(menu) == 5 or after is None or after[0] == 0
@@ -146,6 +150,58 @@ def test_the_cheapest_relaxation_menu_counts_the_quota_table_as_one_rule(tmp_pat
     assert len(set(kinds_of)) == len(kinds_of), kinds_of  # one answer per kind of change
     assert frozenset({"R0"}) in kinds_of or frozenset({"quota", "R0"}) in kinds_of
     assert 2 <= len(menu) <= 3
+
+
+def _menu_with_and_without_witnesses(case, monkeypatch):
+    """The menu of cheapest_relaxations asked without and with the loosest values' slates (Witness) of the
+    rules in the case's conflicts: per menu, each answer's (people, kinds of rule relaxed) and how many times
+    the menu's own model was solved."""
+    made, solved = [], []
+    class_model, solve = relaxations.class_model, conflicts_module.Asking.solve
+    monkeypatch.setattr(relaxations, "class_model", lambda *a, **k: made.append(class_model(*a, **k)) or made[-1])
+    monkeypatch.setattr(conflicts_module.Asking, "solve",
+                        lambda self, model, *a, **k: solved.append(model) or solve(self, model, *a, **k))
+    rules = list(dict.fromkeys(r for c in search_conflicts(case.ruleset, case.pool, case.quotas).found for r in c))
+    witnesses: list = []
+    relaxations.loosest_rule_values(case.ruleset, case.pool, case.quotas, None, rules, ASK, witnesses)
+    out = []
+    for given_ in ([], witnesses):
+        made.clear(), solved.clear()
+        menu = cheapest_relaxations(case.ruleset, case.pool, case.quotas, None, witnesses=given_)
+        (cm,) = made  # the menu's class model
+        answers = [(sum(c["people"] for c in rx.changes),
+                    frozenset("quota" if c["rule"].startswith("quota:") else c["rule"] for c in rx.changes))
+                   for rx in menu]
+        out.append((answers, sum(m is cm.model for m in solved)))
+    return out
+
+
+def test_the_menu_shows_an_answer_relaxing_fewer_rules_before_one_relaxing_more_at_the_same_cost(
+        tmp_path, monkeypatch):
+    """Four women needed, two in each of two units with a quota of one: two people of relaxation, the women
+    rule alone (the loosest value of R0 found that slate) or with quotas. Given the loosest values' slates,
+    the menu's first answer relaxes R0 alone, and no answer relaxes more kinds of rule than a later one of the
+    same cost (small-units national: the quotas, R1 and R8 first, R1 alone fourth, all 317 people)."""
+    case = _women_in_two_quota_bound_units(tmp_path)
+    (plain, _), (seeded, _) = _menu_with_and_without_witnesses(case, monkeypatch)
+    assert seeded[0] == (2, frozenset({"R0"})), (plain, seeded)
+    for i, (people, kinds_) in enumerate(seeded):
+        assert not any(p == people and k < kinds_ for p, k in seeded[i + 1:]), seeded
+    assert [p for p, _k in seeded] == [p for p, _k in plain][:len(seeded)]  # each round as cheap as before
+
+
+def test_a_round_that_a_witness_answers_at_the_last_cost_is_not_solved(tmp_path, monkeypatch):
+    """Enterprise staff at least 60% of five seats and three women, with no woman among the enterprise staff:
+    one person short either way, R1 alone or R0 alone, each the loosest value's slate. The menu solves its
+    first round; the second takes the other slate (a round only forbids more, so none is cheaper than the
+    last), the third is solved and has no answer: one solve of the menu's model fewer, the same answers."""
+    rows = [{"id": f"C{i}", "unit": "U1", "score": str(90 - i), "sector": "other" if i % 2 else "enterprise",
+             "gender": "female" if i % 2 else "male"} for i in range(8)]
+    case = make_case(tmp_path, rows, [share("R1", "enterprise", ">=", "60%"), count("R0", "women", min=3)],
+                     seats=5)
+    (plain, plain_solves), (seeded, seeded_solves) = _menu_with_and_without_witnesses(case, monkeypatch)
+    assert sorted(plain) == sorted(seeded) == [(1, frozenset({"R0"})), (1, frozenset({"R1"}))]
+    assert seeded_solves == plain_solves - 1, (plain_solves, seeded_solves)
 
 
 def test_after_a_merit_question_that_finds_nothing_the_menu_asks_no_other(tmp_path, monkeypatch):
@@ -189,7 +245,10 @@ def test_loosest_share_of_the_whole_slate_in_one_solve_equals_dinkelbach_and_the
         for fixed_whole in (True, False):
             sm = relaxations._class_model(others, case.pool, case.quotas, None, ASK, classes_of=case.ruleset)
             part, whole = sm.count_of(rule.award, rule.group), sm.count_of(rule.award, "all")
-            lams.append(relaxations._extreme_ratio(sm, part, whole, question.maximise, ASK, fixed_whole=fixed_whole))
+            reached = relaxations._extreme_ratio(sm, part, whole, question.maximise, ASK, fixed_whole=fixed_whole)
+            lams.append(None if reached is None else reached[0])
+            if reached is not None:  # the solve returned is of a slate reaching it
+                assert Fraction(reached[1].value(part), reached[1].value(whole)) == reached[0]
         plain = build_model(others, case.pool, case.quotas)
         part = sum(v for v, inside in zip(plain.x[rule.award], members(case.ruleset, case.pool, rule.group))
                    if inside)

@@ -122,11 +122,12 @@ def explain_pool(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bo
     exp.shortfalls = shortfall_words(ruleset, pool, exp.arithmetic, screening)
     in_conflicts = list(dict.fromkeys(r for c in conflicts for r in c))
     step(_("loosest rule values"))
-    exp.relaxations = loosest_rule_values(ruleset, pool, quotas, eligible, in_conflicts, ask)
+    witnesses: list = []  # the loosest values' slates: answers of the menu that relax one rule
+    exp.relaxations = loosest_rule_values(ruleset, pool, quotas, eligible, in_conflicts, ask, witnesses)
     step(_("candidates to add"))
     exp.relaxations += pool_additions(ruleset, pool, quotas, eligible, conflicts, ask)
     step(_("cheapest combined relaxation"))
-    exp.relaxations += cheapest_relaxations(ruleset, pool, quotas, eligible, ask=ask)
+    exp.relaxations += cheapest_relaxations(ruleset, pool, quotas, eligible, ask=ask, witnesses=witnesses)
     step(_("next steps for units, the office and the leadership group"))
     exp.actions = next_steps(ruleset, pool, quotas, eligible, exp, screening, ask)
     return exp

@@ -47,6 +47,20 @@ class Relaxation:
 
 
 @dataclass
+class Witness:
+    """A slate a question of the loosest values found with every rule kept but one, per class (the classes of
+    classmodel.class_model): how many of each class hold each award. The cheapest-relaxation menu reads it as
+    an answer that relaxes that one rule (cheapest_relaxations)."""
+
+    classes: list[list[int]]
+    counts: dict[str, list[int]]
+
+    @staticmethod
+    def of(cm, got) -> Witness:
+        return Witness(cm.classes, {a.id: [got.value(v) for v in cm.sm.x[a.id]] for a in cm.sm.awards})
+
+
+@dataclass
 class Price:
     """What a binding rule costs in merit: the optimum with and without it."""
 
@@ -100,29 +114,31 @@ def _class_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, ask: As
 
 
 def _extreme_ratio(sm: SelectionModel, part, whole, maximise: bool, ask: Asking,
-                   fixed_whole: bool = False) -> Fraction | None:
-    """The largest (or smallest) part/whole any slate reaches, exactly, by Dinkelbach's iterations.
+                   fixed_whole: bool = False):
+    """(the largest (or smallest) part/whole any slate reaches, exactly, by Dinkelbach's iterations; the solve
+    of a slate reaching it), or None; on one worker (the slate may be shown).
     `fixed_whole`: every slate has the same whole (the award's seats), so the extreme part, once proven, is the
     answer; the next iteration would only prove a gain of 0 (small-units national: 4 solves of 11-12 s CPU
     each, two of them that proof)."""
     m = sm.model
     m.add(whole >= 1)
     m.maximize(part if maximise else -part)
-    got = ask.solve(m)
+    got = ask.solve(m, shown=True)
     if not got.found:
         return None
     lam = Fraction(got.value(part), got.value(whole))
     if fixed_whole and got.optimal:
-        return lam
+        return lam, got
+    at = got
     for _round in range(50):
         num, den = lam.numerator, lam.denominator
         gain = den * part - num * whole if maximise else num * whole - den * part
         m.maximize(gain)
-        got = ask.solve(m)
+        got = ask.solve(m, shown=True)
         if not got.optimal or got.value(gain) <= 0:  # exact, not the float objective
-            return lam
-        lam = Fraction(got.value(part), got.value(whole))
-    return lam
+            return lam, at
+        lam, at = Fraction(got.value(part), got.value(whole)), got
+    return lam, at
 
 
 class SubsetRuleBound:
@@ -169,13 +185,14 @@ class SubsetRuleBound:
 
 
 def loosest_rule_values(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rule_ids: list[str],
-                        ask: Asking = ASK) -> list[Relaxation]:
-    """For each rule, the loosest value that lets a slate exist with every other rule kept, checked."""
+                        ask: Asking = ASK, witnesses: list[Witness] | None = None) -> list[Relaxation]:
+    """For each rule, the loosest value that lets a slate exist with every other rule kept, checked.
+    `witnesses` gets the slate each question found (Witness), for the cheapest-relaxation menu."""
     out: list[Relaxation] = []
     texts = rule_texts(ruleset, pool, quotas)
     bound = SubsetRuleBound(ruleset, pool, quotas, eligible, ask)
     for rid in rule_ids:
-        change = _loosest_one(ruleset, pool, quotas, eligible, rid, texts, ask)
+        change = _loosest_one(ruleset, pool, quotas, eligible, rid, texts, ask, witnesses)
         if change is None:
             continue
         new_rules, new_quotas, entry = change
@@ -189,8 +206,11 @@ def loosest_rule_values(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, 
     return out
 
 
-def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: str, texts, ask: Asking):
-    """(rule set, quotas, change) with `rid` moved to the loosest value that works, or None."""
+def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: str, texts, ask: Asking,
+                 witnesses: list[Witness] | None = None):
+    """(rule set, quotas, change) with `rid` moved to the loosest value that works, or None; the slate that
+    reaches it goes to `witnesses`. Its questions are asked on one worker: that slate may be shown."""
+    seen = witnesses if witnesses is not None else []
     if rid.startswith(("seats:", "fixed:")):
         return None  # seat totals are the notice's, a what-if's forcing the office's (next_steps.forcing_actions)
     if rid.startswith("quota:"):
@@ -198,12 +218,13 @@ def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: st
         unit = rid.split(":", 1)[1]
         if unit.startswith(tuple(f"{a.id}:" for a in ruleset.awards)):
             return None  # subset-award quotas: not relaxed here
-        sm = _class_model(ruleset, pool, quotas, eligible, ask, relax={rid})
-        slack = sm.relaxed[rid]
-        sm.model.minimize(slack)
-        got = ask.solve(sm.model)
+        cm = class_model(ruleset, pool, quotas, eligible, ask.fixed, relax={rid})
+        slack = cm.sm.relaxed[rid]
+        cm.model.minimize(slack)
+        got = ask.solve(cm.model, shown=True)
         if not got.optimal:
             return None
+        seen.append(Witness.of(cm, got))
         s = got.value(slack)
         q = quotas.of(award.id)[unit]  # type: ignore[index]
         new = q + s if _unit_overfull(ruleset, pool, quotas, eligible, award.id, unit) else q - s
@@ -216,14 +237,16 @@ def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: st
     if rule.scoped or question is None:
         return None  # per-unit rules and exact shares: the cheapest relaxations below cover them
     others_rs = ruleset.model_copy(update={"rules": [r for r in ruleset.rules if r.id != rid]})
-    sm = _class_model(others_rs, pool, quotas, eligible, ask, classes_of=ruleset)
+    cm = class_model(others_rs, pool, quotas, eligible, ask.fixed, classes_of=ruleset)
+    sm = cm.sm
     assert sm.count_of is not None
     part = sm.count_of(rule.award, rule.group)
     if question.whole is None:  # a count of people: the most (or fewest) any slate holds
         sm.model.maximize(part if question.maximise else -part)
-        got = ask.solve(sm.model)
+        got = ask.solve(sm.model, shown=True)
         if not got.optimal:
             return None
+        seen.append(Witness.of(cm, got))
         v = got.value(part)
         key, old = question.field, getattr(rule, question.field)
         return _with_rule(ruleset, rid, **{key: v}), quotas, {
@@ -232,9 +255,11 @@ def _loosest_one(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, rid: st
                       bound=_("min") if key == "min" else _("max"), old=old, new=v, text=rule.text)}
     whole = sm.count_of(rule.award, question.whole)
     # a share of the whole slate: its whole is the award's seats in every slate (S1, S3 are kept here)
-    lam = _extreme_ratio(sm, part, whole, question.maximise, ask, fixed_whole=question.whole == "all")
-    if lam is None:
+    reached = _extreme_ratio(sm, part, whole, question.maximise, ask, fixed_whole=question.whole == "all")
+    if reached is None:
         return None
+    lam, got = reached
+    seen.append(Witness.of(cm, got))
     new = kinds.ShareKind.written(lam, question.maximise)  # whole percents when the notice used them
     return _with_rule(ruleset, rid, **{question.field: format_fraction(new)}), quotas, {
         "rule": rid, "from": getattr(rule, question.field), "to": format_fraction(new), "exact": format_fraction(lam),
@@ -259,12 +284,22 @@ def menu_token(rule_id: str) -> str:
 
 
 def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, menu: int = MAX_MENU,
-                         ask: Asking = ASK) -> list[Relaxation]:
+                         ask: Asking = ASK, witnesses: list[Witness] = ()) -> list[Relaxation]:
     """The fewest people of rule slack that makes a slate exist, over every rule at once (seats kept),
     then alternatives found by forbidding each answer's set of relaxed rules in turn (the unit quotas counted as
     one rule, menu_token: another answer is another kind of change, not the same seats moved between other
     units). On the class model with exact merit (classmodel.py): which slates exist, and the best merit among
-    them, are those of the pool."""
+    them, are those of the pool.
+
+    Each answer's slate is the best merit of its kind of change at its cost (its rules relaxed, or fewer, no
+    other): the kind is the round's, not whichever reaches the best merit.
+
+    `witnesses`: slates the loosest values found (Witness), each an answer relaxing one rule. A round takes
+    one when it costs as few people as the round's answer and relaxes fewer kinds of rule (the same change
+    with fewer rules touched); a round after the first takes one that costs what the last round's answer did
+    without solving (a round only forbids more, so none is cheaper). Small-units national: the menu was five
+    solves of 4-6 s CPU, the first relaxing the quotas, R1 and R8 together (317 people), where R1 alone and
+    R8 alone cost the same."""
     texts = rule_texts(ruleset, pool, quotas)
     relaxable = {r for r in rule_ids_of_pool(ruleset, pool.kind, quotas) if not r.startswith("seats:")}
     cm = class_model(ruleset, pool, quotas, eligible, ask.fixed, relax=relaxable)
@@ -275,33 +310,44 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
     for rid, s in sm.relaxed.items():
         m.add(s == 0).only_enforce_if(used[menu_token(rid)].Not())
     cost = sum(sm.relaxed.values())
+    known = _known_answers(cm, cost, witnesses, ask)  # (people, kinds of rule relaxed, solve), fewest first
+    blocked: list[set[str]] = []  # each answer's kinds of rule relaxed: no later answer relaxes all of them
+    last = None
     out: list[Relaxation] = []
     best, people_var = None, None  # the merit question: a copy with the merit's segments, built once
     merit_found = True  # one merit question that finds nothing within its work: the others are not asked
     for _round in range(menu):
-        m.clear_hints()
-        m.minimize(cost)
-        got = ask.solve(m, shown=True)
-        if not got.optimal:
-            break
+        allowed = [k for k in known if not any(b <= k[1] for b in blocked)]
+        got = next((g for p, _t, g in allowed if p == last), None)
+        if got is None:
+            m.clear_hints()
+            m.minimize(cost)
+            got = ask.solve(m, shown=True)
+            if not got.optimal:
+                break
+            tokens = _tokens(sm, got)
+            got = next((g for p, t, g in allowed if p == got.value(cost) and len(t) < len(tokens)), got)
         people = got.value(cost)
         if people == 0:
             break  # feasible as it is
+        last = people
         # the best merit among relaxations this cheap (on a copy: the next round searches every cost), from
         # the cheapest one found; within MERIT_WORK, else the best found, said so (`proven`). When the first
         # finds nothing (national, every world: its work goes to presolve and the root LP, 1-3 s CPU each),
         # the later rounds, the same model with one more clause, show their cheapest slate unimproved.
         if not merit_found:
             out.append(_relaxation(ruleset, sm, cm, got, texts, False))
-            _block(m, best, used, sm, got)
+            blocked.append(_block(m, best, used, sm, got))
             continue
         if best is None:
             best = m.clone()  # variables keep their indices in the copy
             people_var = best.new_int_var(0, people + sum(a.seats for a in sm.awards) * len(sm.relaxed), "people")
             best.add(cost == people_var)
             best.maximize(cm.merit(best) - cm.penalty)
-        domain = best.proto.variables[people_var.index].domain  # this round's cost, without a new constraint
-        domain[0] = domain[1] = people
+        _set_domain(best, people_var, people, people)  # this round's cost, without a new constraint
+        kinds_ = _tokens(sm, got)
+        for t, u in used.items():  # the best slate of this kind of change: its rules relaxed (or fewer), no other
+            _set_domain(best, u, 0, int(t in kinds_))
         best.clear_hints()
         for a in sm.awards:
             for v in sm.x[a.id]:
@@ -312,8 +358,39 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
         merit_found = better.found
         got = better if better.found else got
         out.append(_relaxation(ruleset, sm, cm, got, texts, better.optimal))
-        _block(m, best, used, sm, got)
+        blocked.append(_block(m, best, used, sm, got))
     return out
+
+
+def _tokens(sm, got) -> set[str]:
+    """The kinds of rule an answer relaxes (menu_token)."""
+    return {menu_token(rid) for rid, s in sm.relaxed.items() if got.value(s) > 0}
+
+
+def _known_answers(cm, cost, witnesses: list[Witness], ask: Asking) -> list[tuple[int, set[str], object]]:
+    """Each witness slate as an answer of the menu: (people, kinds of rule relaxed, the solve of the menu's
+    model with the slate's counts fixed, its least slack per rule), fewest people first, then fewest kinds.
+    A witness of other classes (another pool or forcing) is left out."""
+    out = []
+    for w in witnesses:
+        if w.classes != cm.classes or set(w.counts) != set(cm.sm.x):
+            continue
+        trial = cm.model.clone()  # variables keep their indices in the copy
+        for award, counts in w.counts.items():
+            for v, k in zip(cm.sm.x[award], counts):
+                _set_domain(trial, v, k, k)
+        trial.minimize(cost)
+        got = ask.solve(trial, shown=True)
+        if got.optimal and got.value(cost) > 0:
+            out.append((got.value(cost), _tokens(cm.sm, got), got))
+    return sorted(out, key=lambda k: (k[0], len(k[1])))
+
+
+def _set_domain(model, var, lo: int, hi: int) -> None:
+    """A variable's domain set in the proto, in place of a constraint (the model is asked again with another)."""
+    domain = model.proto.variables[var.index].domain
+    domain.clear()
+    domain.extend([lo, hi])
 
 
 def _relaxation(ruleset: RuleSet, sm, cm, got, texts, proven: bool) -> Relaxation:
@@ -326,11 +403,12 @@ def _relaxation(ruleset: RuleSet, sm, cm, got, texts, proven: bool) -> Relaxatio
     return Relaxation(changes, str(cm.merit_value(got)), cm.slate(got), "combination", proven)
 
 
-def _block(m, best, used, sm, got) -> None:
-    """Forbid this answer's set of relaxed rules (the quota table as one) in the later rounds."""
+def _block(m, best, used, sm, got) -> set[str]:
+    """Forbid this answer's set of relaxed rules (the quota table as one) in the later rounds; that set."""
     support = dict.fromkeys(menu_token(rid) for rid, s in sm.relaxed.items() if got.value(s) > 0)
     for model in (m, best):
         model.add_bool_or([used[t].Not() for t in support])
+    return set(support)
 
 
 def grown_pool(pool: Pool, eligible, copies: list[tuple[int, str]]):
