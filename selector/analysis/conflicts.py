@@ -4,7 +4,8 @@ Every rule of a pool's model (structural rules, `seats:<award>`, `quota:<unit>`,
 sits behind an enforcement literal of model.build_model; eligibility and the linking constraints stay hard
 and out of explanations. The questions are solved without an objective (with one, CP-SAT's core is every
 assumption), with one worker (assumptions force it), on the model of interchangeable classes (exact and
-small), and every conflict is confirmed by re-solving it before it is shown.
+small), and every conflict is confirmed by re-solving it before it is shown. Only whether a set has a slate
+is first asked with merit as the search's direction (_Feasibility._witness): a slate found settles it.
 """
 
 from __future__ import annotations
