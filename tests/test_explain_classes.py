@@ -358,6 +358,31 @@ def test_a_probe_of_every_unit_with_a_slate_is_answered_by_a_search_aimed_at_mer
     assert ASK.solve(sm.model).status == "infeasible"
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pools(), st.booleans())
+def test_no_slate_without_the_units_means_none_with_every_rule(tmp_path_factory, drawn, fewer_seats):
+    """none_without_units (the rules that do not read the unit, on the unit-free classes) says "no slate" only
+    when the per-candidate model with every rule has none, the seats relaxed or not as the question asks."""
+    case = _case(tmp_path_factory, drawn)
+    relax = {f"seats:{case.ruleset.top_award('individuals').id}"} if fewer_seats else set()
+    none = conflicts_module.none_without_units(case.ruleset, case.pool, case.quotas, None, ASK, relax)
+    event("no slate without the units" if none else "a slate without the units")
+    if none:
+        assert ASK.solve(build_model(case.ruleset, case.pool, case.quotas, relax=relax).model).status == "infeasible"
+
+
+def test_no_slate_without_the_units_is_told_from_a_conflict_of_quotas(tmp_path):
+    """Three women and 60% enterprise staff of five seats, no woman among the enterprise staff: no slate whatever
+    the quotas. Four women needed, two in each of two units with a quota of one: a slate once the quotas go."""
+    rows = [{"id": f"C{i}", "unit": f"U{i % 3}", "score": str(90 - i), "sector": "other" if i % 2 else "enterprise",
+             "gender": "female" if i % 2 else "male"} for i in range(8)]
+    rules = [share("R1", "enterprise", ">=", "60%"), count("R0", "women", min=3)]
+    clash = make_case(tmp_path / "clash", rows, rules, seats=5, quotas={"U0": 2, "U1": 2, "U2": 1})
+    assert conflicts_module.none_without_units(clash.ruleset, clash.pool, clash.quotas, None)
+    quota_bound = _women_in_two_quota_bound_units(tmp_path / "quotas")
+    assert not conflicts_module.none_without_units(quota_bound.ruleset, quota_bound.pool, quota_bound.quotas, None)
+
+
 def test_office_moves_on_classes_equal_the_per_candidate_model(case_dir):
     """The office's fewest seats moved and the best merit then (class model, next_steps.office_actions)."""
     rows = [{"id": f"U1-{i}", "unit": "U1", "score": str(70 + i)} for i in range(2)]

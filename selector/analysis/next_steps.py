@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from selector.analysis.classmodel import class_model
-from selector.analysis.conflicts import ASK, Asking, eligible_mask
+from selector.analysis.conflicts import ASK, Asking, eligible_mask, none_without_units
 from selector.analysis.relaxations import (
     MAX_MENU,
     Relaxation,
@@ -50,6 +50,8 @@ def _fewest_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, co
     (unit -> how many, merit) or None when no number of these copies makes a slate exist. On the class model
     (classmodel.py), the copies of one candidate for one unit a class apart, counted."""
     grown, elig = grown_pool(pool, eligible, copies)
+    if none_without_units(ruleset, grown, quotas, elig, ask):
+        return None
     apart: dict[tuple[int, str], list[int]] = {}
     for j, key in enumerate(copies):
         apart.setdefault(key, []).append(len(pool) + j)
@@ -159,6 +161,8 @@ def office_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
     if not by_unit or not any(r.startswith(("quota:", "seats:")) for c in conflicts for r in c):
         return []
     relax = {quota_rule_id(ruleset, award, u) for u in quotas.units}
+    if none_without_units(ruleset, pool, quotas, eligible, ask):
+        return []  # no quota table helps
     cm = class_model(ruleset, pool, quotas, eligible, ask.fixed, relax=relax)
     sm = cm.sm
     moved = sum(sm.relaxed.values())
@@ -248,7 +252,8 @@ def leadership_actions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, c
         out.append(Action("leadership", _("Change {rule} from {old} to {new}", rule=kinds.rule_name(ruleset, rid),
                                           old=c["from"], new=c["to"]), why, rx.merit, [c]))
     award = ruleset.top_award(pool.kind)
-    if any(r == f"seats:{award.id}" for cf in conflicts for r in cf):
+    if any(r == f"seats:{award.id}" for cf in conflicts for r in cf) and \
+            not none_without_units(ruleset, pool, quotas, eligible, ask, relax={f"seats:{award.id}"}):
         sm = class_model(ruleset, pool, quotas, eligible, ask.fixed, relax={f"seats:{award.id}"}).sm
         fewer = sm.relaxed[f"seats:{award.id}"]
         sm.model.minimize(fewer)

@@ -16,7 +16,7 @@ from fractions import Fraction
 import pandas as pd
 
 from selector.analysis.classmodel import class_model
-from selector.analysis.conflicts import ASK, Asking, class_pool, eligible_mask, rule_texts
+from selector.analysis.conflicts import ASK, Asking, class_pool, eligible_mask, none_without_units, rule_texts
 from selector.domain import has_slate
 from selector.engine.classes import rule_groups, subpool
 from selector.engine.model import SelectionModel, build_model, members, rule_ids_of_pool
@@ -524,6 +524,9 @@ def pool_additions(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, confl
                 templates.append(best_template(pool, ok, inside, helps))
         if not templates:
             continue
+        most, most_ok = _with_copies(pool, eligible, templates, award.seats)
+        if none_without_units(ruleset, most, quotas, most_ok, ask):
+            continue  # adding such candidates alone does not help, whatever the quotas
         probe = _WithCopies(ruleset, pool, quotas, eligible, templates, award.seats, ask)
         if not probe.feasible(award.seats):
             continue  # adding such candidates alone does not help
