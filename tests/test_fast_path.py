@@ -434,3 +434,36 @@ def test_the_small_models_uniqueness_question_asks_for_a_newcomer_and_gives_the_
     # A model whose rules hang on literals (the explainer's) may leave a seat total unenforced: no newcomer form.
     sm = build_model(untied.ruleset, untied.pool, untied.quotas, with_literals=True)
     assert real(sm.model, sm, {a.id: [0] * len(untied.pool) for a in sm.awards}) is None
+
+
+@_in_miniature("small-units", "big-special")
+def test_the_small_models_later_stages_try_the_light_relaxation_first_and_fall_back_when_cut_short(
+        world, seed, candidates, seats, units):
+    """engine/solve.py _maximise: on the small pruned model, each stage after stage 1 is first solved with the
+    lighter linear relaxation, cut short at LIGHT_LP_WORK, then with the usual one if it was not proven. Both
+    give the plain model's slate: with the default cut-off and with one so short that every light solve stops
+    undecided and falls back."""
+    from selector.engine import session as session_module
+    from selector.engine import solve as solve_module
+
+    real = session_module.Session.solve
+    for cut in (solve_module.LIGHT_LP_WORK, 1e-9):
+        asked: list[tuple[int | None, str]] = []
+
+        def recording(self, model, work=None, callback=None, lazy_lp=False, linearization=None, asked=asked):
+            got = real(self, model, work, callback, lazy_lp, linearization)
+            asked.append((linearization, got.status))
+            return got
+
+        with mock.patch.object(session_module.Session, "solve", recording), \
+                mock.patch.object(solve_module, "LIGHT_LP_WORK", cut):
+            fast, plain = _world_fast_and_plain(world, seed, candidates, seats, units,
+                                                SMALL_POOL=prune_module.SMALL_POOL)
+        _assert_the_same_canonical_slate(fast, plain)
+        light = [status for level, status in asked if level == 1]
+        if plain.status == "optimal" and "free" in fast.timings:  # the stages ran on the small model
+            assert light, asked
+        if cut < 1e-6:
+            assert all(status != "optimal" for status in light)
+            fell_back = [i for i, (level, status) in enumerate(asked) if level == 1]
+            assert all(i + 1 < len(asked) and asked[i + 1][0] is None for i in fell_back)

@@ -169,10 +169,12 @@ class Session:
         self.presolve = presolve  # False: the explainer's many small feasibility probes (presolve was most of each)
         self.first = first  # stop at the first solution: the explainer's search for a witness slate
 
-    def solver(self, work: float | None = None, lazy_lp: bool = False) -> cp_model.CpSolver:
+    def solver(self, work: float | None = None, lazy_lp: bool = False,
+               linearization: int | None = None) -> cp_model.CpSolver:
         """A configured solver; `work`: a cut-off in CP-SAT's deterministic time, the same on any machine.
         `lazy_lp`: CP-SAT's own default for the LP rows (added as cuts when violated) instead of the tuned
-        every-row-from-the-start (engine/prune.py: the retry of an LP round)."""
+        every-row-from-the-start (engine/prune.py: the retry of an LP round). `linearization`: CP-SAT's
+        linearization_level instead of configure's 2 (engine/solve.py: _maximise's light stages)."""
         s = configure(self.settings, self.clock, self.tuned)
         if not self.presolve:
             s.parameters.cp_model_presolve = False
@@ -182,11 +184,16 @@ class Session:
             s.parameters.max_deterministic_time = work
         if lazy_lp:
             s.parameters.add_lp_constraints_lazily = True
+        if linearization is not None:
+            s.parameters.linearization_level = linearization
         return s
 
     def solve(self, model: cp_model.CpModel, work: float | None = None, callback=None,
-              lazy_lp: bool = False) -> Solved:
-        s = self.solver(work, lazy_lp) if lazy_lp else self.solver(work)  # (tests replace solver(work))
+              lazy_lp: bool = False, linearization: int | None = None) -> Solved:
+        if lazy_lp or linearization is not None:
+            s = self.solver(work, lazy_lp, linearization)
+        else:
+            s = self.solver(work)  # (tests replace solver(work))
         return Solved(status_of(s.solve(model, callback)), s)
 
     def remaining(self) -> float | None:
