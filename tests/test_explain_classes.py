@@ -24,11 +24,12 @@ from ortools.sat.python import cp_model
 
 from selector.analysis import conflicts as conflicts_module
 from selector.analysis import relaxations
+from selector.analysis.classmodel import class_model, without_free_subsets
 from selector.analysis.conflicts import ASK, search_conflicts
 from selector.analysis.explain import explain_pool, explanation_json, format_explanation
 from selector.analysis.next_steps import _fewest_additions
 from selector.analysis.relaxations import cheapest_relaxations, grown_pool
-from selector.engine.model import build_model, members, quota_rule_id, rule_ids_of_pool
+from selector.engine.model import build_model, members, quota_rule_id, rule_ids_of_pool, unconstrained_subsets
 from selector.errors import InputErrors
 from selector.reading import kinds
 
@@ -243,7 +244,7 @@ def test_loosest_share_of_the_whole_slate_in_one_solve_equals_dinkelbach_and_the
         others = case.ruleset.model_copy(update={"rules": [r for r in case.ruleset.rules if r.id != rule.id]})
         lams = []
         for fixed_whole in (True, False):
-            sm = relaxations._class_model(others, case.pool, case.quotas, None, ASK, classes_of=case.ruleset)
+            sm = class_model(others, case.pool, case.quotas, None, classes_of=case.ruleset).sm  # as _loosest_one
             part, whole = sm.count_of(rule.award, rule.group), sm.count_of(rule.award, "all")
             reached = relaxations._extreme_ratio(sm, part, whole, question.maximise, ASK, fixed_whole=fixed_whole)
             lams.append(None if reached is None else reached[0])
@@ -495,3 +496,38 @@ def test_subset_rule_bound_settles_a_loosened_special_class_rule_without_the_who
     assert bound.checks == 2 and len(calls) == 1  # the bound's own question, once
     assert Decimal(got[0]) == _plain_best_merit(loosened, case)[1] == Decimal(again[0])
     assert _is_slate(loosened, case, got[1])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pools(), st.integers(0, 2))
+def test_a_special_class_only_its_seats_constrain_is_left_out_of_the_class_model_and_changes_no_answer(
+        tmp_path_factory, drawn, which):
+    """classmodel.without_free_subsets: a subset award no rule, preference or quota reads is left out of the class
+    model while the parent's seat total holds (every slate of the parent holds one): whether a slate exists and
+    the most of a group it can hold are those of the per-candidate model with the subset award in. Kept when a
+    rule reads it (in `classes_of` too), when its parent's seats are relaxed and when the rules hang on literals."""
+    case = _case(tmp_path_factory, drawn)
+    rs, top = case.ruleset, case.ruleset.top_award("individuals").id
+    group = rs.rules[which % len(rs.rules)].group  # a group the classes keep apart (a rule reads it)
+    subsets = [a.id for a in rs.awards_of_pool("individuals") if a.parent is not None]
+    free = unconstrained_subsets(rs, "individuals", case.quotas)
+    assert free == [a for a in subsets if not any(r.award == a for r in rs.rules)]
+    cm = class_model(rs, case.pool, case.quotas, None)
+    assert [a.id for a in cm.sm.awards] == [top] + [a for a in subsets if a not in free]
+    event(f"special left out: {bool(free)}")
+    for kept in (without_free_subsets(rs, "individuals", case.quotas, relax={f"seats:{top}"}),
+                 without_free_subsets(rs, "individuals", case.quotas, with_literals=True)):
+        assert kept is rs
+    if free:
+        ruled = rs.model_copy(update={"rules": [*rs.rules, rs.rules[0].model_copy(update={"id": "RX",
+                                                                                          "award": free[0]})]})
+        assert without_free_subsets(rs, "individuals", case.quotas, classes_of=ruled) is rs
+    plain = build_model(rs, case.pool, case.quotas)
+    inside = members(rs, case.pool, group)
+    part = sum(v for v, yes in zip(plain.x[top], inside) if yes)
+    plain.model.maximize(part)
+    want = ASK.solve(plain.model)
+    got = ASK.solve((lambda m: (m.model.maximize(m.count_of(top, group)), m.model)[1])(cm.sm))
+    assert got.status == want.status
+    if want.optimal:
+        assert got.value(cm.sm.count_of(top, group)) == want.value(part)

@@ -286,13 +286,25 @@ def build_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[boo
             weight[i] = n - rank
     preferred = [(p.id, count(p.award, p.group), int(p.tolerance_value * scale))
                  for p in ruleset.preferences_of_pool(pool.kind)]
-    ruled = {r.award for r in ruleset.rules_of_pool(pool.kind)} | \
-        {p.award for p in ruleset.preferences_of_pool(pool.kind)}
-    free = [a.id for a in awards[1:] if a.parent == awards[0].id and a.id not in ruled and not with_literals
-            and not relax and (a.quota == "none" or quotas.of(a.id) is None)]
+    free = [] if with_literals or relax else unconstrained_subsets(ruleset, pool.kind, quotas)
     return SelectionModel(m, pool, awards, x, counts, scale, scaled, merit,
                           sum(penalty_terms) if penalty_terms else cp_model.LinearExpr.constant(0),
                           weight, literals, slacks, relaxed, count, preferred, can_hold, free)
+
+
+def unconstrained_subsets(ruleset: RuleSet, kind: str, quotas: Quotas) -> list[str]:
+    """The subset awards of a pool's top award that nothing but their seats constrains: no rule, preference or
+    rule across awards names them, no quota column (quota "none" or none given), no more seats than the parent.
+    A candidate may hold one exactly when it may hold the parent (build_model), so every slate of the parent
+    holds one: the fast path settles its stage 2 by the best k of the selected (SelectionModel.free_subsets),
+    and a question of which slates exist leaves it out (analysis/classmodel.py class_model)."""
+    awards = sorted(ruleset.awards_of_pool(kind), key=lambda a: a.parent is not None)
+    if not awards:
+        return []
+    ruled = {r.award for r in ruleset.rules_of_pool(kind)} | {p.award for p in ruleset.preferences_of_pool(kind)} \
+        | {a for c in ruleset.cross_rules for a in c.awards}
+    return [a.id for a in awards[1:] if a.parent == awards[0].id and a.id not in ruled and a.seats <= awards[0].seats
+            and (a.quota == "none" or quotas.of(a.id) is None)]
 
 
 def tied_pools(ruleset: RuleSet, kinds: list[str]) -> list[list[str]]:
