@@ -321,6 +321,11 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
         got = next((g for p, _t, g in allowed if p == last), None)
         if got is None:
             m.clear_hints()
+            if allowed:  # start from the cheapest known answer, every variable (a partial hint is repaired
+                # by a search of its own: 5 s CPU at small-units national), so the search only proves its bound
+                hint = m.proto.solution_hint
+                hint.vars.extend(range(len(m.proto.variables)))
+                hint.values.extend(list(allowed[0][2].solver.response_proto.solution)[:len(m.proto.variables)])
             m.minimize(cost)
             got = ask.solve(m, shown=True)
             if not got.optimal:
@@ -349,17 +354,22 @@ def cheapest_relaxations(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible,
         for t, u in used.items():  # the best slate of this kind of change: its rules relaxed (or fewer), no other
             _set_domain(best, u, 0, int(t in kinds_))
         best.clear_hints()
-        for a in sm.awards:
-            for v in sm.x[a.id]:
-                best.add_hint(v, got.value(v))
-        for s in sm.relaxed.values():
-            best.add_hint(s, got.value(s))
+        _hint_answer(best, sm, used, got)
         better = ask.solve(best, MERIT_WORK, shown=True)
         merit_found = better.found
         got = better if better.found else got
         out.append(_relaxation(ruleset, sm, cm, got, texts, better.optimal))
         blocked.append(_block(m, best, used, sm, got))
     return out
+
+
+def _hint_answer(model, sm, used, got) -> None:
+    """Start `model` (the menu's or a copy) from an answer's slate, slack and kinds of rule relaxed."""
+    for a in sm.awards:
+        for v in sm.x[a.id]:
+            model.add_hint(v, got.value(v))
+    for v in [*sm.relaxed.values(), *used.values()]:
+        model.add_hint(v, got.value(v))
 
 
 def _tokens(sm, got) -> set[str]:
