@@ -205,6 +205,33 @@ def test_a_round_that_a_witness_answers_at_the_last_cost_is_not_solved(tmp_path,
     assert seeded_solves == plain_solves - 1, (plain_solves, seeded_solves)
 
 
+def test_the_menus_first_solve_starts_from_the_cheapest_known_answer_every_variable_hinted(tmp_path, monkeypatch):
+    """Given the loosest values' slates, the menu's first solve of its own model is hinted with the cheapest
+    one in full (a partial hint is repaired by a search of its own: 5 s CPU at small-units national), and that
+    hint is an answer of the model at the known cost: fixed to it, the model is feasible with that cost."""
+    case = _women_in_two_quota_bound_units(tmp_path)
+    hints = []
+    solve = conflicts_module.Asking.solve
+
+    def recording(self, model, *a, **k):
+        if model.proto.has_objective() and model.proto.has_solution_hint():
+            hints.append((model.clone(), list(model.proto.solution_hint.vars), list(model.proto.solution_hint.values)))
+        return solve(self, model, *a, **k)
+
+    (plain, _), (seeded, _) = _menu_with_and_without_witnesses(case, monkeypatch)
+    rules = list(dict.fromkeys(r for c in search_conflicts(case.ruleset, case.pool, case.quotas).found for r in c))
+    witnesses: list = []
+    relaxations.loosest_rule_values(case.ruleset, case.pool, case.quotas, None, rules, ASK, witnesses)
+    monkeypatch.setattr(conflicts_module.Asking, "solve", recording)
+    cheapest_relaxations(case.ruleset, case.pool, case.quotas, None, witnesses=witnesses)
+    model, variables, values = hints[0]  # the first round's: the menu's model, minimising the people
+    assert variables == list(range(len(model.proto.variables)))
+    for i, v in zip(variables, values):
+        model.add(model.get_int_var_from_proto_index(i) == v)
+    got = ASK.solve(model)
+    assert got.optimal and got.solver.objective_value == seeded[0][0] == 2
+
+
 def test_after_a_merit_question_that_finds_nothing_the_menu_asks_no_other(tmp_path, monkeypatch):
     """The cheapest-relaxation menu's merit question (the best merit at the round's cost) is cut off at
     MERIT_WORK; when the first one finds nothing, the later rounds show their cheapest slate, not proven the
