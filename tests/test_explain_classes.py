@@ -24,12 +24,19 @@ from ortools.sat.python import cp_model
 
 from selector.analysis import conflicts as conflicts_module
 from selector.analysis import relaxations
-from selector.analysis.classmodel import class_model, without_free_subsets
+from selector.analysis.classmodel import class_model
 from selector.analysis.conflicts import ASK, search_conflicts
 from selector.analysis.explain import explain_pool, explanation_json, format_explanation
 from selector.analysis.next_steps import _fewest_additions
 from selector.analysis.relaxations import cheapest_relaxations, grown_pool
-from selector.engine.model import build_model, members, quota_rule_id, rule_ids_of_pool, unconstrained_subsets
+from selector.engine.model import (
+    build_model,
+    members,
+    quota_rule_id,
+    rule_ids_of_pool,
+    unconstrained_subsets,
+    without_free_subsets,
+)
 from selector.errors import InputErrors
 from selector.reading import kinds
 
@@ -532,7 +539,8 @@ def test_a_special_class_only_its_seats_constrain_is_left_out_of_the_class_model
     """classmodel.without_free_subsets: a subset award no rule, preference or quota reads is left out of the class
     model while the parent's seat total holds (every slate of the parent holds one): whether a slate exists and
     the most of a group it can hold are those of the per-candidate model with the subset award in. Kept when a
-    rule reads it (in `classes_of` too), when its parent's seats are relaxed and when the rules hang on literals."""
+    rule reads it (in `classes_of` too), when its parent's seats are relaxed and when the rules hang on literals.
+    best_slate's merit (asked without them) is the per-candidate model's."""
     case = _case(tmp_path_factory, drawn)
     rs, top = case.ruleset, case.ruleset.top_award("individuals").id
     group = rs.rules[which % len(rs.rules)].group  # a group the classes keep apart (a rule reads it)
@@ -558,3 +566,10 @@ def test_a_special_class_only_its_seats_constrain_is_left_out_of_the_class_model
     assert got.status == want.status
     if want.optimal:
         assert got.value(cm.sm.count_of(top, group)) == want.value(part)
+    merit = build_model(rs, case.pool, case.quotas)  # best_slate's merit, asked without the free ones
+    merit.model.maximize(merit.merit[top])
+    want = ASK.solve(merit.model)
+    best = relaxations.best_slate(rs, case.pool, case.quotas, None)
+    assert (best is None) == (not want.found)
+    if best is not None and all(r.hard for r in rs.rules):  # (a soft rule's penalty: merit is not the objective)
+        assert Decimal(best[0]) == Decimal(want.value(merit.merit[top])) / merit.scale

@@ -20,7 +20,7 @@ from decimal import Decimal
 from ortools.sat.python import cp_model
 
 from selector.engine.classes import interchangeable_classes, subpool
-from selector.engine.model import SelectionModel, build_model, score_scale, unconstrained_subsets
+from selector.engine.model import SelectionModel, build_model, score_scale, without_free_subsets
 from selector.engine.session import Solved
 from selector.reading.pool import Pool
 from selector.reading.quotas import Quotas
@@ -104,25 +104,6 @@ def cached_classes(ruleset: RuleSet, pool: Pool, keep: list[bool] | None, own: d
     _CACHE.insert(0, (ruleset, pool, *key, classes))
     del _CACHE[4:]
     return classes
-
-
-def without_free_subsets(ruleset: RuleSet, kind: str, quotas: Quotas, relax=frozenset(), with_literals: bool = False,
-                         classes_of: RuleSet | None = None) -> RuleSet:
-    """The rule set without the subset awards (the special class) that nothing but their seats constrains
-    (model.unconstrained_subsets, in `classes_of` too: a rule left out to be asked about keeps its award):
-    while the parent's seat total holds, every slate of the parent holds one, so which slates exist, their
-    counts and their merit (the top awards') are the same without them. Kept when a seat total may give
-    (literals, a relaxed parent's seats). Measured, small-units national (3,000 seats, 100 special): a class
-    model of 18,164 variables -> 9,087; the loosest share of R1 4.2 -> 2.4 s CPU, of R8 4.7 -> 2.8 s."""
-    top = ruleset.top_award(kind)
-    if with_literals or f"seats:{top.id}" in relax:
-        return ruleset
-    free = set(unconstrained_subsets(ruleset, kind, quotas)) & set(unconstrained_subsets(classes_of or ruleset, kind,
-                                                                                        quotas))
-    free -= {a.split(":", 1)[1] for a in relax if a.startswith("seats:")}
-    if not free:
-        return ruleset
-    return ruleset.model_copy(update={"awards": [a for a in ruleset.awards if a.id not in free]})
 
 
 def class_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None,

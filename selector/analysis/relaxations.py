@@ -19,7 +19,7 @@ from selector.analysis.classmodel import class_model
 from selector.analysis.conflicts import ASK, Asking, class_pool, eligible_mask, none_without_units, rule_texts
 from selector.domain import has_slate
 from selector.engine.classes import rule_groups, subpool
-from selector.engine.model import SelectionModel, build_model, members, rule_ids_of_pool
+from selector.engine.model import SelectionModel, build_model, members, rule_ids_of_pool, without_free_subsets
 from selector.engine.prune import solve_pool
 from selector.i18n import _, current_lang, label
 from selector.reading import kinds
@@ -94,7 +94,8 @@ def best_slate(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible, ask: Aski
     """(merit as text, top-award ids) of the best slate under these rules, or None if none exists: the
     exact fast path (selector/engine/prune.py), stopped once the merit is proven (a slate reaching it)."""
 
-    sol = solve_pool(ruleset, pool, quotas, eligible, ask.solve_settings(), fixed=ask.fixed, merit_only=True)
+    sol = solve_pool(without_free_subsets(ruleset, pool.kind, quotas), pool, quotas, eligible, ask.solve_settings(),
+                     fixed=ask.fixed, merit_only=True)  # the merit is the top awards': a free special class is left out
     if not has_slate(sol.status):
         return None
     scores = dict(zip(pool.table["id"], pool.table["score"]))
