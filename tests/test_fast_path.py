@@ -467,3 +467,24 @@ def test_the_small_models_later_stages_try_the_light_relaxation_first_and_fall_b
             assert all(status != "optimal" for status in light)
             fell_back = [i for i, (level, status) in enumerate(asked) if level == 1]
             assert all(i + 1 < len(asked) and asked[i + 1][0] is None for i in fell_back)
+
+
+@_in_miniature("base", "big-special")
+def test_the_lp_rounds_leave_a_free_special_class_out_and_the_stages_after_them_choose_it(
+        world, seed, candidates, seats, units):
+    """engine/prune.py: the LP bound and the rounds of stage 1 are asked without a subset award only its seats
+    constrain (model.without_free_subsets); the final round's model is built again with every award for the
+    stages after stage 1. The slate is the plain model's, the special class included."""
+    asked: list[list[str]] = []
+    real = prune_module._stage1
+
+    def recording(sm, *a, **k):
+        asked.append([aw.id for aw in sm.awards])
+        return real(sm, *a, **k)
+
+    with mock.patch.object(prune_module, "_stage1", recording):
+        fast, plain = _world_fast_and_plain(world, seed, candidates, seats, units, SMALL_POOL=0)
+    _assert_the_same_canonical_slate(fast, plain)
+    assert all(awards == ["labour_model"] for awards in asked), asked  # the Fuxin rules: no rule on the special
+    if plain.status == "optimal":
+        assert asked and len(fast.selected["special"]) == len(plain.selected["special"]) > 0
