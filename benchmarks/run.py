@@ -34,7 +34,8 @@ in a worker process of its own (so peak memory is the case's):
 Eligibility screening runs once per case before timing and is cached next to the data (its own speed:
 benchmarks/worlds.py pools through selector.reading.eligibility.screen, in `screen_s`).
 
-Usage: python benchmarks/run.py [--quick] [--sizes city,province] [--worlds base,ties] [--seeds 3]
+Usage: python benchmarks/run.py [--quick] [--sizes city,province] [--worlds base,ties] [--seeds 3] [--merge]
+(--merge: keep results.csv's rows of the other sizes, e.g. after `--sizes xl --merge`)
 """
 
 from __future__ import annotations
@@ -399,6 +400,8 @@ def main() -> None:
     parser.add_argument("--sizes", default=None, help="comma-separated: city,province,national,xl")
     parser.add_argument("--worlds", default=None, help="comma-separated: base,ties,small-units,big-special")
     parser.add_argument("--seeds", type=int, default=None, help="seeds per world and size (default per size)")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep results.csv's rows of the sizes not run here (a run of --sizes xl joins the rest)")
     parser.add_argument("--worker", nargs=4, metavar=("FOLDER", "SIZE", "FIRST", "WORLD"), help=argparse.SUPPRESS)
     parser.add_argument("--peer", metavar="FOLDER", help=argparse.SUPPRESS)
     parser.add_argument("--explain", nargs=2, metavar=("FOLDER", "KIND"), help=argparse.SUPPRESS)
@@ -448,6 +451,8 @@ def main() -> None:
                     peer = _run_worker(["--peer", str(paths.folder)], PEER_CAP)
                     peers[key].append(peer["time"] if peer else f">{PEER_CAP:.0f}")
     rows = _table(results, peers)
+    if args.merge:
+        rows, header = _merged(rows, header, sizes)
     _write(rows, header)
     _print(rows)
     _plot(rows)
@@ -564,6 +569,32 @@ def _table(results: dict[tuple[str, str], list[dict]], peers: dict[tuple[str, st
                                  default=None)
             rows.append(worst)
     return rows
+
+
+def _number(text: str):
+    """A results.csv cell as _table made it: an int, a float, None for an empty cell, else the text."""
+    if text == "":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _merged(rows: list[dict], header: str, sizes: list[str]) -> tuple[list[dict], str]:
+    """--merge: this run's rows, and the committed results.csv's rows of every other size, in size order;
+    the header names both runs, so a reader knows which rows were measured when."""
+    path = HERE / "results.csv"
+    if not path.exists():
+        return rows, header
+    with open(path, encoding="utf-8") as f:
+        first = f.readline().removeprefix("# ").strip()
+        old = [{k: _number(v) for k, v in r.items()} for r in csv.DictReader(f) if r["size"] not in sizes]
+    order = {s: k for k, s in enumerate(SIZES_DEFAULT + ["xl"])}
+    together = sorted(old + rows, key=lambda r: order.get(r["size"], len(order)))  # stable: world order kept
+    return together, f"{header}; rows of {', '.join(sizes)} from this run, the others from: {first}"
 
 
 def _write(rows: list[dict], header: str) -> None:
