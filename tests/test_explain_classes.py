@@ -573,3 +573,33 @@ def test_a_special_class_only_its_seats_constrain_is_left_out_of_the_class_model
     assert (best is None) == (not want.found)
     if best is not None and all(r.hard for r in rs.rules):  # (a soft rule's penalty: merit is not the objective)
         assert Decimal(best[0]) == Decimal(want.value(merit.merit[top])) / merit.scale
+
+
+def test_a_free_special_class_is_its_seat_rule_alone_in_the_conflict_search(tmp_path):
+    """conflicts._literal_model: a special class only its seats constrain has no decisions of its own in the
+    conflict search's models; its rule `seats:special` asks the parent's slate for at least its seats. Half
+    enterprise staff and one at most cannot hold together in a slate of three or more: they conflict with
+    either seat total (4 seats, 3 of them special) alone, so both minimal conflicts name a seat rule, and each
+    is what the per-candidate model (special class in) says: no slate with it, a slate without any one of its
+    rules."""
+    rows = [{"id": f"C{i}", "unit": f"U{i % 3}", "score": str(90 - i),
+             "sector": ["enterprise", "agriculture", "other"][i % 3]} for i in range(9)]
+    case = make_case(tmp_path, rows, [share("RA", "enterprise", ">=", "50%"), count("RB", "enterprise", max=1)],
+                     seats=4, special=3, quotas={"U0": 4, "U1": 4, "U2": 4})
+    probe = conflicts_module._Feasibility(case.ruleset, case.pool, case.quotas, None)
+    assert probe.check([r for r in probe.ids if r != "RB"])[0] is True  # with the quotas: every unit's classes
+    for sm in (probe.small, probe.full):
+        assert [a.id for a in sm.awards] == ["labour_model"] and "seats:special" in sm.literals
+    found = search_conflicts(case.ruleset, case.pool, case.quotas)
+    assert sorted(map(sorted, found.found)) == [["RA", "RB", "seats:labour_model"], ["RA", "RB", "seats:special"]]
+    plain = build_model(case.ruleset, case.pool, case.quotas, with_literals=True)
+
+    def feasible(rules) -> bool:
+        plain.model.clear_assumptions()
+        plain.model.add_assumptions([plain.literals[r] for r in rules])
+        return ASK.solve(plain.model).found
+
+    for conflict in found.found:
+        assert not feasible(conflict)
+        assert all(feasible([r for r in conflict if r != left]) for left in conflict)
+    assert feasible(["seats:special", "RA"]) and feasible(["RA", "RB"])

@@ -17,7 +17,14 @@ from ortools.sat.python import cp_model
 
 from selector.analysis.classmodel import cached_classes
 from selector.engine.classes import rule_groups, subpool
-from selector.engine.model import SelectionModel, build_model, members, quota_rule_id, rule_ids_of_pool
+from selector.engine.model import (
+    SelectionModel,
+    build_model,
+    members,
+    quota_rule_id,
+    rule_ids_of_pool,
+    unconstrained_subsets,
+)
 from selector.engine.session import Session, Solved, SolverSettings, maximize  # one place configures CP-SAT (issue 18)
 from selector.i18n import _
 from selector.reading import kinds
@@ -161,6 +168,24 @@ def none_without_units(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: l
     return ask.solve(sm.model, presolve=False).status == "infeasible"
 
 
+def _literal_model(ruleset: RuleSet, pool: Pool, quotas: Quotas, eligible: list[bool] | None,
+                   fixed: dict[str, bool] | None, multiplicity: list[int]) -> SelectionModel:
+    """build_model with every rule behind its literal, for the questions of which slates exist, less a subset
+    award only its seats constrain (model.unconstrained_subsets: the Fuxin special class): its rule
+    `seats:<award>` is posted as "the parent's slate holds at least that many". Anyone who may hold the parent
+    may hold it and nothing else reads it, so a choice of it exists exactly then, and a conflict still names it.
+    Small-units national (100 special of 3,000): the conflict search's probes on every unit's classes
+    6.6 -> 4.6 s CPU (its model 18,200 -> 9,100 decisions), the same conflicts."""
+    free = set(unconstrained_subsets(ruleset, pool.kind, quotas))
+    lean = ruleset.model_copy(update={"awards": [a for a in ruleset.awards if a.id not in free]}) if free else ruleset
+    sm = build_model(lean, pool, quotas, eligible, with_literals=True, fixed=fixed, multiplicity=multiplicity)
+    for a in ruleset.awards_of_pool(pool.kind):
+        if a.id in free:
+            lit = sm.literals[f"seats:{a.id}"] = sm.model.new_bool_var(f"rule[seats:{a.id}]")
+            sm.model.add(sm.count_of(a.parent, "all") >= a.seats).only_enforce_if(lit)  # type: ignore[misc]
+    return sm
+
+
 class _Feasibility:
     """Which slates exist with different sets of assumed rules. Only which slates exist is asked, so the models
     are of classes, exact and small: first the unit-free one (unit_free_pool), for the rules that do not read
@@ -175,7 +200,7 @@ class _Feasibility:
                  ask: Asking = ASK):
         self.ruleset, self.pool, self.quotas, self.eligible = ruleset, pool, quotas, eligible
         reps, sizes, ok = unit_free_pool(ruleset, pool, eligible, ask.fixed)
-        self.small = build_model(ruleset, reps, quotas, ok, with_literals=True, fixed=ask.fixed, multiplicity=sizes)
+        self.small = _literal_model(ruleset, reps, quotas, ok, ask.fixed, sizes)
         self.full: SelectionModel | None = None
         self.ids = [r for r in rule_ids_of_pool(ruleset, pool.kind, quotas) if r in self.small.literals]
         self.ids += [r for r in self.small.literals if r.startswith("fixed:")]  # what-if: forced candidates
@@ -202,8 +227,7 @@ class _Feasibility:
             return ok, core
         if self.full is None:
             reps, sizes, elig = class_pool(self.ruleset, self.pool, self.eligible, self.ask.fixed)
-            self.full = build_model(self.ruleset, reps, self.quotas, elig, with_literals=True, fixed=self.ask.fixed,
-                                    multiplicity=sizes)
+            self.full = _literal_model(self.ruleset, reps, self.quotas, elig, self.ask.fixed, sizes)
         ok, core = self._probe(self.full, rules)
         if ok is not None:
             self.known.append((asked, ok, core))
