@@ -622,7 +622,7 @@ def _print(rows: list[dict]) -> None:
                       _fmt(r["highs12_over_slate_min"]), _fmt(r["lp_s"]), _fmt(r["read_csv_s"]),
                       _fmt(r["screen_s"]), _fmt(r["plain_default_s"]) + ("" if r["plain_status"] == "OPTIMAL" else "*"),
                       _fmt(r["explain_s"]), _fmt(r["explain_special_s"]),
-                      r["special_by_argument"] if r["world"] != "WORST" else ""])
+                      str(r["special_by_argument"]) if r["world"] != "WORST" else ""])
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     for row in table:
         print("  ".join(cell.rjust(w) for cell, w in zip(row, widths)))
