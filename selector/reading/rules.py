@@ -520,30 +520,36 @@ class RuleSet(_Strict):
         return inside
 
     def group_mask(self, group: str, table) -> list[bool]:
-        """The members of a group among the rows of a pool's table (pandas), a whole column at a time."""
+        """The members of a group among the rows of a pool's table (pandas), a whole column at a time (numpy:
+        Python lists zipped per filter were 1.4 s of a national explanation's 342 calls)."""
+        return self._group_array(group, table).tolist()
+
+    def _group_array(self, group: str, table):
+        import numpy as np
+
         n = len(table)
         if group == "all":
-            return [True] * n
+            return np.ones(n, dtype=bool)
         g = self.groups[group]
 
-        def match(filt: dict[str, list[str]]) -> list[bool]:
-            inside = [True] * n
+        def match(filt: dict[str, list[str]]):
+            inside = np.ones(n, dtype=bool)
             for col, vals in filt.items():
-                inside = [a and b for a, b in zip(inside, table[col].isin(list(vals)).tolist())]
+                inside &= table[col].isin(list(vals)).to_numpy(dtype=bool)
             return inside
 
         inside = match(g.where)
         for col, vals in g.where_not.items():
-            inside = [a and not b for a, b in zip(inside, table[col].isin(list(vals)).tolist())]
+            inside &= ~table[col].isin(list(vals)).to_numpy(dtype=bool)
         if g.any:
-            either = [False] * n
+            either = np.zeros(n, dtype=bool)
             for f in g.any:
-                either = [a or b for a, b in zip(either, match(f))]
-            inside = [a and b for a, b in zip(inside, either)]
+                either |= match(f)
+            inside &= either
         for h in g.within:
-            inside = [a and b for a, b in zip(inside, self.group_mask(h, table))]
+            inside &= self._group_array(h, table)
         for h in g.not_within:
-            inside = [a and not b for a, b in zip(inside, self.group_mask(h, table))]
+            inside &= ~self._group_array(h, table)
         return inside
 
     def group_label(self, group: str) -> str:
