@@ -336,6 +336,21 @@ def test_the_stages_after_an_lp_round_run_without_presolve_and_give_the_plain_mo
             assert "fixed1" in fast.timings and "fixed3" in fast.timings and "fixed2" not in fast.timings
 
 
+@_in_miniature("base", "ties")
+def test_an_lp_fixing_cut_short_fixes_nothing_and_gives_the_plain_models_slate(world, seed, candidates, seats,
+                                                                              units):
+    """lp.NARROW_LP_WORK: the LP of the fixing between stages has a cut-off in GLOP's deterministic time (an
+    LP that takes long would cost more than the fixing saves); cut short, it fixes nothing and the stages go
+    on as they would."""
+    from selector.engine import lp as lp_module
+
+    with mock.patch.object(lp_module, "NARROW_LP_WORK", 1e-9):
+        fast, plain = _world_fast_and_plain(world, seed, candidates, seats, units, SMALL_POOL=0)
+    _assert_the_same_canonical_slate(fast, plain)
+    if plain.status == "optimal" and "free" in fast.timings:
+        assert fast.timings.get("fixed3") == 0
+
+
 @pytest.mark.parametrize("world", ["base", "big-special"])
 def test_the_lp_rows_are_the_same_from_the_protobuf_copy_and_from_the_models_own_proto(world):
     """engine/lp.py reads the model's rows from an exported protobuf copy (fast); benchmarks/run.py hands it the
