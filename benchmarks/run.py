@@ -5,7 +5,8 @@ machine) and benchmarks/results.png.
 
 Cases come from benchmarks/worlds.py (seeded, written to benchmarks/data/, which git ignores): the worlds
 `base` (benchmarks/generate.py), `ties` (scores on a 0.05 grid, quota caps 1.1 x the seats), `small-units`
-(one unit per 4 seats, tight quotas) and `big-special` (a quarter of the seats special, 0.5 grid). Per case,
+(one unit per 4 seats, tight quotas), `big-special` (a quarter of the seats special, 0.5 grid) and `flat` (every
+score equal: only the rules and the tie-break choose). Per case,
 in a worker process of its own (so peak memory is the case's):
   ours      the exact fast path (selector/engine/prune.py): prune, LP bound, CP-SAT model build and search, until the
             merit is proven optimal (`proven`, stage 1); then the special class, the tie-break and the
@@ -57,7 +58,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-SEEDS = {"city": 3, "county": 2, "province": 2, "national": 1, "xl": 1}  # per world: 4 worlds x 8 cases
+SEEDS = {"city": 3, "county": 2, "province": 2, "national": 1, "xl": 1}  # per world: 5 worlds x 8 cases
 SIZES_DEFAULT = ["city", "county", "province", "national"]  # xl (100,000) with --sizes xl
 PLAIN_CAP = {"city": 5.0, "county": 5.0, "province": 5.0, "national": 5.0, "xl": 5.0}
 # a capped run: its ratio is '>'

@@ -12,6 +12,9 @@ the structure of the problem, not only its numbers:
                decimals (few ties); the women's and minorities' shares sit close to their targets.
   big-special  a large special class (a quarter of the seats) with heavy ties at its boundary: scores on a 0.5
                grid, quota caps adding up to 1.05 x the seats.
+  flat         every eligible candidate scores the same (80: an office that does not score): merit decides
+               nothing, so every rule-compliant slate is merit-optimal, the LP's optimum is a whole face (its
+               fixing settles nothing) and the tie-break does all the choosing; quota caps 1.2 x the seats.
 
 Every world keeps the sample's attribute mixes and the correlation of attributes with scores that makes
 the rules bind (benchmarks/generate.py `_person`), and plants the same eligibility defects (about 2%).
@@ -29,7 +32,7 @@ from pathlib import Path
 import generate as base
 from generate import SIZES, CasePaths, Size
 
-WORLDS = ["base", "ties", "small-units", "big-special"]
+WORLDS = ["base", "ties", "small-units", "big-special", "flat"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ SPEC = {
                                                                 "xl": 100}),
     "small-units": World("small-units", 1.0, 4, 0.33, 0.01, 1.0, None),
     "big-special": World("big-special", 1.05, None, 0.12, 0.5, 0.6, 0.25),
+    "flat": World("flat", 1.2, None, 0.1, 1.0, 0.02, None),  # 80 + (s - 80) x 0.02 on a 1-point grid: 80
 }
 
 

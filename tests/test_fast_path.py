@@ -213,9 +213,10 @@ def test_tied_slates_with_a_special_class_from_one_objective_give_the_plain_mode
 
 # ------------------------------------------------------------------ every benchmark world, in miniature
 # benchmarks/worlds.py: the generators the speed work is measured on (base, heavy ties with slack quota caps,
-# many small units with tight quotas, a large special class), under the whole Fuxin 2021 rule set (R1-R10,
-# S1-S4, the eligibility rules E2-E9 screened first). The fast path must give the plain model's answer on
-# small pools of each: status, merit, special class, the canonical slate and the uniqueness verdict.
+# many small units with tight quotas, a large special class, every score equal), under the whole Fuxin 2021
+# rule set (R1-R10, S1-S4, the eligibility rules E2-E9 screened first). The fast path must give the plain
+# model's answer on small pools of each: status, merit, special class, the canonical slate and the uniqueness
+# verdict.
 def _in_miniature(*worlds: str):
     """A test over small pools of these benchmark worlds (seed and sizes drawn; four examples per world)."""
     def wrap(test):
@@ -246,7 +247,7 @@ def _world_case(world: str, seed: int, candidates: int, seats: int, units: int, 
     return inputs.ruleset, pool, inputs.quotas, mask
 
 
-@pytest.mark.parametrize("world", ["base", "ties", "small-units", "big-special"])
+@pytest.mark.parametrize("world", ["base", "ties", "small-units", "big-special", "flat"])
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(1, 10**6), candidates=st.integers(24, 70), seats=st.integers(8, 16),
        units=st.integers(2, 5), through_lp=st.booleans(), narrow_small=st.booleans())
