@@ -352,6 +352,18 @@ def test_an_lp_fixing_cut_short_fixes_nothing_and_gives_the_plain_models_slate(w
         assert fast.timings.get("fixed3") == 0
 
 
+@_in_miniature("flat")
+def test_a_round_the_lp_settles_nothing_in_starts_from_a_steered_slate_and_gives_the_plain_models_slate(
+        world, seed, candidates, seats, units):
+    """prune._tie_break_start: every score equal, the LP rounds settle nothing; the round's first slate is
+    found under merit and the tie-break as one objective and, reaching the LP bound, is taken as merit-optimal
+    without a search. The canonical slate is still the plain model's."""
+    fast, plain = _world_fast_and_plain(world, seed, candidates, seats, units, SMALL_POOL=0)
+    _assert_the_same_canonical_slate(fast, plain)
+    if plain.status == "optimal":
+        assert fast.timings.get("steered") == 1
+
+
 @pytest.mark.parametrize("world", ["base", "big-special"])
 def test_the_lp_rows_are_the_same_from_the_protobuf_copy_and_from_the_models_own_proto(world):
     """engine/lp.py reads the model's rows from an exported protobuf copy (fast); benchmarks/run.py hands it the
