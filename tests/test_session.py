@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from unittest import mock
 
 from conftest import make_case
 from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from lexicographic_reference import is_only_solution, lexicographic_first
 from ortools.sat.python import cp_model
 from test_fast_path import cases, drawn_case
 
 from selector.domain import has_slate
+from selector.engine import solve as solve_module
 from selector.engine.lp import narrow_by_lp
 from selector.engine.model import build_model
 from selector.engine.session import Session, SolverSettings, status_of
@@ -101,6 +104,35 @@ def test_uniqueness_and_first_tied_slate_match_the_reference(data):
         other = {a.id: [int(solver.boolean_value(probe.get_bool_var_from_proto_index(v.index))) for v in sm.x[a.id]]
                  for a in sm.awards}
         assert lexicographic_first(sm, other) == values
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(), st.integers(1, 5))
+def test_the_first_tied_slate_by_blocks_of_any_size_matches_the_reference(data, block):
+    """solve._lexicographic_first settles LEX_BLOCK candidates per solve (a weighted objective, the first
+    outweighing all after it); with blocks of 1 to 5 (so a pool spans several) it gives the definition's
+    slate. Tied here: every slate of the optimal merit (stage 1 held alone, so ties are many), started from
+    the one that prefers the last positions."""
+    with drawn_case(data) as (case, eligible, fixed):
+        sm = build_model(case.ruleset, case.pool, case.quotas, eligible=eligible, fixed=fixed)
+        stage1 = sm.merit[sm.top.id] - sm.penalty
+        sm.model.maximize(stage1)
+        solver = cp_model.CpSolver()
+        if solver.solve(sm.model) != cp_model.OPTIMAL:
+            return
+        sm.model.add(stage1 == round(solver.objective_value))
+        probe = sm.model.clone()
+        probe.maximize(sum(i * probe.get_bool_var_from_proto_index(v.index)
+                           for a in sm.awards for i, v in enumerate(sm.x[a.id])))
+        assert solver.solve(probe) == cp_model.OPTIMAL
+        other = {a.id: [int(solver.boolean_value(probe.get_bool_var_from_proto_index(v.index))) for v in sm.x[a.id]]
+                 for a in sm.awards}
+        sm.model.clear_objective()
+        with mock.patch.object(solve_module, "LEX_BLOCK", block):
+            got = solve_module._lexicographic_first(sm, other, Session(SolverSettings(fast=False)))
+        expected = lexicographic_first(sm, other)
+        event(f"the first differs from the start: {expected != other}")
+        assert got == expected
 
 
 def test_narrow_by_lp_on_every_variable(tmp_path):

@@ -364,19 +364,6 @@ def _newcomers_to(model: cp_model.CpModel, sm: SelectionModel, values) -> cp_mod
                                     for v, b in zip(sm.x[a.id], values[a.id]) if not b])
 
 
-class _StopAtOne(cp_model.CpSolverSolutionCallback):
-    """Stops the search at the first solution whose objective is at least 1."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.found = False
-
-    def on_solution_callback(self) -> None:
-        if self.objective_value >= 0.5:
-            self.found = True
-            self.stop_search()
-
-
 def _is_only_solution(sm: SelectionModel, before: cp_model.CpModel, stage3, top3: int, values,
                       session: Session, newcomers: bool = False) -> bool | None:
     """Is the stage-3 optimum `top3` reached by `values` alone? None when not decided in time.
@@ -420,55 +407,39 @@ def _is_only_solution(sm: SelectionModel, before: cp_model.CpModel, stage3, top3
     return None
 
 
-def _can_any_be_one(probe: cp_model.CpModel, variables: list, session: Session):
-    """(True, solved, trial) if some slate of `probe` takes one of `variables`, (False, None, None) if none
-    can; (None, None, None) when not decided in time. Asked as 'take as many as possible', stopped at the first."""
-    trial = probe.clone()
-    maximize(trial, sum(trial.get_bool_var_from_proto_index(v.index) for v in variables))
-    stop = _StopAtOne()
-    got = session.solve(trial, callback=stop)
-    if stop.found or (got.found and got.solver.objective_value >= 0.5):
-        return True, got, trial
-    if got.optimal:
-        return False, None, None
-    return None, None, None
+LEX_BLOCK = 50  # candidates per solve of _lexicographic_first: weights 2^49 .. 1, exact in a double
 
 
 def _lexicographic_first(sm: SelectionModel, values, session: Session):
     """Several slates tie on every objective: the first in tie-break order. Its definition: set each
     candidate, in tie-break order (top award, then subsets), to 1 if some tied slate (with the earlier
     choices) takes it, else to 0 (one solve per candidate: tests/lexicographic_reference.py); the result
-    does not depend on the slate it starts from. Found here with fewer solves: a block of candidates none
-    of which any tied slate can take is set to 0 in one solve; a block where some can is halved until it is
-    one candidate, whose answer is then exactly the one-candidate question."""
+    does not depend on the slate it starts from. Found here a block of LEX_BLOCK candidates at a time: among
+    the tied slates with the earlier blocks as chosen, the one maximising sum 2^(B-1-k) x_k over the block's
+    k-th candidate takes each candidate exactly when the definition does (a candidate outweighs all after it
+    in the block), so one solve settles a block. Measured, CPU, flat world (every score equal) at city size,
+    tied slates (the old way: 27 questions "can any of a block be taken", a block halved until one
+    candidate answers) 0.91 -> 0.31 s in 16 solves; whole slate 0.96 -> 0.43 s, the same slate."""
     order = sorted(range(len(sm.pool)), key=lambda i: -sm.tie_break_weight[i])
     probe = sm.model.clone()
     for a in sm.awards:
-        pos, size = 0, len(order)
-        while pos < len(order):
-            i = order[pos]
-            if values[a.id][i]:
-                probe.add(probe.get_bool_var_from_proto_index(sm.x[a.id][i].index) == 1)
-                pos += 1
-                continue
-            size = max(1, min(size, len(order) - pos))
-            block = order[pos:pos + size]
-            zeros = [sm.x[a.id][j] for j in block if not values[a.id][j]]
-            ok, got, trial = _can_any_be_one(probe, zeros, session)
-            if ok is None:
+        holders = [i for i in order if sm.can_hold[a.id][i]]
+        for pos in range(0, len(holders), LEX_BLOCK):
+            block = holders[pos:pos + LEX_BLOCK]
+            variables = [probe.get_bool_var_from_proto_index(sm.x[a.id][i].index) for i in block]
+            maximize(probe, cp_model.LinearExpr.weighted_sum(variables, [2 ** (len(block) - 1 - k)
+                                                                         for k in range(len(block))]))
+            probe.clear_hints()
+            hint = probe.proto.solution_hint
+            hint.vars.extend([v.index for b in sm.awards for v in sm.x[b.id]])
+            hint.values.extend([int(val) for b in sm.awards for val in values[b.id]])
+            got = session.solve(probe)
+            if not got.optimal:
                 return values  # out of time: the tied slate found so far
-            if ok and size > 1:
-                size //= 2
-                continue
-            if ok:  # size 1: candidate i can be taken
-                values = got.decisions(sm, trial)
-                probe.add(probe.get_bool_var_from_proto_index(sm.x[a.id][i].index) == 1)
-                pos += 1
-                continue
-            for j in block:  # none of the block can be taken: as the slate has them
-                probe.add(probe.get_bool_var_from_proto_index(sm.x[a.id][j].index) == values[a.id][j])
-            pos += size
-            size *= 2
+            values = got.decisions(sm, probe)
+            for v, i in zip(variables, block):
+                probe.add(v == values[a.id][i])
+    probe.clear_objective()
     return values
 
 
