@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import os
+import signal
 import subprocess
 import textwrap
 import threading
@@ -293,11 +294,20 @@ SLOW_TABLES = textwrap.dedent('''
 ''')
 
 
+def as_from_a_terminal() -> None:
+    """In the child, before exec: SIGINT at its default, as a command typed at a terminal has it. A test run
+    started in the background by a shell without job control (`make test &` in a script) has SIGINT ignored,
+    its children inherit that, and the selector rightly keeps an ignored Ctrl-C ignored: the Ctrl-C tests
+    then hung until killed (seen twice in a clean-clone run)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def signal_when_reached(command: list[str], sig: int, delay: float = 0.0, timeout: float = 180, **popen) -> tuple[
         int, str]:
     """Run `command` (a script that prints REACHED on stderr at the step to stop), send it `sig` once it has
     (after `delay` seconds); its exit code and stderr. A process that hangs is killed after `timeout`."""
-    proc = subprocess.Popen(command, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+    proc = subprocess.Popen(command, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=as_from_a_terminal, **popen)
     timer = threading.Timer(timeout, proc.kill)  # a hung process fails the test instead of hanging it
     timer.start()
     try:

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SLOW_TABLES, signal_when_reached
+from conftest import SLOW_TABLES, as_from_a_terminal, signal_when_reached
 from typer.testing import CliRunner
 
 import selector.outputs.folders
@@ -291,7 +291,7 @@ def test_ctrl_c_while_starting_exits_130_without_a_traceback(tmp_path, delay):
     catches SIGTERM too, which Python does not by default) and `delay` seconds later."""
     proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.argv = ['selector', *sys.argv[1:]]; "
                              "from selector.interfaces.launch import main; main()", *mini_args(tmp_path / "out")],
-                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=as_from_a_terminal,
                             env={**os.environ, "SELECTOR_LANG": "zh"})
     deadline = time.time() + 60
     while not _catches_sigterm(proc.pid) and proc.poll() is None and time.time() < deadline:
