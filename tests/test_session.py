@@ -106,6 +106,36 @@ def test_uniqueness_and_first_tied_slate_match_the_reference(data):
         assert lexicographic_first(sm, other) == values
 
 
+def test_luby_sequence():
+    assert [solve_module.luby(k) for k in range(15)] == [1, 1, 2, 1, 1, 2, 4, 1, 1, 2, 1, 1, 2, 4, 8]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_the_uniqueness_question_cut_short_is_asked_again_with_other_seeds_and_gets_the_same_verdict(data):
+    """_is_only_solution's tries (UNIQUE_FIRST, then Luby's restarts, each with another random seed, then one
+    uncut): with every cut-off far too short to decide anything, the last try answers, as the reference."""
+    with drawn_case(data) as (case, eligible, fixed):
+        sm = build_model(case.ruleset, case.pool, case.quotas, eligible=eligible, fixed=fixed)
+        seeds = []
+        real = Session.solver
+
+        def spy(self, work=None, *args, **kwargs):
+            s = real(self, work, *args, **kwargs)
+            seeds.append((work, s))
+            return s
+
+        with mock.patch.object(solve_module, "UNIQUE_FIRST", 1e-9), \
+                mock.patch.object(solve_module, "UNIQUE_UNIT", 1e-9), \
+                mock.patch.object(solve_module, "UNIQUE_TRIES", 4), mock.patch.object(Session, "solver", spy):
+            sol = solve_model(sm, SolverSettings(fast=False, seed=7))
+            asked = [(w, s.parameters.random_seed) for w, s in seeds if w is not None and w <= 1e-8]
+        if sol.status != "optimal" or sol.unique is None:
+            return
+        assert [seed for _, seed in asked] == [7, 8, 9, 10]  # the four cut tries, each its own seed
+        assert is_only_solution(sm, _positions(sm, sol.selected)) is sol.unique
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(), st.integers(1, 5))
 def test_the_first_tied_slate_by_blocks_of_any_size_matches_the_reference(data, block):

@@ -170,11 +170,12 @@ class Session:
         self.first = first  # stop at the first solution: the explainer's search for a witness slate
 
     def solver(self, work: float | None = None, lazy_lp: bool = False,
-               linearization: int | None = None) -> cp_model.CpSolver:
+               linearization: int | None = None, seed: int | None = None) -> cp_model.CpSolver:
         """A configured solver; `work`: a cut-off in CP-SAT's deterministic time, the same on any machine.
         `lazy_lp`: CP-SAT's own default for the LP rows (added as cuts when violated) instead of the tuned
         every-row-from-the-start (engine/prune.py: the retry of an LP round). `linearization`: CP-SAT's
-        linearization_level instead of configure's 2 (engine/solve.py: _maximise's light stages)."""
+        linearization_level instead of configure's 2 (engine/solve.py: _maximise's light stages). `seed`: another
+        random seed than the settings' (engine/solve.py: the uniqueness question's tries)."""
         s = configure(self.settings, self.clock, self.tuned)
         if not self.presolve:
             s.parameters.cp_model_presolve = False
@@ -186,6 +187,8 @@ class Session:
             s.parameters.add_lp_constraints_lazily = True
         if linearization is not None:
             s.parameters.linearization_level = linearization
+        if seed is not None:
+            s.parameters.random_seed = seed
         return s
 
     def solve(self, model: cp_model.CpModel, work: float | None = None, callback=None,

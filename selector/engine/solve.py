@@ -376,13 +376,47 @@ def _is_only_solution(sm: SelectionModel, before: cp_model.CpModel, stage3, top3
     with a newcomer (_newcomers_to). CP-SAT's deterministic time of the question, 12 city + 8 county cases
     (four worlds): 0.53 -> 0.47 in all, the largest 0.125 -> 0.088 (small-units city seed 2, whose question
     was a third of its slate); on the LP-round models (province and up) it was slower (big-special national
-    2.3 -> 4.2, province 0.04 -> 0.50), so there the question keeps _differs_in."""
+    2.3 -> 4.2, province 0.04 -> 0.50), so there the question keeps _differs_in. Asked in tries cut off
+    short, each with another random seed (UNIQUE_FIRST): its time is heavy-tailed in the seed."""
     probe = before.clone()
     another = _newcomers_to(probe, sm, values) if newcomers else None
     probe.add((another if another is not None else _differs_in(probe, sm, values)) >= 1)
     maximize(probe, stage3)
     probe.clear_hints()
-    solver = session.solver()
+    for attempt in range(UNIQUE_TRIES + 1):
+        work = UNIQUE_FIRST if attempt == 0 else UNIQUE_UNIT * luby(attempt - 1) if attempt < UNIQUE_TRIES \
+            else None  # the last: the time left
+        verdict = _ask_only(probe, top3, session.solver(work, seed=session.settings.seed + attempt))
+        left = session.remaining()
+        if verdict is not None or (left is not None and left <= 0.01):  # answered, or out of time
+            return verdict
+    return None
+
+
+UNIQUE_FIRST, UNIQUE_UNIT, UNIQUE_TRIES = 2.0, 0.5, 20  # the uniqueness question's tries: the first cut off at
+# UNIQUE_FIRST of CP-SAT's deterministic time, the k-th after it at UNIQUE_UNIT x luby(k), each with another
+# random seed, then once uncut. The question's time is heavy-tailed in the random seed: deterministic time of
+# 16 seeds on a flat-world province pool (every score equal) 0.06-2.75 and one over 30 (not answered in 30 s);
+# 8 seeds on a ties-world national pool 0.33-6.24 (16 s). Simulated on these measured times, over every first
+# seed, with 0.25 units per try for loading the model: mean 2.72 -> 0.98, worst > 30 -> 2.73 (flat province);
+# mean 2.12 -> 1.72, worst 6.49 -> 4.45 (ties national); Luby's restarts alone (0.5 x luby(k) from the first
+# try) were as good on the first and worse on the second (mean 2.27), and cost the benchmark's ties national
+# pool, whose first try needs 0.69, 4.8 -> 9.0 s. Every answer is proven, so the verdict, and the slate, is
+# the same whichever try gives it.
+
+
+def luby(k: int) -> int:
+    """The k-th term (from 0) of Luby's sequence 1, 1, 2, 1, 1, 2, 4, 1, 1, 2, ..."""
+    i = k + 1
+    while True:
+        n = i.bit_length()
+        if i == (1 << n) - 1:
+            return 1 << (n - 1)
+        i -= (1 << (n - 1)) - 1
+
+
+def _ask_only(probe: cp_model.CpModel, top3: int, solver: cp_model.CpSolver) -> bool | None:
+    """One try at _is_only_solution's question: its verdict, or None if undecided."""
     verdict: dict[str, bool] = {}
 
     class _Stop(cp_model.CpSolverSolutionCallback):
