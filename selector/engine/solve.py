@@ -393,15 +393,16 @@ def _is_only_solution(sm: SelectionModel, before: cp_model.CpModel, stage3, top3
     return None
 
 
-UNIQUE_FIRST, UNIQUE_UNIT, UNIQUE_TRIES = 2.0, 0.5, 20  # the uniqueness question's tries: the first cut off at
+UNIQUE_FIRST, UNIQUE_UNIT, UNIQUE_TRIES = 1.0, 0.5, 20  # the uniqueness question's tries: the first cut off at
 # UNIQUE_FIRST of CP-SAT's deterministic time, the k-th after it at UNIQUE_UNIT x luby(k), each with another
 # random seed, then once uncut. The question's time is heavy-tailed in the random seed: deterministic time of
 # 16 seeds on a flat-world province pool (every score equal) 0.06-2.75 and one over 30 (not answered in 30 s);
 # 8 seeds on a ties-world national pool 0.33-6.24 (16 s). Simulated on these measured times, over every first
-# seed, with 0.25 units per try for loading the model: mean 2.72 -> 0.98, worst > 30 -> 2.73 (flat province);
-# mean 2.12 -> 1.72, worst 6.49 -> 4.45 (ties national); Luby's restarts alone (0.5 x luby(k) from the first
-# try) were as good on the first and worse on the second (mean 2.27), and cost the benchmark's ties national
-# pool, whose first try needs 0.69, 4.8 -> 9.0 s. Every answer is proven, so the verdict, and the slate, is
+# seed, with 0.25 units per try for loading the model: mean 2.72 -> 0.90, worst > 30 -> 1.99 (flat province);
+# mean 2.12 -> 1.96, worst 6.49 -> 4.70 (ties national). Luby's restarts from the first try (0.5 x luby(k))
+# did as well on the first and cost the benchmark's ties national pool, whose first try needs 0.69, 4.8 ->
+# 9.0 s; a first cut-off of 2 units did as well in the simulation but costs 4 s of wall time when it is spent
+# (a unit took 1-2 s at province size). Every answer is proven, so the verdict, and the slate, is
 # the same whichever try gives it.
 
 
